@@ -1,0 +1,3 @@
+from kzru_reports.cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""The ``kzru`` command line: parse options, call the API, print. No logic lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from kzru_reports import __version__
+from kzru_reports.errors import KzruError, UsageError
+
+DOC_CHOICES = ("memo", "factsheet", "agreements")
+FORMAT_CHOICES = ("docx", "pdf")
+
+
+def _run(debug: bool, action: Callable[[], int]) -> None:
+    """Run a command; deliberate errors print one line each and map to exit codes."""
+    try:
+        code = action()
+    except KzruError as exc:
+        if debug:
+            traceback.print_exc()
+        for problem in exc.problems():
+            click.echo(f"error: {problem}" if not problem.file else str(problem), err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        code = 130
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kzru")
+def main() -> None:
+    """kzru-reports: briefing packs in DOCX and PDF from visit data."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-o", "--out", default="build", show_default=True, help="Where outputs go.")
+@click.option(
+    "-d",
+    "--doc",
+    "docs",
+    multiple=True,
+    type=click.Choice(DOC_CHOICES),
+    help="Document to build (repeatable); default: all.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_CHOICES),
+    help="Output format (repeatable); default: docx and pdf.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def build(
+    paths: tuple[str, ...],
+    out: str,
+    docs: tuple[str, ...],
+    formats: tuple[str, ...],
+    as_json: bool,
+    debug: bool,
+) -> None:
+    """Build documents for each visit file (a folder means every visit file in it)."""
+
+    def action() -> int:
+        from kzru_reports import api
+
+        options = api.BuildOptions(
+            out=out,
+            documents=_unique(docs) or api.DOCUMENTS,
+            formats=_unique(formats) or api.FORMATS,
+            build_time=api.build_time_from_env(),
+        )
+        progress = None if as_json else (lambda p: click.echo(f"built {p}"))
+        report = api.build(list(paths), options, progress=progress)
+        return _finish(report, as_json)
+
+    _run(debug, action)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def validate(paths: tuple[str, ...], as_json: bool, debug: bool) -> None:
+    """Load and check visit files; print every problem; build nothing."""
+
+    def action() -> int:
+        from kzru_reports import api
+
+        report = api.validate(list(paths))
+        if not as_json and report.ok:
+            click.echo("ok")
+        return _finish(report, as_json)
+
+    _run(debug, action)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of visit format 1."""
+    from kzru_reports.data import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+def _finish(report: Any, as_json: bool) -> int:
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    for problem in report.errors:
+        click.echo(str(problem), err=True)
+    return 0 if report.ok else 1
+
+
+def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+__all__ = ["UsageError", "main"]

@@ -1,0 +1,302 @@
+"""Loading a visit file: parse, validate against the typed model, check references.
+
+Every problem of a file is collected and raised at once as one ``DataError`` whose
+items name the file, the line and column, and the field path.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from kzru_reports.data.schema import SCHEMA_TAGS, Visit
+from kzru_reports.data.tree import Positions, decode, format_path, parse_json, parse_yaml
+from kzru_reports.errors import DataError, Problem
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def load_visit(path: str | Path, display: str | None = None) -> Visit:
+    """Read, parse and validate one visit file; raise ``DataError`` with every problem."""
+    path = Path(path)
+    name = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError([Problem(name, f"cannot read: {exc.strerror or exc}")]) from None
+    return parse_visit(raw, name, json_syntax=path.suffix.lower() == ".json")
+
+
+def parse_visit(raw: bytes, name: str, json_syntax: bool = False) -> Visit:
+    text = decode(raw, name)
+    tree, positions = (parse_json if json_syntax else parse_yaml)(text, name)
+    if not isinstance(tree, dict):
+        raise DataError(
+            [Problem(name, "a visit file holds a mapping of fields at the top", line=1, column=1)]
+        )
+    _check_schema_tag(tree, name, positions)
+    problems = list(check_references(tree, positions, name))
+    try:
+        visit = Visit.model_validate(tree)
+    except ValidationError as exc:
+        problems += _from_pydantic(exc, tree, positions, name)
+    if problems:
+        raise DataError(_sorted(problems))
+    return visit
+
+
+def _sorted(items: list[Problem]) -> list[Problem]:
+    return sorted(items, key=lambda p: (p.line or 0, p.column or 0, p.path))
+
+
+def _check_schema_tag(tree: dict[str, Any], name: str, positions: Positions) -> None:
+    tag = tree.get("schema")
+    if tag is None or tag in SCHEMA_TAGS:
+        return
+    line, col = positions.get(("schema",), (None, None))
+    raise DataError(
+        [
+            Problem(
+                name,
+                f"unknown format {str(tag)!r}; known formats: {', '.join(SCHEMA_TAGS)}",
+                path="schema",
+                line=line,
+                column=col,
+            )
+        ]
+    )
+
+
+# ----------------------------------------------------------------- pydantic errors
+
+
+def _from_pydantic(
+    exc: ValidationError, tree: Any, positions: Positions, name: str
+) -> Iterator[Problem]:
+    seen: set[tuple[str, str]] = set()
+    for err in exc.errors(include_url=False):
+        path = _data_path(err["loc"], tree)
+        message = _message(err, tree, path)
+        key = (format_path(path), message)
+        if key in seen:
+            continue
+        seen.add(key)
+        line, col = _locate(path, positions)
+        yield Problem(name, message, path=format_path(path), line=line, column=col)
+
+
+def _data_path(loc: Iterable[Any], tree: Any) -> tuple[str | int, ...]:
+    """Keep the parts of a pydantic location that address the data (drop union tags)."""
+    out: list[str | int] = []
+    node = tree
+    for part in loc:
+        if part == "schema_":
+            part = "schema"
+        if isinstance(node, dict) and isinstance(part, str):
+            out.append(part)
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int):
+            out.append(part)
+            node = node[part] if part < len(node) else None
+        elif isinstance(part, str) and not isinstance(node, dict | list) and out:
+            continue  # a validator's name
+        else:
+            continue
+    return tuple(out)
+
+
+def _locate(path: tuple[str | int, ...], positions: Positions) -> tuple[int | None, int | None]:
+    for n in range(len(path), -1, -1):
+        if path[:n] in positions:
+            return positions[path[:n]]
+    return None, None
+
+
+def _message(err: Any, tree: Any, path: tuple[str | int, ...]) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        field = str(path[-1]) if path else "?"
+        allowed = _allowed_fields(path[:-1], tree)
+        return f"unknown field {field!r}{_did_you_mean(field, allowed)}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind in ("literal_error", "enum"):
+        value = err.get("input")
+        expected = ctx.get("expected", "")
+        options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
+        return f"{value!r} is not one of {', '.join(options)}{_did_you_mean(str(value), options)}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} entries"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "expected a mapping of fields"
+    if kind == "list_type":
+        return "expected a list"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return err["msg"]
+
+
+def _allowed_fields(path: tuple[str | int, ...], tree: Any) -> list[str]:
+    from kzru_reports.data import schema
+
+    model: Any = Visit
+    for part in path:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get("schema_" if part == "schema" else part)
+        if info is None:
+            return []
+        model = _inner_model(info.annotation, schema)
+        if model is None:
+            return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _inner_model(annotation: Any, schema: Any) -> Any:
+    from typing import get_args
+
+    if isinstance(annotation, type) and issubclass(annotation, schema.Record):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg, schema)
+        if found is not None:
+            return found
+    return None
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ----------------------------------------------------------------- references
+# Checked on the parsed tree, not the typed model, so that broken references are
+# reported together with type errors in the same run.
+
+Tree = dict[str, Any]
+LocPath = tuple[str | int, ...]
+
+
+def _items(tree: Tree, *path: str) -> Iterator[tuple[LocPath, Tree]]:
+    """Every mapping in a list under ``path`` (``topics``, or ``topics/*/points``)."""
+    head, *rest = path
+    for i, item in enumerate(tree.get(head) or [] if isinstance(tree, dict) else []):
+        if not isinstance(item, dict):
+            continue
+        if rest:
+            for sub, found in _items(item, *rest):
+                yield (head, i, *sub), found
+        else:
+            yield (head, i), item
+
+
+def _id(item: Tree, key: str = "id") -> str | None:
+    value = item.get(key)
+    return str(value) if isinstance(value, str) else None
+
+
+def check_references(tree: Tree, positions: Positions, name: str) -> Iterator[Problem]:
+    """Unique ids within each list; every event, topic, source, speaker and party resolves."""
+
+    def problem(path: LocPath, message: str) -> Problem:
+        line, col = _locate(path, positions)
+        return Problem(name, message, path=format_path(path), line=line, column=col)
+
+    ids: dict[str, list[str]] = {}
+    for list_path in (
+        "parties",
+        "events",
+        "figures",
+        "topics",
+        "agreements",
+        "sources",
+        "topics/projects",
+    ):
+        seen: dict[str, LocPath] = {}
+        for path, item in _items(tree, *list_path.split("/")):
+            ident = _id(item)
+            if ident is None:
+                continue
+            if ident in seen:
+                yield problem(
+                    (*path, "id"), f"duplicate id {ident!r} (first at {format_path(seen[ident])})"
+                )
+            seen.setdefault(ident, path)
+        ids[list_path] = list(seen)
+
+    speakers = _speaker_names(tree)
+    for path, kind, value in _references(tree):
+        if kind == "speaker":
+            if value not in speakers:
+                yield problem(
+                    path,
+                    f"unknown speaker {value!r}: give a party id or the exact "
+                    f"name of a leader or delegation member"
+                    f"{_did_you_mean(value, speakers)}",
+                )
+        elif value not in ids[kind]:
+            noun = {"sources": "source", "events": "event", "topics": "topic", "parties": "party"}[
+                kind
+            ]
+            yield problem(path, f"unknown {noun} {value!r}{_did_you_mean(value, ids[kind])}")
+
+
+def _speaker_names(tree: Tree) -> list[str]:
+    names: list[str] = []
+    for _, party in _items(tree, "parties"):
+        names += [n for n in [_id(party)] if n]
+        leader = party.get("leader")
+        if isinstance(leader, dict) and _id(leader, "name"):
+            names.append(str(leader["name"]))
+        names += [
+            str(p["name"])
+            for p in party.get("delegation") or []
+            if isinstance(p, dict) and _id(p, "name")
+        ]
+    return names
+
+
+_REFERENCES = (
+    ("events", "source", "sources"),
+    ("statements", "source", "sources"),
+    ("figures", "source", "sources"),
+    ("agreements", "source", "sources"),
+    ("follow_ups", "source", "sources"),
+    ("topics/points", "source", "sources"),
+    ("topics/projects", "source", "sources"),
+    ("statements", "speaker", "speaker"),
+    ("statements", "event", "events"),
+    ("figures", "topic", "topics"),
+    ("agreements", "topic", "topics"),
+)
+
+
+def _references(tree: Tree) -> Iterator[tuple[LocPath, str, str]]:
+    """Every reference in the visit as (field path, list it points into, id)."""
+    for list_path, key, target in _REFERENCES:
+        for path, item in _items(tree, *list_path.split("/")):
+            value = _id(item, key)
+            if value is not None:
+                yield (*path, key), target, value
+    for path, agreement in _items(tree, "agreements"):
+        parties = agreement.get("parties")
+        for j, party in enumerate(parties if isinstance(parties, list) else []):
+            if isinstance(party, str):
+                yield (*path, "parties", j), "parties", party
+
+
+def find_visit_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders into their visit files (sorted), keep files as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(
+                sorted(f for f in p.iterdir() if f.suffix.lower() in SUFFIXES and f.is_file())
+            )
+        else:
+            out.append(p)
+    return out

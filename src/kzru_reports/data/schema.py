@@ -1,0 +1,290 @@
+"""The typed records of visit format 1 (``schema: visit/1``), one class per table of
+the spec. The JSON Schema that ``kzru schema`` prints is generated from these classes,
+so the validator and the published schema cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+
+from kzru_reports.data.tree import Plain
+
+SCHEMA_TAGS = ("visit/1",)
+LEVELS = ("public", "official", "restricted")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# Characters XML 1.0 cannot carry (so neither DOCX nor our markup can), noncharacters
+# U+FFFE/U+FFFF and lone surrogates. Tab, newline and carriage return are fine.
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_INT_RE = re.compile(r"[-+]?[0-9]+")
+_FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "nothing"
+    if isinstance(v, bool):
+        return "true/false"
+    return {dict: "a mapping", list: "a list", int: "a number", float: "a number"}.get(
+        type(v), "text"
+    )
+
+
+def _text(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError(f"expected text, got {_kind(v)}")
+    bad = _BAD_CHARS.search(v)
+    if bad:
+        raise ValueError(
+            f"contains the control character U+{ord(bad.group()):04X} at position "
+            f"{bad.start() + 1}; documents cannot carry it (remove it from the text)"
+        )
+    return str(v)
+
+
+def _slug(v: Any) -> str:
+    v = _text(v)
+    if not SLUG_RE.match(v):
+        raise ValueError(
+            f"{v!r} is not a valid id (lower-case letters, digits and hyphens, "
+            "starting with a letter or digit, at most 64 characters)"
+        )
+    return v
+
+
+def _number(v: Any) -> int | float:
+    if isinstance(v, Plain):
+        if _INT_RE.fullmatch(v):
+            v = int(v)
+        elif _FLOAT_RE.fullmatch(v):
+            v = float(v)
+        else:
+            raise ValueError(f"expected a number, got {str(v)!r}")
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        got = repr(v) if isinstance(v, str) else _kind(v)
+        raise ValueError(f"expected a number (no unit or quotes inside), got {got}")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("expected a finite number")
+    return v
+
+
+def _date(v: Any) -> date:
+    if isinstance(v, date):
+        return v
+    if not isinstance(v, str) or not _DATE_RE.fullmatch(v):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {v!r}")
+    try:
+        return date.fromisoformat(v)
+    except ValueError:
+        raise ValueError(f"{v!r} is not a date that exists") from None
+
+
+Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": "string"})]
+Slug = Annotated[
+    str,
+    BeforeValidator(_slug),
+    WithJsonSchema({"type": "string", "pattern": SLUG_RE.pattern}),
+]
+Number = Annotated[float, BeforeValidator(_number), WithJsonSchema({"type": "number"})]
+IsoDate = Annotated[
+    date, BeforeValidator(_date), WithJsonSchema({"type": "string", "format": "date"})
+]
+Level = Literal["public", "official", "restricted"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Classified(Record):
+    classification: Level | None = None
+    source: Slug | None = None
+
+
+class StringOk(Classified):
+    """An item that may be written as a plain string, short for ``{text: ...}``."""
+
+    text: Text
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, v: Any) -> Any:
+        return {"text": v} if isinstance(v, str) else v
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {"anyOf": [{"type": "string"}, handler(core_schema)]}
+
+
+class Person(Record):
+    name: Text
+    title: Text | None = None
+
+
+class Party(Record):
+    id: Slug
+    country: Text
+    role: Literal["host", "guest", "participant"] = "participant"
+    leader: Person | None = None
+    delegation: list[Person] = Field(default_factory=list)
+
+
+class DateRange(Record):
+    start: IsoDate
+    end: IsoDate
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Location(Record):
+    city: Text | None = None
+    country: Text | None = None
+    venue: Text | None = None
+
+
+class Event(Classified):
+    id: Slug
+    kind: Literal["ceremony", "talks", "signing", "press", "meeting", "other"] | None = None
+    format: Text | None = None
+    title: Text
+    date: IsoDate | None = None
+    venue: Text | None = None
+    summary: Text | None = None
+
+
+class Statement(Classified):
+    speaker: Text
+    text: Text
+    event: Slug | None = None
+    context: Text | None = None
+
+
+class Target(Record):
+    value: Number
+    unit: Text | None = None
+    by: Text | None = None
+
+
+class Figure(Classified):
+    id: Slug
+    label: Text
+    value: Number
+    unit: Text | None = None
+    qualifier: Literal["more_than", "about", "less_than", "up_to"] | None = None
+    period: Text | None = None
+    target: Target | None = None
+    topic: Slug | None = None
+
+
+class Point(StringOk):
+    pass
+
+
+class Project(Classified):
+    id: Slug
+    name: Text
+    partner: Text | None = None
+    status: Text | None = None
+    summary: Text | None = None
+
+
+class Topic(Record):
+    id: Slug
+    title: Text
+    summary: Text | None = None
+    points: list[Point] = Field(default_factory=list)
+    projects: list[Project] = Field(default_factory=list)
+    classification: Level | None = None
+
+
+AGREEMENT_KINDS = (
+    "declaration",
+    "agreement",
+    "memorandum",
+    "programme",
+    "protocol",
+    "plan",
+    "letter",
+    "other",
+)
+
+
+class Agreement(Classified):
+    id: Slug
+    title: Text
+    kind: Literal[
+        "declaration", "agreement", "memorandum", "programme", "protocol", "plan", "letter", "other"
+    ] = "other"
+    status: Literal["signed", "adopted", "exchanged", "announced"] = "signed"
+    parties: list[Slug] = Field(default_factory=list)
+    signatories: list[Text] = Field(default_factory=list)
+    summary: Text | None = None
+    topic: Slug | None = None
+
+
+class FollowUp(StringOk):
+    pass
+
+
+class Source(Record):
+    id: Slug
+    title: Text
+    publisher: Text | None = None
+    date: IsoDate | None = None
+    url: Text | None = None
+    kind: Literal["press release", "article", "transcript", "official document", "note"] | None = (
+        None
+    )
+
+
+class Visit(Record):
+    """One visit: the root of a visit/1 file."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "kzru-reports visit, format 1",
+        },
+    )
+
+    schema_: Literal["visit/1"] = Field(alias="schema")
+    id: Slug
+    title: Text
+    kind: Text | None = None
+    classification: Level = "official"
+    summary: Text | None = None
+    date: IsoDate | None = None
+    dates: DateRange | None = None
+    location: Location | None = None
+    parties: list[Party] = Field(min_length=2)
+    events: list[Event] = Field(default_factory=list)
+    statements: list[Statement] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)
+    topics: list[Topic] = Field(default_factory=list)
+    agreements: list[Agreement] = Field(default_factory=list)
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+
+    @property
+    def start(self) -> date | None:
+        return self.dates.start if self.dates else self.date
+
+    @property
+    def end(self) -> date | None:
+        return self.dates.end if self.dates else self.date
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of visit format 1, as published by ``kzru schema``."""
+    return Visit.model_json_schema(by_alias=True, mode="validation")

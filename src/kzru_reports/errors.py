@@ -1,0 +1,89 @@
+"""One error tree. Every error the engine raises on purpose is a ``KzruError``.
+
+Each class carries the process exit code it maps to (see the CLI contract): ``1`` for
+problems in data, templates, themes and builds; ``2`` for a wrong command line.
+Problems in one file are collected as ``Problem`` records, all at once, and raised
+together in one ``DataError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in one input file, located as precisely as known."""
+
+    file: str
+    message: str
+    path: str = ""
+    line: int | None = None
+    column: int | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field_part = f" {self.path}:" if self.path else ""
+        return f"{where}:{field_part} {self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+class KzruError(Exception):
+    """Base of every deliberate failure; ``exit_code`` follows the CLI contract."""
+
+    exit_code = 1
+
+    def problems(self) -> list[Problem]:
+        return [Problem(file="", message=str(self))]
+
+
+@dataclass
+class DataError(KzruError):
+    """One or more problems in one input file (visit data, config, theme)."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.items)
+
+    def problems(self) -> list[Problem]:
+        return list(self.items)
+
+
+class TemplateError(KzruError):
+    """A template failed to load or render; the message names template and line."""
+
+    def __init__(self, message: str, template: str = "", line: int | None = None) -> None:
+        super().__init__(message)
+        self.template = template
+        self.line = line
+
+    def problems(self) -> list[Problem]:
+        return [Problem(file=self.template, line=self.line, message=str(self.args[0]))]
+
+
+class RenderError(KzruError):
+    """A writer could not turn the document model into a file."""
+
+
+class ConfigError(KzruError):
+    """A workspace configuration, theme or audience profile is wrong."""
+
+
+class UsageError(KzruError):
+    """The command line itself was wrong."""
+
+    exit_code = 2

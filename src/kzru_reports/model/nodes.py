@@ -1,0 +1,196 @@
+"""The neutral document model: a closed set of frozen node types.
+
+Templates produce it; writers consume it. It knows nothing of visits and nothing of
+output formats. The one extension point is ``role``, a name a writer's style sheet
+maps to an appearance (as pandoc's classes or Word's paragraph styles). A new node
+type needs a handler in every writer and in ``dump``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# ------------------------------------------------------------------ inlines
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Strong:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Emph:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A hyperlink; ``url`` is checked to be http(s) or mailto when the node is made."""
+
+    children: tuple[Inline, ...]
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineBreak:
+    pass
+
+
+Inline = Text | Strong | Emph | Link | LineBreak
+Inlines = tuple[Inline, ...]
+
+# ------------------------------------------------------------------ blocks
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    children: Inlines
+    id: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    children: Inlines
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    children: Inlines
+    sublist: List | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class List:
+    items: tuple[ListItem, ...]
+    ordered: bool = False
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A quotation set apart from the prose, with who said it and where."""
+
+    children: tuple[Paragraph, ...]
+    attribution: Inlines = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    label: Inlines
+    value: Inlines
+
+
+@dataclass(frozen=True, slots=True)
+class FieldList:
+    """Label / value pairs: a memo's header block, a cover's details."""
+
+    fields: tuple[Field, ...]
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFigure:
+    value: str
+    label: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFigures:
+    """Large numbers with a one-line label: the tiles of a fact sheet."""
+
+    items: tuple[KeyFigure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    value: float
+    target: float | None = None
+    value_text: str = ""
+    target_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BarChart:
+    """Horizontal bars, each value drawn against its target when it has one."""
+
+    bars: tuple[Bar, ...]
+    title: str = ""
+    value_label: str = ""
+    target_label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    children: Inlines
+    align: str = "left"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    cells: tuple[Cell, ...]
+    role: str = ""  # "group": a heading row across all columns
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table the width of the text block; ``widths`` are relative column widths."""
+
+    header: tuple[Cell, ...]
+    rows: tuple[Row, ...]
+    widths: tuple[float, ...] = ()
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PageBreak:
+    pass
+
+
+Block = Heading | Paragraph | List | Quote | FieldList | KeyFigures | BarChart | Table | PageBreak
+
+# ------------------------------------------------------------------ document
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """What a document says about itself: properties, running header and footer."""
+
+    title: str
+    subject: str = ""
+    keywords: tuple[str, ...] = ()
+    author: str = ""
+    marking: str = ""
+    audience: str = ""
+    lang: str = "en"
+    date: str = ""
+    footer: str = ""
+    page_label: str = "Page {page} of {pages}"
+    created: datetime | None = None  # stamped into file properties; None: a fixed epoch
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    meta: Meta
+    body: tuple[Block, ...]
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """A cover and contents followed by several documents with continuous page numbers."""
+
+    meta: Meta
+    cover: tuple[Block, ...]
+    contents_title: str
+    parts: tuple[Document, ...] = field(default_factory=tuple)

@@ -1,0 +1,187 @@
+"""The template environment: sandboxed, strict, escaping, with a search chain.
+
+- ``ImmutableSandboxedEnvironment``: templates cannot reach Python internals nor
+  change the data they are given.
+- ``StrictUndefined`` and a ``finalize`` that refuses ``None``: a misspelt name or a
+  missing optional value is an error naming the template and line, never a blank.
+- Autoescaping: every ``{{ value }}`` is escaped, so data is never markup.
+- Search chain: the workspace's ``templates/`` first, then the built-in set; a
+  template may ``{% extends %}`` the built-in of the same name as ``builtin/NAME``.
+- Limits: output size, ``range()`` length and string repetition are bounded.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from kzru_reports.errors import TemplateError
+
+MAX_OUTPUT = 50 * 1024 * 1024  # characters of markup one template may produce
+MAX_REPEAT = 100_000  # longest string or list a template may build with * or range()
+TEMPLATE_SUFFIX = ".xml.j2"
+
+
+def builtin_templates() -> Path:
+    """The folder of the built-in templates (inside the installed package, or the
+    repository's ``templates/`` when running from a source checkout)."""
+    packaged = Path(str(resources.files("kzru_reports"))) / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "templates"
+
+
+class _NoSymlinkLoader(jinja2.FileSystemLoader):
+    """A file loader that refuses symlinks, so a template folder cannot point outside."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+        for folder in self.searchpath:
+            candidate = Path(folder, *template.split("/"))
+            for part in [candidate, *candidate.parents]:
+                if part == Path(folder):
+                    break
+                if part.is_symlink():
+                    raise TemplateError(
+                        f"template {template!r} is reached through a symbolic "
+                        "link, which is not followed",
+                        template,
+                    )
+        return super().get_source(environment, template)
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for a, b in ((left, right), (right, left)):
+                if (
+                    isinstance(a, str | list | tuple)
+                    and isinstance(b, int)
+                    and len(a) * b > MAX_REPEAT
+                ):
+                    raise jinja2.exceptions.SecurityError(
+                        f"repetition producing {len(a) * b:,} items is over the limit"
+                    )
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
+            raise jinja2.exceptions.SecurityError("exponent over the limit")
+        return super().call_binop(context, operator, left, right)
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        raise TemplateError(
+            "a template printed a value that is absent (None); "
+            "guard optional fields with {% if ... %}"
+        )
+    return value
+
+
+def _safe_range(*args: int) -> range:
+    r = range(*args)
+    if len(r) > MAX_REPEAT:
+        raise jinja2.exceptions.SecurityError(f"range of {len(r):,} items is over the limit")
+    return r
+
+
+@functools.cache
+def make_environment(search: tuple[str, ...], lang: str = "en") -> jinja2.Environment:
+    """One environment per template search chain and language (cached for the process)."""
+    from kzru_reports.templating.locale import Formatter, load_labels
+
+    builtin = str(builtin_templates())
+    loader = jinja2.PrefixLoader({"builtin": _NoSymlinkLoader(builtin)}, delimiter="/")
+    chain = jinja2.ChoiceLoader([_NoSymlinkLoader([*search, builtin]), loader])
+    env = _Environment(
+        loader=chain,
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        auto_reload=False,
+        cache_size=400,
+    )
+    env.globals["range"] = _safe_range
+    env.globals["L"] = load_labels(lang)
+    env.filters.update(Formatter(load_labels(lang)).filters())
+    return env
+
+
+def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Render one template; any failure becomes a ``TemplateError`` naming file and line."""
+    try:
+        template = env.get_template(name)
+        chunks: list[str] = []
+        size = 0
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise TemplateError(f"output over {MAX_OUTPUT:,} characters", name)
+            chunks.append(chunk)
+        return "".join(chunks)
+    except TemplateError as exc:
+        if not exc.template:
+            file, line = _where(exc)
+            raise TemplateError(str(exc.args[0]), file or name, line) from None
+        raise
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"template syntax: {exc.message}", _display(exc.filename or name), exc.lineno
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template {exc.name!r} not found", name) from None
+    except (
+        jinja2.UndefinedError,
+        jinja2.exceptions.SecurityError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        ZeroDivisionError,
+        RecursionError,
+    ) as exc:
+        file, line = _where(exc)
+        kind = "undefined value" if isinstance(exc, jinja2.UndefinedError) else "error"
+        raise TemplateError(f"{kind}: {exc}", file or name, line) from None
+
+
+def _display(path: str) -> str:
+    builtin = str(builtin_templates())
+    if path.startswith(builtin):
+        return "builtin:" + os.path.relpath(path, builtin)
+    return path
+
+
+def _where(exc: BaseException) -> tuple[str, int | None]:
+    """The innermost template frame of a traceback: (template file, line)."""
+    tb = exc.__traceback__
+    found: tuple[str, int | None] = ("", None)
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_globals.get("__jinja_template__") is not None:
+            template = frame.f_globals["__jinja_template__"]
+            found = (
+                _display(template.filename or template.name or ""),
+                template.get_corresponding_lineno(tb.tb_lineno),
+            )
+        tb = tb.tb_next
+    return found
+
+
+def escape_markup(value: str) -> Markup:
+    return Markup.escape(value)
+
+
+def search_path(folders: Sequence[str | Path]) -> tuple[str, ...]:
+    return tuple(str(Path(f).resolve()) for f in folders if Path(f).is_dir())

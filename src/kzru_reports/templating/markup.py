@@ -1,0 +1,353 @@
+"""Turning a template's rendered output (a small XML vocabulary) into model nodes.
+
+Templates write structure as elements (``<h1>``, ``<p>``, ``<table>``...) and put data
+in with ``{{ }}``, which the environment always escapes: a string from the data can
+never open an element, so it reaches the model, and every output, literally.
+
+The vocabulary is closed: an unknown element or attribute is an error naming the
+template and the line of its output.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+
+from kzru_reports.errors import TemplateError
+from kzru_reports.model import nodes as n
+
+_SPACE = re.compile(r"\s+")
+_URL_OK = re.compile(r"^(https?://|mailto:)[^\s]+$", re.IGNORECASE)
+_DOC_ATTRS = {
+    "title",
+    "subject",
+    "keywords",
+    "author",
+    "marking",
+    "audience",
+    "lang",
+    "date",
+    "footer",
+    "page-label",
+}
+
+
+class _Fail(Exception):
+    pass
+
+
+def parse_document(markup: str, template: str, name: str = "") -> n.Document:
+    """Parse rendered template output into a ``Document``."""
+    root = _parse(markup, template)
+    if root.tag != "document":
+        raise TemplateError(
+            f"the output must be one <document> element, not <{root.tag}>", template
+        )
+    try:
+        _attrs(root, _DOC_ATTRS)
+        if not root.get("title"):
+            raise _Fail("<document> needs a title")
+        meta = n.Meta(
+            title=_clean(root.get("title", "")),
+            subject=_clean(root.get("subject", "")),
+            keywords=tuple(k.strip() for k in root.get("keywords", "").split(";") if k.strip()),
+            author=_clean(root.get("author", "")),
+            marking=_clean(root.get("marking", "")),
+            audience=_clean(root.get("audience", "")),
+            lang=root.get("lang", "en"),
+            date=_clean(root.get("date", "")),
+            footer=_clean(root.get("footer", "")),
+            page_label=root.get("page-label", "Page {page} of {pages}"),
+        )
+        return n.Document(meta=meta, body=tuple(_blocks(root)), name=name)
+    except _Fail as exc:
+        raise TemplateError(f"document markup: {exc}", template) from None
+
+
+def parse_blocks(markup: str, template: str) -> tuple[n.Block, ...]:
+    """Parse a fragment of block elements (a pack's cover) into nodes."""
+    root = _parse(f"<blocks>{markup}</blocks>", template)
+    try:
+        return tuple(_blocks(root))
+    except _Fail as exc:
+        raise TemplateError(f"document markup: {exc}", template) from None
+
+
+def _parse(markup: str, template: str) -> ET.Element:
+    if "<!DOCTYPE" in markup or "<!ENTITY" in markup:
+        raise TemplateError("document markup may not declare a DOCTYPE or entities", template)
+    try:
+        return ET.fromstring(markup)
+    except ET.ParseError as exc:
+        line = exc.position[0]
+        text = markup.splitlines()[line - 1].strip() if line <= markup.count("\n") + 1 else ""
+        raise TemplateError(
+            f"the template's output is not well-formed markup ({exc.msg}) at "
+            f"output line {line}: {text[:120]!r}",
+            template,
+        ) from None
+
+
+def _clean(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def _attrs(el: ET.Element, allowed: set[str]) -> None:
+    extra = set(el.attrib) - allowed
+    if extra:
+        raise _Fail(
+            f"<{el.tag}> has no attribute {sorted(extra)[0]!r} "
+            f"(allowed: {', '.join(sorted(allowed)) or 'none'})"
+        )
+
+
+def _no_text(el: ET.Element) -> None:
+    for piece in [el.text, *(c.tail for c in el)]:
+        if piece and piece.strip():
+            raise _Fail(f"text {piece.strip()[:40]!r} directly inside <{el.tag}>")
+
+
+def _number(el: ET.Element, key: str, default: float | None = None) -> float | None:
+    value = el.get(key)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise _Fail(f"<{el.tag} {key}=...> must be a number, not {value!r}") from None
+
+
+# ------------------------------------------------------------------ inlines
+
+
+def _inlines(el: ET.Element) -> n.Inlines:
+    """The inline content of ``el`` with white space folded as in HTML."""
+    out = list(_inline_parts(el))
+    # trim at the block's edges
+    while out and isinstance(out[0], n.Text) and not out[0].text.strip():
+        out.pop(0)
+    while out and isinstance(out[-1], n.Text) and not out[-1].text.strip():
+        out.pop()
+    if out and isinstance(out[0], n.Text):
+        out[0] = n.Text(out[0].text.lstrip())
+    if out and isinstance(out[-1], n.Text):
+        out[-1] = n.Text(out[-1].text.rstrip())
+    return tuple(out)
+
+
+def _inline_parts(el: ET.Element) -> Iterator[n.Inline]:
+    if el.text:
+        yield n.Text(_SPACE.sub(" ", el.text))
+    for child in el:
+        if child.tag == "b":
+            _attrs(child, set())
+            yield n.Strong(_inlines_keep(child))
+        elif child.tag == "i":
+            _attrs(child, set())
+            yield n.Emph(_inlines_keep(child))
+        elif child.tag == "a":
+            _attrs(child, {"href"})
+            url = child.get("href", "").strip()
+            if not _URL_OK.match(url):
+                # Not a web or mail address: show the text, never make a live link.
+                yield from _inlines_keep(child)
+            else:
+                yield n.Link(_inlines_keep(child), url)
+        elif child.tag == "br":
+            _attrs(child, set())
+            yield n.LineBreak()
+        else:
+            raise _Fail(
+                f"<{child.tag}> is not allowed inside <{el.tag}> (inline elements: b, i, a, br)"
+            )
+        if child.tail:
+            yield n.Text(_SPACE.sub(" ", child.tail))
+
+
+def _inlines_keep(el: ET.Element) -> n.Inlines:
+    return tuple(_inline_parts(el))
+
+
+# ------------------------------------------------------------------ blocks
+
+
+def _blocks(parent: ET.Element) -> Iterator[n.Block]:
+    _no_text(parent)
+    for el in parent:
+        handler = _BLOCKS.get(el.tag)
+        if handler is None:
+            raise _Fail(
+                f"unknown element <{el.tag}> (block elements: {', '.join(sorted(_BLOCKS))})"
+            )
+        block = handler(el)
+        if block is not None:
+            yield block
+
+
+def _heading(el: ET.Element) -> n.Heading:
+    _attrs(el, {"id", "role"})
+    return n.Heading(int(el.tag[1]), _inlines(el), el.get("id", ""), el.get("role", ""))
+
+
+def _paragraph(el: ET.Element) -> n.Paragraph | None:
+    _attrs(el, {"role"})
+    children = _inlines(el)
+    return n.Paragraph(children, el.get("role", "")) if children else None
+
+
+def _list(el: ET.Element) -> n.List | None:
+    _attrs(el, {"role"})
+    _no_text(el)
+    items = []
+    for li in el:
+        if li.tag != "li":
+            raise _Fail(f"<{el.tag}> holds <li> elements, not <{li.tag}>")
+        _attrs(li, set())
+        sub = [c for c in li if c.tag in ("ul", "ol")]
+        for c in sub:
+            li.remove(c)
+        sublist = _list(sub[0]) if sub else None
+        items.append(n.ListItem(_inlines(li), sublist))
+    return n.List(tuple(items), el.tag == "ol", el.get("role", "")) if items else None
+
+
+def _quote(el: ET.Element) -> n.Quote:
+    _attrs(el, set())
+    _no_text(el)
+    paras: list[n.Paragraph] = []
+    attribution: n.Inlines = ()
+    for child in el:
+        if child.tag == "p":
+            para = _paragraph(child)
+            if para:
+                paras.append(para)
+        elif child.tag == "by":
+            _attrs(child, set())
+            attribution = _inlines(child)
+        else:
+            raise _Fail(f"<quote> holds <p> and <by>, not <{child.tag}>")
+    return n.Quote(tuple(paras), attribution)
+
+
+def _fields(el: ET.Element) -> n.FieldList | None:
+    _attrs(el, {"role"})
+    _no_text(el)
+    fields = []
+    for child in el:
+        if child.tag != "field":
+            raise _Fail(f"<fields> holds <field> elements, not <{child.tag}>")
+        _attrs(child, {"label"})
+        value = _inlines(child)
+        if value:
+            fields.append(n.Field((n.Text(_clean(child.get("label", ""))),), value))
+    return n.FieldList(tuple(fields), el.get("role", "")) if fields else None
+
+
+def _figures(el: ET.Element) -> n.KeyFigures | None:
+    _attrs(el, set())
+    _no_text(el)
+    items = []
+    for child in el:
+        if child.tag != "figure":
+            raise _Fail(f"<figures> holds <figure> elements, not <{child.tag}>")
+        _attrs(child, {"value", "label", "note"})
+        items.append(
+            n.KeyFigure(
+                _clean(child.get("value", "")),
+                _clean(child.get("label", "")),
+                _clean(child.get("note", "")),
+            )
+        )
+    return n.KeyFigures(tuple(items)) if items else None
+
+
+def _chart(el: ET.Element) -> n.BarChart | None:
+    _attrs(el, {"title", "value-label", "target-label"})
+    _no_text(el)
+    bars = []
+    for child in el:
+        if child.tag != "bar":
+            raise _Fail(f"<chart> holds <bar> elements, not <{child.tag}>")
+        _attrs(child, {"label", "value", "target", "value-text", "target-text"})
+        bars.append(
+            n.Bar(
+                _clean(child.get("label", "")),
+                _number(child, "value", 0.0) or 0.0,
+                _number(child, "target"),
+                _clean(child.get("value-text", "")),
+                _clean(child.get("target-text", "")),
+            )
+        )
+    if not bars:
+        return None
+    return n.BarChart(
+        tuple(bars),
+        _clean(el.get("title", "")),
+        _clean(el.get("value-label", "")),
+        _clean(el.get("target-label", "")),
+    )
+
+
+def _cells(row: ET.Element) -> tuple[n.Cell, ...]:
+    _no_text(row)
+    cells = []
+    for c in row:
+        if c.tag != "cell":
+            raise _Fail(f"<{row.tag}> holds <cell> elements, not <{c.tag}>")
+        _attrs(c, {"align"})
+        align = c.get("align", "left")
+        if align not in ("left", "right", "center"):
+            raise _Fail(f"<cell align=...> is left, right or center, not {align!r}")
+        cells.append(n.Cell(_inlines(c), align))
+    return tuple(cells)
+
+
+def _table(el: ET.Element) -> n.Table | None:
+    _attrs(el, {"widths", "role"})
+    _no_text(el)
+    header: tuple[n.Cell, ...] = ()
+    rows = []
+    for child in el:
+        if child.tag == "head":
+            _attrs(child, set())
+            header = _cells(child)
+        elif child.tag == "row":
+            _attrs(child, {"role"})
+            rows.append(n.Row(_cells(child), child.get("role", "")))
+        else:
+            raise _Fail(f"<table> holds <head> and <row>, not <{child.tag}>")
+    try:
+        widths = tuple(float(w) for w in el.get("widths", "").split())
+    except ValueError:
+        raise _Fail(
+            f"<table widths=...> is numbers with spaces between, not {el.get('widths')!r}"
+        ) from None
+    columns = len(header) or max((len(r.cells) for r in rows if r.role != "group"), default=0)
+    if widths and len(widths) != columns:
+        raise _Fail(f"<table> has {columns} columns but {len(widths)} widths")
+    for r in rows:
+        if r.role != "group" and len(r.cells) != columns:
+            raise _Fail(f"a <row> has {len(r.cells)} cells; the table has {columns} columns")
+    return n.Table(header, tuple(rows), widths, el.get("role", "")) if rows else None
+
+
+def _pagebreak(el: ET.Element) -> n.PageBreak:
+    _attrs(el, set())
+    return n.PageBreak()
+
+
+_BLOCKS: dict[str, Callable[[ET.Element], n.Block | None]] = {
+    "h1": _heading,
+    "h2": _heading,
+    "h3": _heading,
+    "p": _paragraph,
+    "ul": _list,
+    "ol": _list,
+    "quote": _quote,
+    "fields": _fields,
+    "figures": _figures,
+    "chart": _chart,
+    "table": _table,
+    "pagebreak": _pagebreak,
+}

@@ -1,0 +1,648 @@
+"""The DOCX writer: document model to Word with python-docx.
+
+Every paragraph gets a real, named Word style (Heading 1-3, List Bullet, List Number,
+Quote, and a few of our own such as "Lead" or "Table Text") so that a reader who
+restyles one changes the whole document. The translator (``_Translator``) has one
+method per node; the writer (``DocxWriter``) sets up styles, page, header and footer,
+properties, and saves reproducibly.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from docx import Document as new_document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+
+from kzru_reports.model import nodes as n
+from kzru_reports.theme import Theme
+from kzru_reports.writers import chart as chartlib
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+}
+
+# role (or node) -> Word paragraph style
+ROLE_STYLES = {
+    "": "Normal",
+    "body": "Normal",
+    "lead": "Lead",
+    "kicker": "Kicker",
+    "dateline": "Dateline",
+    "sources": "Sources",
+}
+
+
+def _rgb(hex_colour: str) -> RGBColor:
+    return RGBColor.from_string(hex_colour.lstrip("#").upper())
+
+
+def _set_font(rpr_owner: Any, family: str) -> None:
+    """Name the font for every script (Latin, Cyrillic, complex, East Asian), dropping
+    theme fonts that would override it."""
+    rpr = rpr_owner.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        if attr.endswith("Theme"):
+            del fonts.attrib[attr]
+    for script in ("ascii", "hAnsi", "cs", "eastAsia"):
+        fonts.set(qn(f"w:{script}"), family)
+
+
+def _shade(cell: Any, fill: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill.lstrip("#").upper())
+    tcpr.append(shd)
+
+
+def _borders(table: Any, edges: dict[str, tuple[str, float]]) -> None:
+    """Table borders: edge name -> (colour, width in points); others none."""
+    tblpr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        if edge in edges:
+            colour, width = edges[edge]
+            el.set(qn("w:val"), "single")
+            el.set(qn("w:sz"), str(int(width * 8)))
+            el.set(qn("w:color"), colour.lstrip("#").upper())
+        else:
+            el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tblpr.append(borders)
+
+
+# ------------------------------------------------------------------ styles
+
+
+def _configure_styles(doc: Any, theme: Theme) -> dict[str, Any]:
+    """Set up every style the translator uses; returns them by name for fast lookup."""
+    styles = doc.styles
+    body, head = theme.body_font.name, theme.heading_font.name
+    text, accent, muted = _rgb(theme.text), _rgb(theme.accent), _rgb(theme.muted)
+
+    def para_style(name: str, base: str | None = "Normal") -> Any:
+        try:
+            style = styles[name]
+        except KeyError:
+            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            if base:
+                style.base_style = styles[base]
+            style.quick_style = True
+        return style
+
+    def setup(
+        name: str,
+        font: str,
+        size: float,
+        colour: RGBColor,
+        bold: bool = False,
+        italic: bool = False,
+        before: float = 0,
+        after: float = 4,
+        line: float = theme.leading,
+        keep_next: bool = False,
+        base: str | None = "Normal",
+        indent: float = 0,
+    ) -> None:
+        style = para_style(name, base)
+        _set_font(style.element, font)
+        style.font.size, style.font.bold, style.font.italic = Pt(size), bold, italic
+        style.font.color.rgb = colour
+        pf = style.paragraph_format
+        pf.space_before, pf.space_after, pf.line_spacing = Pt(before), Pt(after), line
+        pf.keep_with_next = keep_next
+        pf.widow_control = True
+        if indent:
+            pf.left_indent = Mm(indent)
+        out[name] = style
+
+    out: dict[str, Any] = {}
+    small = theme.small_size
+    setup("Normal", body, theme.body_size, text, base=None)
+    setup("Title", head, theme.h1_size, accent, bold=True, after=6, line=1.1)
+    setup("Heading 1", head, theme.h1_size, accent, bold=True, after=8, line=1.15, keep_next=True)
+    setup(
+        "Heading 2",
+        head,
+        theme.h2_size,
+        accent,
+        bold=True,
+        before=12,
+        after=5,
+        line=1.15,
+        keep_next=True,
+    )
+    setup(
+        "Heading 3",
+        head,
+        theme.h3_size,
+        text,
+        bold=True,
+        before=8,
+        after=3,
+        line=1.15,
+        keep_next=True,
+    )
+    setup("Kicker", head, small + 0.5, muted, bold=True, after=2, line=1.2)
+    setup("Lead", body, theme.body_size + 1, text, after=8)
+    setup("Dateline", head, theme.body_size, muted, after=8)
+    setup("List Bullet", body, theme.body_size, text, after=3)
+    setup("List Number", body, theme.body_size, text, after=3)
+    setup("List Bullet 2", body, theme.body_size, text, after=3)
+    setup("List Number 2", body, theme.body_size, text, after=3)
+    setup("Sources", body, small + 0.5, text, after=2, base="List Number")
+    setup("Quote", body, theme.body_size, text, italic=True, after=2, indent=6)
+    setup("Attribution", head, small + 0.5, muted, after=9, indent=6)
+    setup("Field Label", head, small + 0.5, muted, bold=True, after=0)
+    setup("Field Value", body, theme.body_size, text, after=0)
+    setup("Figure Value", head, theme.figure_size, accent, bold=True, after=2, line=1.05)
+    setup("Figure Label", head, small + 1, text, bold=True, after=1, line=1.2)
+    setup("Figure Note", head, small, muted, after=0, line=1.2)
+    setup("Table Heading", head, small + 0.5, _rgb("#FFFFFF"), bold=True, after=0, line=1.2)
+    setup("Table Text", head, small + 0.5, text, after=0, line=1.25)
+    setup("Table Group", head, small + 1, accent, bold=True, after=0, line=1.2)
+    setup("Header", head, 8.5, _rgb(theme.marking), bold=True, after=0, line=1.0)
+    setup("Footer", head, 7.5, muted, after=0, line=1.0)
+    quote = out["Quote"]
+    quote.paragraph_format.right_indent = Mm(4)
+    _quote_bar(quote, theme.accent)
+    out["Table Heading"].paragraph_format.keep_with_next = False
+    out["Table Grid"] = styles["Table Grid"]
+    return out
+
+
+def _quote_bar(style: Any, colour: str) -> None:
+    ppr = style.element.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    left = OxmlElement("w:left")
+    for k, v in (
+        ("val", "single"),
+        ("sz", "18"),
+        ("space", "8"),
+        ("color", colour.lstrip("#").upper()),
+    ):
+        left.set(qn(f"w:{k}"), v)
+    bdr.append(left)
+    ppr.append(bdr)
+
+
+# ------------------------------------------------------------------ translator
+
+
+class _Translator:
+    def __init__(self, doc: Any, styles: dict[str, Any], theme: Theme) -> None:
+        self.doc = doc
+        self.body = doc._body
+        self.styles = styles
+        self.theme = theme
+        self.numbering = doc.part.numbering_part.element
+        self.list_num_id = self._num_id_of("List Number")
+
+    # -- helpers
+    def para(self, style: str, container: Any = None) -> Paragraph:
+        return (container or self.body).add_paragraph(style=self.styles[style])
+
+    def runs(
+        self, p: Paragraph, children: n.Inlines, bold: bool = False, italic: bool = False
+    ) -> None:
+        for node in children:
+            match node:
+                case n.Text(text=t):
+                    run = p.add_run(t)
+                    run.bold = bold or None
+                    run.italic = italic or None
+                case n.Strong(children=c):
+                    self.runs(p, c, True, italic)
+                case n.Emph(children=c):
+                    self.runs(p, c, bold, True)
+                case n.Link(children=c, url=url):
+                    self._link(p, c, url)
+                case n.LineBreak():
+                    p.add_run().add_break()
+                case _:
+                    raise TypeError(f"DOCX writer: unknown inline node {type(node).__name__}")
+
+    def _link(self, p: Paragraph, children: n.Inlines, url: str) -> None:
+        rid = p.part.relate_to(url, RT.HYPERLINK, is_external=True)
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("r:id"), rid)
+        start = len(p._p.r_lst)
+        self.runs(p, children)
+        for r in p._p.r_lst[start:]:
+            rpr = r.get_or_add_rPr()
+            u = OxmlElement("w:u")
+            u.set(qn("w:val"), "single")
+            rpr.append(u)
+            link.append(r)
+        p._p.append(link)
+
+    def _num_id_of(self, style: str) -> str | None:
+        ppr = self.styles[style].element.pPr
+        num = ppr.numPr if ppr is not None else None
+        return None if num is None or num.numId is None else str(num.numId.val)
+
+    def _restart(self) -> str | None:
+        """A new numbering instance so each ordered list starts again at 1."""
+        if self.list_num_id is None:
+            return None
+        source = self.numbering.num_having_numId(int(self.list_num_id))
+        new = self.numbering.add_num(source.abstractNumId.val)
+        override = new.add_lvlOverride(ilvl=0)
+        override.add_startOverride(1)
+        return str(new.numId)
+
+    # -- blocks
+    def blocks(self, body: tuple[n.Block, ...]) -> None:
+        for block in body:
+            method: Callable[[Any], None] | None = getattr(
+                self, f"_{type(block).__name__.lower()}", None
+            )
+            if method is None:
+                raise TypeError(f"DOCX writer: unknown block node {type(block).__name__}")
+            method(block)
+
+    def _heading(self, h: n.Heading) -> None:
+        p = self.para(f"Heading {min(h.level, 3)}")
+        self.runs(p, h.children)
+        if h.level == 1:
+            _bottom_rule(p, self.theme.accent)
+
+    def _paragraph(self, para: n.Paragraph) -> None:
+        p = self.para(ROLE_STYLES.get(para.role, "Normal"))
+        self.runs(p, para.children)
+
+    def _list(self, lst: n.List, depth: int = 0) -> None:
+        kind = (
+            "Sources"
+            if lst.role == "sources"
+            else ("List Number" if lst.ordered else "List Bullet")
+        )
+        if depth and kind != "Sources":
+            kind += " 2"
+        num_id = self._restart() if lst.ordered else None
+        for item in lst.items:
+            p = self.para(kind)
+            if num_id is not None:
+                _set_num(p, num_id, depth)
+            self.runs(p, item.children)
+            if item.sublist:
+                self._list(item.sublist, depth + 1)
+
+    def _quote(self, q: n.Quote) -> None:
+        for i, para in enumerate(q.children):
+            p = self.para("Quote")
+            single = len(q.children) == 1
+            if i == 0 and single:
+                p.add_run("«")
+            self.runs(p, para.children)
+            if i == 0 and single:
+                p.add_run("»")
+        if q.attribution:
+            p = self.para("Attribution")
+            p.add_run("— ")
+            self.runs(p, q.attribution)
+
+    def _fieldlist(self, fl: n.FieldList) -> None:
+        table = self._table_shell(2, [32.0, self.theme.text_width_mm - 32.0])
+        _borders(table, {"top": (self.theme.rule, 0.8), "bottom": (self.theme.rule, 0.8)})
+        for f in fl.fields:
+            label, value = table.add_row().cells
+            self.runs(_first(label, self.styles["Field Label"]), (n.Text(_upper(f.label)),))
+            self.runs(_first(value, self.styles["Field Value"]), f.value)
+        self._gap()
+
+    def _keyfigures(self, kf: n.KeyFigures) -> None:
+        cols = 3
+        width = self.theme.text_width_mm
+        table = self._table_shell(cols, [width / cols] * cols)
+        _borders(table, {"insideV": ("#FFFFFF", 6)})
+        for i in range(0, len(kf.items), cols):
+            cells = table.add_row().cells
+            for cell, item in zip(cells, kf.items[i : i + cols], strict=False):
+                _shade(cell, self.theme.zebra)
+                _cell_top_border(cell, self.theme.accent)
+                _first(cell, self.styles["Figure Value"]).add_run(item.value)
+                self.para("Figure Label", cell).add_run(item.label)
+                if item.note:
+                    self.para("Figure Note", cell).add_run(item.note)
+        self._gap()
+
+    def _barchart(self, chart: n.BarChart) -> None:
+        width_pt = self.theme.text_width_mm / 25.4 * 72
+        geo = chartlib.layout(chart, width_pt, self.theme)
+        png = chart_png(geo, self.theme)
+        p = self.para("Normal")
+        p.add_run().add_picture(io.BytesIO(png), width=Mm(self.theme.text_width_mm))
+        _alt_text(p, chart)
+
+    def _table(self, t: n.Table) -> None:
+        ncols = len(t.header) or max(len(r.cells) for r in t.rows)
+        weights = t.widths or (1.0,) * ncols
+        widths = [self.theme.text_width_mm * w / sum(weights) for w in weights]
+        table = self._table_shell(ncols, widths)
+        _borders(table, {"insideH": (self.theme.rule, 0.5), "bottom": (self.theme.rule, 0.5)})
+        if t.header:
+            row = table.add_row()
+            _repeat_header(row)
+            for cell, c in zip(row.cells, t.header, strict=True):
+                _shade(cell, self.theme.accent)
+                self.runs(_first(cell, self.styles["Table Heading"], c.align), c.children)
+        zebra = 0
+        for r in t.rows:
+            row = table.add_row()
+            if r.role == "group":
+                merged = row.cells[0].merge(row.cells[-1])
+                _shade(merged, self.theme.accent_light)
+                self.runs(
+                    _first(merged, self.styles["Table Group"]),
+                    r.cells[0].children if r.cells else (),
+                )
+                zebra = 0
+                continue
+            shade = t.role == "grid" and zebra % 2
+            for cell, c in zip(row.cells, r.cells, strict=True):
+                if shade:
+                    _shade(cell, self.theme.zebra)
+                self.runs(_first(cell, self.styles["Table Text"], c.align), c.children)
+            zebra += 1
+        self._gap()
+
+    def _pagebreak(self, _: n.PageBreak) -> None:
+        self.para("Normal").add_run().add_break(_PAGE_BREAK)
+
+    # -- table helpers
+    def _table_shell(self, ncols: int, widths_mm: list[float]) -> Any:
+        table = self.doc.add_table(rows=0, cols=ncols)
+        table.style = self.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.LEFT
+        table.autofit = False
+        for col, w in zip(table.columns, widths_mm, strict=True):
+            col.width = Mm(w)
+        return table
+
+    def _gap(self) -> None:
+        p = self.para("Normal")
+        p.paragraph_format.space_after = Pt(4)
+        p.paragraph_format.line_spacing = 0.8
+
+
+def _first(cell: Any, style: Any, align: str = "left") -> Paragraph:
+    """The cell's (empty) first paragraph, styled."""
+    p = cell.paragraphs[0]
+    p.style = style
+    if align != "left":
+        p.alignment = ALIGN[align]
+    return p
+
+
+def _upper(children: n.Inlines) -> str:
+    from kzru_reports.model.dump import inline_text
+
+    return inline_text(children).upper()
+
+
+def _repeat_header(row: Any) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    trpr.append(el)
+
+
+def _cell_top_border(cell: Any, colour: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    top = OxmlElement("w:top")
+    for k, v in (("val", "single"), ("sz", "16"), ("color", colour.lstrip("#").upper())):
+        top.set(qn(f"w:{k}"), v)
+    borders.append(top)
+    tcpr.append(borders)
+
+
+def _bottom_rule(p: Paragraph, colour: str) -> None:
+    ppr = p._p.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (
+        ("val", "single"),
+        ("sz", "12"),
+        ("space", "4"),
+        ("color", colour.lstrip("#").upper()),
+    ):
+        bottom.set(qn(f"w:{k}"), v)
+    bdr.append(bottom)
+    ppr.append(bdr)
+
+
+def _set_num(p: Paragraph, num_id: str, level: int) -> None:
+    ppr = p._p.get_or_add_pPr()
+    numpr = ppr.get_or_add_numPr()
+    numpr.get_or_add_ilvl().val = level
+    numpr.get_or_add_numId().val = int(num_id)
+
+
+def _alt_text(p: Paragraph, chart: n.BarChart) -> None:
+    """Describe the chart for screen readers (the picture's alternative text)."""
+    doc_pr = p._p.find(".//" + qn("wp:docPr"))
+    if doc_pr is not None:
+        doc_pr.set(
+            "descr",
+            " ".join(
+                f"{b.label}: {b.value_text}."
+                + (f" {chart.target_label}: {b.target_text}." if b.target is not None else "")
+                for b in chart.bars
+            ),
+        )
+
+
+from docx.enum.text import WD_BREAK  # noqa: E402
+
+_PAGE_BREAK = WD_BREAK.PAGE
+
+
+# ------------------------------------------------------------------ chart picture
+
+
+def chart_png(geo: chartlib.ChartLayout, theme: Theme, scale: float = 300 / 72) -> bytes:
+    """Draw a chart layout as a PNG at print resolution (with Pillow)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (round(geo.width * scale), round(geo.height * scale)), "white")
+    draw = ImageDraw.Draw(img)
+    fam = theme.heading_font
+    for s in geo.shapes:
+        match s:
+            case chartlib.Rect():
+                draw.rectangle(
+                    [s.x * scale, s.y * scale, (s.x + s.w) * scale, (s.y + s.h) * scale],
+                    fill=s.fill,
+                )
+            case chartlib.Line():
+                draw.line(
+                    [s.x1 * scale, s.y1 * scale, s.x2 * scale, s.y2 * scale],
+                    fill=s.color,
+                    width=max(1, round(s.width * scale)),
+                )
+            case chartlib.Label():
+                font = _pil_font(
+                    str(theme.font_path(fam.bold if s.bold else fam.regular)), round(s.size * scale)
+                )
+                draw.text(
+                    (s.x * scale, s.y * scale),
+                    s.text,
+                    fill=s.color,
+                    font=font,
+                    anchor="ls" if s.anchor == "start" else "rs",
+                )
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=False)
+    return buf.getvalue()
+
+
+@functools.cache
+def _pil_font(path: str, size: int) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(path, size)
+
+
+# ------------------------------------------------------------------ writer
+
+
+def _page_setup(doc: Any, theme: Theme) -> Any:
+    section = doc.sections[0]
+    w, h = theme.page_mm
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(w), Mm(h)
+    section.left_margin, section.right_margin = Mm(theme.margin_left), Mm(theme.margin_right)
+    section.top_margin, section.bottom_margin = Mm(theme.margin_top), Mm(theme.margin_bottom)
+    section.header_distance, section.footer_distance = Mm(10), Mm(8)
+    return section
+
+
+def _field(p: Paragraph, instruction: str, cached: str) -> None:
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), instruction)
+    r = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.text = cached
+    r.append(t)
+    fld.append(r)
+    p._p.append(fld)
+
+
+def _header_footer(section: Any, meta: n.Meta, styles: dict[str, Any], theme: Theme) -> None:
+    header = section.header.paragraphs[0]
+    header.style = styles["Header"]
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    header.add_run(meta.marking)
+    footer = section.footer.paragraphs[0]
+    footer.style = styles["Footer"]
+    footer.paragraph_format.tab_stops.add_tab_stop(Mm(theme.text_width_mm), WD_TAB_ALIGNMENT.RIGHT)
+    footer.add_run(meta.footer or meta.title)
+    footer.add_run("\t")
+    # "Page {page} of {pages}" with live fields in place of the two names
+    label = meta.page_label
+    for piece in _split_label(label):
+        if piece == "{page}":
+            _field(footer, "PAGE", "1")
+        elif piece == "{pages}":
+            _field(footer, "NUMPAGES", "1")
+        elif piece:
+            footer.add_run(piece)
+    if meta.marking:
+        mark = section.footer.add_paragraph(style=styles["Header"])
+        mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        mark.paragraph_format.space_before = Pt(3)
+        mark.add_run(meta.marking)
+
+
+def _split_label(label: str) -> list[str]:
+    out, rest = [], label
+    while rest:
+        positions = [(rest.find(k), k) for k in ("{page}", "{pages}") if k in rest]
+        if not positions:
+            out.append(rest)
+            break
+        i, key = min(positions)
+        out += [rest[:i], key]
+        rest = rest[i + len(key) :]
+    return out
+
+
+def _properties(doc: Any, meta: n.Meta) -> None:
+    props = doc.core_properties
+    props.title, props.subject = meta.title, meta.subject
+    props.keywords = "; ".join(meta.keywords)
+    props.author = meta.author
+    props.last_modified_by = meta.author
+    props.category = meta.marking
+    props.comments = ""
+    props.language = meta.lang
+    props.revision = 1
+    stamp = (meta.created or EPOCH).replace(microsecond=0)
+    props.created = props.modified = stamp
+    props.last_printed = stamp
+
+
+def normalize_zip(data: bytes, stamp: datetime | None = None) -> bytes:
+    """Rewrite a DOCX zip with fixed entry times, so equal content gives equal bytes."""
+    when = (stamp or EPOCH).timetuple()[:6]
+    when = (max(1980, when[0]), *when[1:])
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=when)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, src.read(info.filename))
+    return out.getvalue()
+
+
+class DocxWriter:
+    """Writes a ``Document`` as DOCX bytes."""
+
+    extension = "docx"
+
+    def __init__(self, theme: Theme) -> None:
+        self.theme = theme
+
+    def render(self, doc: n.Document) -> bytes:
+        word = new_document()
+        styles = _configure_styles(word, self.theme)
+        section = _page_setup(word, self.theme)
+        _header_footer(section, doc.meta, styles, self.theme)
+        _properties(word, doc.meta)
+        body = word.element.body
+        for p in list(body.iterchildren(qn("w:p"))):  # the template's empty paragraph
+            body.remove(p)
+        _Translator(word, styles, self.theme).blocks(doc.body)
+        buf = io.BytesIO()
+        word.save(buf)
+        return normalize_zip(buf.getvalue(), doc.meta.created)
+
+
+__all__ = ["DocxWriter", "chart_png", "normalize_zip"]

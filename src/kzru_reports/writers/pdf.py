@@ -1,0 +1,708 @@
+"""The PDF writer: document model to PDF with reportlab's platypus.
+
+The translator (``_Translator``) turns each node into flowables; the writer
+(``PdfWriter``) sets up fonts, page frames, running header and footer, bookmarks
+and document info, and saves. Text always reaches reportlab escaped: data is never
+read as reportlab markup.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Iterator
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Line as RLine
+from reportlab.graphics.shapes import Rect as RRect
+from reportlab.graphics.shapes import String as RString
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import mm
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from kzru_reports.model import nodes as n
+from kzru_reports.model.dump import inline_text
+from kzru_reports.theme import FontFamily, Theme
+from kzru_reports.writers import chart as chartlib
+
+# ------------------------------------------------------------------ fonts and styles
+
+
+def _font_names(family: FontFamily) -> dict[str, str]:
+    base = family.name.replace(" ", "")
+    return {
+        "regular": base,
+        "bold": f"{base}-Bold",
+        "italic": f"{base}-Italic",
+        "bold_italic": f"{base}-BoldItalic",
+    }
+
+
+@functools.cache
+def register_fonts(theme: Theme) -> None:
+    """Register the theme's fonts with reportlab once per process; they are embedded
+    (subset) in every PDF that uses them."""
+    for family in (theme.body_font, theme.heading_font):
+        names = _font_names(family)
+        for face, name in names.items():
+            if name not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(name, str(theme.font_path(getattr(family, face)))))
+        pdfmetrics.registerFontFamily(
+            names["regular"],
+            normal=names["regular"],
+            bold=names["bold"],
+            italic=names["italic"],
+            boldItalic=names["bold_italic"],
+        )
+
+
+@functools.cache
+def styles(theme: Theme) -> dict[str, ParagraphStyle]:
+    body = _font_names(theme.body_font)
+    head = _font_names(theme.heading_font)
+    accent, text, muted = (colors.HexColor(c) for c in (theme.accent, theme.text, theme.muted))
+    lead = theme.leading
+    base = ParagraphStyle(
+        "body",
+        fontName=body["regular"],
+        fontSize=theme.body_size,
+        leading=theme.body_size * lead,
+        textColor=text,
+        spaceAfter=5,
+        allowWidows=0,
+        allowOrphans=0,
+        hyphenationLang="",
+        splitLongWords=True,
+        bulletFontName=body["regular"],
+    )
+
+    def derive(name: str, **kw: Any) -> ParagraphStyle:
+        return ParagraphStyle(name, parent=base, **kw)
+
+    def heading(
+        name: str, size: float, before: float, after: float, color: Any = accent, **kw: Any
+    ) -> ParagraphStyle:
+        return derive(
+            name,
+            fontName=head["bold"],
+            fontSize=size,
+            leading=size * 1.22,
+            textColor=color,
+            spaceBefore=before,
+            spaceAfter=after,
+            keepWithNext=1,
+            **kw,
+        )
+
+    small = theme.small_size
+    return {
+        "body": base,
+        "h1": heading("h1", theme.h1_size, 0, 8),
+        "h2": heading("h2", theme.h2_size, 12, 5),
+        "h3": heading("h3", theme.h3_size, 8, 3, color=text),
+        "kicker": derive(
+            "kicker",
+            fontName=head["bold"],
+            fontSize=small + 0.5,
+            leading=small * 1.5,
+            textColor=muted,
+            spaceAfter=2,
+        ),
+        "lead": derive(
+            "lead", fontSize=theme.body_size + 1, leading=(theme.body_size + 1) * lead, spaceAfter=8
+        ),
+        "dateline": derive("dateline", fontName=head["regular"], textColor=muted, spaceAfter=8),
+        "list": derive("list", leftIndent=14, bulletIndent=2, spaceAfter=3),
+        "sources": derive(
+            "sources",
+            fontSize=small + 0.5,
+            leading=(small + 0.5) * lead,
+            leftIndent=16,
+            bulletIndent=0,
+            spaceAfter=2,
+        ),
+        "quote": derive(
+            "quote",
+            fontName=body["italic"],
+            leftIndent=16,
+            rightIndent=10,
+            spaceAfter=2,
+            borderPadding=0,
+        ),
+        "attribution": derive(
+            "attribution",
+            fontName=head["regular"],
+            fontSize=small + 0.5,
+            leading=(small + 0.5) * lead,
+            textColor=muted,
+            leftIndent=16,
+            spaceAfter=9,
+        ),
+        "field_label": derive(
+            "field_label",
+            fontName=head["bold"],
+            fontSize=small + 0.5,
+            leading=theme.body_size * lead,
+            textColor=muted,
+            spaceAfter=0,
+        ),
+        "field_value": derive("field_value", spaceAfter=0),
+        "th": derive(
+            "th",
+            fontName=head["bold"],
+            fontSize=small + 0.5,
+            leading=(small + 0.5) * 1.3,
+            textColor=colors.white,
+            spaceAfter=0,
+        ),
+        "td": derive(
+            "td",
+            fontName=head["regular"],
+            fontSize=small + 0.5,
+            leading=(small + 0.5) * 1.35,
+            spaceAfter=0,
+        ),
+        "group": derive(
+            "group",
+            fontName=head["bold"],
+            fontSize=small + 1,
+            leading=(small + 1) * 1.3,
+            textColor=accent,
+            spaceAfter=0,
+        ),
+        "figure_value": derive(
+            "figure_value",
+            fontName=head["bold"],
+            fontSize=theme.figure_size,
+            leading=theme.figure_size * 1.15,
+            textColor=accent,
+            spaceAfter=3,
+        ),
+        "figure_label": derive(
+            "figure_label",
+            fontName=head["bold"],
+            fontSize=small + 1,
+            leading=(small + 1) * 1.3,
+            spaceAfter=1,
+        ),
+        "figure_note": derive(
+            "figure_note",
+            fontName=head["regular"],
+            fontSize=small,
+            leading=small * 1.3,
+            textColor=muted,
+            spaceAfter=0,
+        ),
+        "chart_title": derive("chart_title", fontName=head["bold"], textColor=muted),
+    }
+
+
+# ------------------------------------------------------------------ inlines
+
+
+def markup(children: n.Inlines) -> str:
+    """Inline nodes as reportlab paragraph markup; every text is escaped."""
+    out: list[str] = []
+    for node in children:
+        match node:
+            case n.Text(text=t):
+                out.append(escape(t))
+            case n.Strong(children=c):
+                out.append(f"<b>{markup(c)}</b>")
+            case n.Emph(children=c):
+                out.append(f"<i>{markup(c)}</i>")
+            case n.Link(children=c, url=url):
+                out.append(f"<a href={quoteattr(url)}>{markup(c)}</a>")
+            case n.LineBreak():
+                out.append("<br/>")
+            case _:
+                raise TypeError(f"PDF writer: unknown inline node {type(node).__name__}")
+    return "".join(out)
+
+
+def _para(text: str, style: ParagraphStyle, **kw: Any) -> Paragraph:
+    return Paragraph(text, style, **kw)
+
+
+# ------------------------------------------------------------------ blocks
+
+
+class _Heading(Paragraph):
+    """A heading that also becomes a PDF bookmark."""
+
+    def __init__(self, text: str, style: ParagraphStyle, level: int, title: str, key: str):
+        super().__init__(text, style)
+        self.outline = (level, title, key)
+
+
+class _Translator:
+    """One method per block node; each returns flowables."""
+
+    def __init__(self, theme: Theme, width: float, prefix: str = "") -> None:
+        self.theme = theme
+        self.st = styles(theme)
+        self.width = width
+        self.prefix = prefix
+        self.count = 0
+
+    def blocks(self, body: tuple[n.Block, ...]) -> Iterator[Flowable]:
+        for block in body:
+            method = getattr(self, f"_{type(block).__name__.lower()}", None)
+            if method is None:
+                raise TypeError(f"PDF writer: unknown block node {type(block).__name__}")
+            yield from method(block)
+
+    def _heading(self, h: n.Heading) -> Iterator[Flowable]:
+        self.count += 1
+        level = min(h.level, 3)
+        if level > 1:
+            yield CondPageBreak(60 if level == 2 else 40)
+        key = f"{self.prefix}h{self.count}"
+        yield _Heading(
+            markup(h.children), self.st[f"h{level}"], level - 1, inline_text(h.children), key
+        )
+        if level == 1:
+            yield _Rule(self.width, self.theme.accent, 1.6, after=8)
+
+    def _paragraph(self, p: n.Paragraph) -> Iterator[Flowable]:
+        yield _para(markup(p.children), self.st.get(p.role, self.st["body"]))
+
+    def _list(self, lst: n.List, depth: int = 0) -> Iterator[Flowable]:
+        style = self.st["sources" if lst.role == "sources" else "list"]
+        if depth:
+            style = ParagraphStyle(
+                f"list{depth}",
+                parent=style,
+                leftIndent=style.leftIndent + 14 * depth,
+                bulletIndent=style.bulletIndent + 14 * depth,
+            )
+        for i, item in enumerate(lst.items, 1):
+            bullet = f"{i}." if lst.ordered else "•"
+            yield _para(markup(item.children), style, bulletText=bullet)
+            if item.sublist:
+                yield from self._list(item.sublist, depth + 1)
+
+    def _quote(self, q: n.Quote) -> Iterator[Flowable]:
+        parts: list[Flowable] = [
+            _para(
+                f"«{markup(p.children)}»"
+                if i == 0 and len(q.children) == 1
+                else markup(p.children),
+                self.st["quote"],
+            )
+            for i, p in enumerate(q.children)
+        ]
+        if q.attribution:
+            parts.append(_para(f"— {markup(q.attribution)}", self.st["attribution"]))
+        yield _QuoteBar(parts, self.theme.accent)
+
+    def _fieldlist(self, fl: n.FieldList) -> Iterator[Flowable]:
+        rows = [
+            [
+                _para(markup(f.label).upper(), self.st["field_label"]),
+                _para(markup(f.value), self.st["field_value"]),
+            ]
+            for f in fl.fields
+        ]
+        label_w = 30 * mm
+        table = Table(rows, colWidths=[label_w, self.width - label_w], hAlign="LEFT")
+        rule = colors.HexColor(self.theme.rule)
+        table.setStyle(
+            self._style(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                    ("LINEABOVE", (0, 0), (-1, 0), 0.8, rule),
+                    ("LINEBELOW", (0, -1), (-1, -1), 0.8, rule),
+                ]
+            )
+        )
+        yield table
+        yield Spacer(1, 10)
+
+    def _style(self, commands: list[tuple[Any, ...]]) -> TableStyle:
+        """A table style whose cell font is ours (reportlab's default is Helvetica,
+        which would be referenced, unembedded, even when no cell uses it)."""
+        font = _font_names(self.theme.body_font)["regular"]
+        return TableStyle([("FONT", (0, 0), (-1, -1), font, self.theme.body_size), *commands])
+
+    def _keyfigures(self, kf: n.KeyFigures) -> Iterator[Flowable]:
+        cols = 3
+        gap = 6
+        tile_w = (self.width - gap * (cols - 1)) / cols
+        cells: list[list[Any]] = []
+        for i in range(0, len(kf.items), cols):
+            row: list[Any] = []
+            for item in kf.items[i : i + cols]:
+                tile = [
+                    _para(escape(item.value), self.st["figure_value"]),
+                    _para(escape(item.label), self.st["figure_label"]),
+                ]
+                if item.note:
+                    tile.append(_para(escape(item.note), self.st["figure_note"]))
+                row.append(tile)
+            row += [""] * (cols - len(row))
+            cells.append(row)
+        widths = []
+        for c in range(cols * 2 - 1):
+            widths.append(tile_w if c % 2 == 0 else gap)
+        grid = [[cell for c, cell in enumerate(_interleave(row, ""))] for row in cells]
+        table = Table(grid, colWidths=widths, hAlign="LEFT")
+        tint, accent = colors.HexColor(self.theme.zebra), colors.HexColor(self.theme.accent)
+        commands: list[tuple[Any, ...]] = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 7),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ]
+        for r, row in enumerate(cells):
+            for c, cell in enumerate(row):
+                if cell:
+                    commands += [
+                        ("BACKGROUND", (c * 2, r), (c * 2, r), tint),
+                        ("LINEABOVE", (c * 2, r), (c * 2, r), 2, accent),
+                    ]
+            if r:
+                commands.append(("TOPPADDING", (0, r), (-1, r), 7))
+        table.setStyle(self._style(commands))
+        yield _RowGap(table, 6)
+
+    def _barchart(self, chart: n.BarChart) -> Iterator[Flowable]:
+        geo = chartlib.layout(chart, self.width, self.theme)
+        yield KeepTogether([_drawing(geo, self.theme), Spacer(1, 6)])
+
+    def _table(self, t: n.Table) -> Iterator[Flowable]:
+        ncols = len(t.header) or max(len(r.cells) for r in t.rows)
+        weights = t.widths or (1.0,) * ncols
+        col_widths = [self.width * w / sum(weights) for w in weights]
+        data: list[list[Any]] = []
+        commands: list[tuple[Any, ...]] = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 3.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("LEFTPADDING", (0, 0), (-1, -1), 5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor(self.theme.rule)),
+        ]
+        if t.header:
+            data.append([self._cell(c, "th") for c in t.header])
+            commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(self.theme.accent)))
+        zebra = 0
+        for row in t.rows:
+            r = len(data)
+            if row.role == "group":
+                data.append(
+                    [_para(markup(row.cells[0].children), self.st["group"]) if row.cells else ""]
+                    + [""] * (ncols - 1)
+                )
+                commands += [
+                    ("SPAN", (0, r), (-1, r)),
+                    ("BACKGROUND", (0, r), (-1, r), colors.HexColor(self.theme.accent_light)),
+                    ("TOPPADDING", (0, r), (-1, r), 5),
+                ]
+                zebra = 0
+                continue
+            data.append([self._cell(c, "td") for c in row.cells])
+            if t.role == "grid" and zebra % 2:
+                commands.append(("BACKGROUND", (0, r), (-1, r), colors.HexColor(self.theme.zebra)))
+            zebra += 1
+        table = Table(
+            data,
+            colWidths=col_widths,
+            repeatRows=1 if t.header else 0,
+            hAlign="LEFT",
+            splitByRow=1,
+            splitInRow=1,
+        )
+        table.setStyle(self._style(commands))
+        yield table
+        yield Spacer(1, 10)
+
+    def _cell(self, cell: n.Cell, style: str) -> Paragraph:
+        st = self.st[style]
+        if cell.align != "left":
+            st = ParagraphStyle(
+                f"{style}-{cell.align}",
+                parent=st,
+                alignment={"right": TA_RIGHT, "center": TA_CENTER}[cell.align],
+            )
+        return _para(markup(cell.children), st)
+
+    def _pagebreak(self, _: n.PageBreak) -> Iterator[Flowable]:
+        yield PageBreak()
+
+
+def _interleave(items: list[Any], sep: Any) -> list[Any]:
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(sep)
+        out.append(item)
+    return out
+
+
+class _Rule(Flowable):
+    def __init__(self, width: float, color: str, thickness: float, after: float = 0) -> None:
+        super().__init__()
+        self.width, self.color, self.thickness, self.after = width, color, thickness, after
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        return self.width, self.thickness + self.after
+
+    def draw(self) -> None:
+        self.canv.setStrokeColor(colors.HexColor(self.color))
+        self.canv.setLineWidth(self.thickness)
+        self.canv.line(0, self.after, self.width, self.after)
+
+
+class _RowGap(Flowable):
+    """A tile grid with vertical gaps between its rows (as separate tables)."""
+
+    def __init__(self, table: Table, gap: float) -> None:
+        super().__init__()
+        self.table, self.gap = table, gap
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        w, h = self.table.wrap(aw, ah)
+        return w, h + self.gap
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        return self.table.split(aw, ah)
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        self.table.drawOn(canvas, x, y + self.gap, _sW)
+
+
+class _QuoteBar(Flowable):
+    """Paragraphs with an accent bar on their left; splits across pages like text."""
+
+    def __init__(self, parts: list[Flowable], color: str) -> None:
+        super().__init__()
+        self.parts, self.color = parts, color
+        self._heights: list[float] = []
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self._heights = [p.wrap(aw, ah)[1] + p.getSpaceAfter() for p in self.parts]
+        self.width = aw
+        return aw, sum(self._heights)
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        head: list[Flowable] = []
+        used = 0.0
+        for i, part in enumerate(self.parts):
+            h = part.wrap(aw, ah - used)[1] + part.getSpaceAfter()
+            if used + h <= ah:
+                head.append(part)
+                used += h
+                continue
+            pieces = part.split(aw, ah - used)
+            if pieces:
+                head.append(pieces[0])
+                tail = pieces[1:] + self.parts[i + 1 :]
+            else:
+                tail = self.parts[i:]
+            if not head:
+                return []
+            return [_QuoteBar(head, self.color), _QuoteBar(tail, self.color)]
+        return [self]
+
+    def draw(self) -> None:
+        y = sum(self._heights)
+        for part, h in zip(self.parts, self._heights, strict=True):
+            y -= h
+            part.drawOn(self.canv, 0, y + part.getSpaceAfter())
+        quote_h = sum(
+            h for p, h in zip(self.parts, self._heights, strict=True) if p.style.name == "quote"
+        )
+        total = sum(self._heights)
+        self.canv.setStrokeColor(colors.HexColor(self.color))
+        self.canv.setLineWidth(2.2)
+        self.canv.line(4, total - quote_h + 2, 4, total - 1)
+
+
+def _drawing(geo: chartlib.ChartLayout, theme: Theme) -> Drawing:
+    d = Drawing(geo.width, geo.height)
+    head = _font_names(theme.heading_font)
+    d.initialFontName = head["regular"]  # else the renderer selects Helvetica first
+    for s in geo.shapes:
+        match s:
+            case chartlib.Rect():
+                d.add(
+                    RRect(
+                        s.x,
+                        geo.height - s.y - s.h,
+                        s.w,
+                        s.h,
+                        fillColor=colors.HexColor(s.fill),
+                        strokeColor=None,
+                    )
+                )
+            case chartlib.Line():
+                d.add(
+                    RLine(
+                        s.x1,
+                        geo.height - s.y1,
+                        s.x2,
+                        geo.height - s.y2,
+                        strokeColor=colors.HexColor(s.color),
+                        strokeWidth=s.width,
+                    )
+                )
+            case chartlib.Label():
+                d.add(
+                    RString(
+                        s.x,
+                        geo.height - s.y,
+                        s.text,
+                        fontSize=s.size,
+                        fontName=head["bold" if s.bold else "regular"],
+                        fillColor=colors.HexColor(s.color),
+                        textAnchor=s.anchor,
+                    )
+                )
+    return d
+
+
+# ------------------------------------------------------------------ pages
+
+
+class _DocTemplate(BaseDocTemplate):
+    def afterFlowable(self, flowable: Flowable) -> None:
+        outline = getattr(flowable, "outline", None)
+        if outline is None:
+            return
+        level, title, key = outline
+        level = min(level, self._outline_level + 1)
+        self._outline_level = level
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(title, key, level=level, closed=level > 0)
+
+
+def _canvas_class(meta: n.Meta, theme: Theme) -> type[Canvas]:
+    """A canvas that holds pages back until the end, so every footer knows the total."""
+    head = _font_names(theme.heading_font)
+
+    class _Canvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, 1):
+                self.__dict__.update(state)
+                _decorate(self, meta, theme, head, number, total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return _Canvas
+
+
+def _decorate(
+    c: Canvas, meta: n.Meta, theme: Theme, head: dict[str, str], page: int, total: int
+) -> None:
+    w, h = c._pagesize
+    left, right = theme.margin_left * mm, w - theme.margin_right * mm
+    top_y, foot_y = h - 12 * mm, 11 * mm
+    c.saveState()
+    if meta.marking:
+        c.setFillColor(colors.HexColor(theme.marking))
+        c.setFont(head["bold"], 8.5)
+        c.drawCentredString(w / 2, top_y, meta.marking)
+        c.drawCentredString(w / 2, foot_y - 4.5 * mm, meta.marking)
+    c.setStrokeColor(colors.HexColor(theme.rule))
+    c.setLineWidth(0.5)
+    c.line(left, foot_y + 4 * mm, right, foot_y + 4 * mm)
+    c.setFillColor(colors.HexColor(theme.muted))
+    c.setFont(head["regular"], 7.5)
+    label = meta.page_label.format(page=page, pages=total)
+    c.drawRightString(right, foot_y, label)
+    room = right - left - pdfmetrics.stringWidth(label, head["regular"], 7.5) - 12
+    c.drawString(left, foot_y, _fit(meta.footer or meta.title, head["regular"], 7.5, room))
+    c.restoreState()
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+class PdfWriter:
+    """Writes a ``Document`` as PDF bytes."""
+
+    extension = "pdf"
+
+    def __init__(self, theme: Theme) -> None:
+        self.theme = theme
+        register_fonts(theme)
+
+    def render(self, doc: n.Document) -> bytes:
+        theme = self.theme
+        page = (theme.page_mm[0] * mm, theme.page_mm[1] * mm)
+        buf = io.BytesIO()
+        template = _DocTemplate(
+            buf,
+            pagesize=page,
+            leftMargin=theme.margin_left * mm,
+            rightMargin=theme.margin_right * mm,
+            topMargin=theme.margin_top * mm,
+            bottomMargin=theme.margin_bottom * mm,
+            title=doc.meta.title,
+            author=doc.meta.author,
+            subject=doc.meta.subject,
+            keywords=list(doc.meta.keywords),
+            creator="kzru-reports",
+            producer="kzru-reports",
+            invariant=1,
+            lang=doc.meta.lang,
+            initialFontName=_font_names(theme.body_font)["regular"],
+            initialFontSize=10,
+        )
+        template._outline_level = -1
+        frame = Frame(
+            template.leftMargin,
+            template.bottomMargin,
+            template.width,
+            template.height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        template.addPageTemplates([PageTemplate("page", [frame])])
+        translator = _Translator(theme, template.width)
+        story = list(translator.blocks(doc.body))
+        template.build(story, canvasmaker=_canvas_class(doc.meta, theme))
+        return buf.getvalue()
+
+
+__all__ = ["PdfWriter"]

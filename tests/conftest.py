@@ -1,0 +1,77 @@
+"""Shared fixtures: the shipped visit, a made-up one, and readers for built files."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "data" / "visits" / "kz-ru-state-visit-2025.yaml"
+FIXTURES = Path(__file__).parent / "fixtures"
+SUMMIT = FIXTURES / "three-party-summit.yaml"
+
+
+def squash(text: str) -> str:
+    """Fold white space so text broken across lines compares equal."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return squash(" ".join(page.extract_text() or "" for page in reader.pages))
+
+
+def docx_text(data: bytes) -> str:
+    """Every paragraph of body, tables, headers and footers, in document order."""
+    from docx import Document
+    from docx.text.paragraph import Paragraph
+
+    doc = Document(io.BytesIO(data))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    parts = []
+    for p in doc.element.body.iter(f"{w}p"):
+        parts.append(Paragraph(p, doc).text)
+        # a picture's alternative text is what a screen reader says for it
+        parts += [
+            el.get("descr", "")
+            for el in p.iter(
+                "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+            )
+        ]
+    return squash(" ".join(parts))
+
+
+def docx_xml(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return "\n".join(
+            z.read(n).decode("utf-8", "replace")
+            for n in z.namelist()
+            if n.endswith(".xml") or n.endswith(".rels")
+        )
+
+
+@pytest.fixture(scope="session")
+def shipped_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped visit built once for the whole session (all documents, both formats)."""
+    from kzru_reports import api
+
+    out = tmp_path_factory.mktemp("shipped")
+    report = api.build([SHIPPED], api.BuildOptions(out=str(out)))
+    assert report.ok, report.errors
+    return out / "kz-ru-state-visit-2025" / "analyst"
+
+
+@pytest.fixture(scope="session")
+def summit_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from kzru_reports import api
+
+    out = tmp_path_factory.mktemp("summit")
+    report = api.build([SUMMIT], api.BuildOptions(out=str(out)))
+    assert report.ok, report.errors
+    return out / "astana-summit-2026" / "analyst"
