@@ -1,29 +1,41 @@
-"""The build pipeline, top to bottom: load -> redact per audience -> render templates
-into the document model -> write every format -> record outputs.
+"""The build pipeline, top to bottom.
 
-Each visit is all or nothing: its documents are rendered in memory first and written
-only when every one of them succeeded, so a failing visit leaves no file behind and
-never touches what an earlier build wrote.
+1. plan: for each visit file, audience and document, fingerprint the inputs and
+   compare with the manifest; what is current is reported ``unchanged`` at once.
+2. render: the rest become jobs (one per visit, audience and document, every format
+   of it at once), run in this process or in a pool of worker processes.
+3. write: a visit is all or nothing. Its files are written, atomically, only when
+   every one of its jobs succeeded; the manifest never lists a file it does not hold.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from kzru_reports.audiences import BUILTIN, Audience, redact
 from kzru_reports.data import Visit, find_visit_files, load_visit
 from kzru_reports.errors import KzruError, Problem, UsageError
 from kzru_reports.files import write_atomic
-from kzru_reports.model.nodes import Document
+from kzru_reports.manifest import (
+    Entry,
+    Manifest,
+    count_pdf_pages,
+    engine_digest,
+    remove_partial_files,
+    sha256_text,
+)
 from kzru_reports.theme import Theme, default_theme
 
-DOCUMENTS = ("memo", "factsheet", "agreements")
+PARTS = ("memo", "factsheet", "agreements")
+DOCUMENTS = (*PARTS, "pack")
 FORMATS = ("docx", "pdf")
 
 
@@ -37,6 +49,7 @@ class Output:
     sha256: str
     bytes: int
     status: str = "built"
+    pages: int | None = None
 
     def as_json(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -68,6 +81,8 @@ class BuildOptions:
     theme: Theme = field(default_factory=default_theme)
     lang: str = "en"
     build_time: datetime | None = None
+    force: bool = False
+    jobs: int = 1
 
 
 def shipped_visits() -> Path:
@@ -78,11 +93,11 @@ def shipped_visits() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / "visits"
 
 
-def build_time_from_env(environ: dict[str, str] | None = None) -> datetime:
-    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
+def build_time_from_env(environ: dict[str, str] | None = None) -> datetime | None:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else None (today)."""
     value = (environ if environ is not None else os.environ).get("SOURCE_DATE_EPOCH")
     if value is None or value == "":
-        return datetime.now(UTC).replace(microsecond=0)
+        return None
     if not value.isdigit():
         raise UsageError(
             f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01, not {value!r}"
@@ -93,91 +108,334 @@ def build_time_from_env(environ: dict[str, str] | None = None) -> datetime:
         raise UsageError(f"SOURCE_DATE_EPOCH {value!r} is out of range") from None
 
 
-def render_visit(
-    visit: Visit, audience: Audience, documents: Iterable[str], options: BuildOptions
-) -> list[Document]:
-    """The documents of one visit for one audience, as document models."""
-    from kzru_reports.templating import render_document
-    from kzru_reports.view import VisitView
-
-    view = VisitView(redact(visit, audience.clearance), audience)
-    docs = []
-    for name in documents:
-        doc = render_document(name, view, audience, options.templates, options.lang)
-        docs.append(_stamp(doc, options.build_time))
-    return docs
+def build_date(options: BuildOptions) -> date:
+    """The date a pack's cover shows: ``SOURCE_DATE_EPOCH``'s, else today's."""
+    return (options.build_time or datetime.now(UTC)).date()
 
 
-def _stamp(doc: Document, when: datetime | None) -> Document:
-    from dataclasses import replace
+def stamp(options: BuildOptions, visit: Visit) -> datetime:
+    """The time written into file properties: never the wall clock, so rebuilding the
+    same inputs gives the same bytes. ``SOURCE_DATE_EPOCH``, else the visit's last day."""
+    if options.build_time is not None:
+        return options.build_time
+    day = visit.end or date(2000, 1, 1)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
-    return replace(doc, meta=replace(doc.meta, created=when))
+
+def relative_path(visit_id: str, audience: str, document: str, fmt: str) -> str:
+    """Where an output lives inside the output folder."""
+    return f"{visit_id}/{audience}/{visit_id}-{document}.{fmt}"
 
 
 def output_path(out: str, visit_id: str, audience: str, document: str, fmt: str) -> str:
+    """An output's path as the user gave the output folder (the report's ``path``)."""
     return os.path.join(out, visit_id, audience, f"{visit_id}-{document}.{fmt}")
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def render_models(visit: Visit, audience: Audience, document: str, options: BuildOptions) -> Any:
+    """One document (or pack) of one visit for one audience, as the document model."""
+    from kzru_reports.packs import compose
+    from kzru_reports.templating import render_document
+    from kzru_reports.templating.locale import load_labels
+    from kzru_reports.view import VisitView
+
+    view = VisitView(redact(visit, audience.clearance), audience)
+    when = stamp(options, visit)
+    extra = {"build_date": build_date(options)}
+
+    def one(name: str) -> Any:
+        doc = render_document(name, view, audience, options.templates, options.lang, extra)
+        return replace(doc, meta=replace(doc.meta, created=when))
+
+    if document != "pack":
+        return one(document)
+    labels = load_labels(options.lang)
+    return compose(one("pack"), [one(p) for p in PARTS], labels["labels"]["contents"])
+
+
+def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
+    """Every format of one job's document, as (format, bytes)."""
+    from kzru_reports.writers import render as write
+
+    visit = _load_cached(job.file, job.display)
+    model = render_models(visit, job.audience, job.document, options)
+    return [(fmt, write(fmt, options.theme, model)) for fmt in job.formats]
+
+
+_VISITS: dict[tuple[str, str], Visit] = {}
+
+
+def _load_cached(file: str, display: str) -> Visit:
+    """A worker loads each visit file once, however many jobs it gets from it."""
+    key = (file, display)
+    if key not in _VISITS:
+        _VISITS[key] = load_visit(file, display)
+    return _VISITS[key]
+
+
+# ------------------------------------------------------------------ planning
+
+
+@dataclass(frozen=True)
+class Job:
+    file: str
+    display: str
+    visit: str
+    audience: Audience
+    document: str
+    formats: tuple[str, ...]
+    inputs: dict[str, Any] = field(hash=False, compare=False)
+
+
+def _theme_digests(theme: Theme) -> tuple[str, str]:
+    """Hashes of the theme's settings and of its font files."""
+    h = hashlib.sha256()
+    for family in (theme.body_font, theme.heading_font):
+        for face in (family.regular, family.bold, family.italic, family.bold_italic):
+            h.update(theme.font_path(face).read_bytes())
+    return sha256_text(repr(theme)), h.hexdigest()
+
+
+def _inputs(
+    file: str,
+    data_sha: str,
+    audience: Audience,
+    document: str,
+    options: BuildOptions,
+    theme: tuple[str, str],
+) -> dict[str, Any]:
+    from kzru_reports.templating import template_closure, template_name
+
+    names = [
+        template_name(d, audience)
+        for d in ((*PARTS, "pack") if document == "pack" else (document,))
+    ]
+    inputs: dict[str, Any] = {
+        "data_file": file,
+        "data": data_sha,
+        "templates": template_closure(names, options.templates, options.lang),
+        "theme": theme[0],
+        "fonts": theme[1],
+        "engine": engine_digest(),
+        "audience": sha256_text(repr(audience)),
+        "lang": options.lang,
+        "stamp": options.build_time.isoformat() if options.build_time else None,
+    }
+    if document == "pack":
+        inputs["build_date"] = build_date(options).isoformat()
+    return inputs
+
+
+def _plan(
+    files: list[Path], options: BuildOptions, manifest: Manifest, report: Report
+) -> Iterator[Job]:
+    theme = _theme_digests(options.theme)
+    seen: dict[str, str] = {}
+    for file in files:
+        display = str(file)
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            report.errors.append(Problem(display, f"cannot read: {exc.strerror or exc}"))
+            continue
+        data_sha = hashlib.sha256(raw).hexdigest()
+        known = {e.visit for e in manifest.entries.values() if e.inputs.get("data") == data_sha}
+        visit_id = next(iter(known)) if len(known) == 1 else None
+        jobs: list[Job] = []
+        for audience in options.audiences:
+            for document in options.documents:
+                inputs = _inputs(display, data_sha, audience, document, options, theme)
+                current = (
+                    visit_id is not None
+                    and not options.force
+                    and all(
+                        (
+                            e := manifest.entries.get(
+                                relative_path(visit_id, audience.name, document, fmt)
+                            )
+                        )
+                        is not None
+                        and e.is_current(options.out, inputs)
+                        for fmt in options.formats
+                    )
+                )
+                if current:
+                    for fmt in options.formats:
+                        e = manifest.entries[
+                            relative_path(str(visit_id), audience.name, document, fmt)
+                        ]
+                        report.outputs.append(
+                            Output(
+                                os.path.join(options.out, e.path),
+                                e.visit,
+                                e.audience,
+                                e.document,
+                                e.format,
+                                e.sha256,
+                                e.bytes,
+                                "unchanged",
+                                e.pages,
+                            )
+                        )
+                else:
+                    jobs.append(
+                        Job(str(file), display, "", audience, document, options.formats, inputs)
+                    )
+        if not jobs:
+            continue
+        try:  # validate once here, so a bad file is reported once, not per job
+            visit = load_visit(file, display)
+        except KzruError as exc:
+            report.errors += [_in_file(p, display) for p in exc.problems()]
+            continue
+        if visit.id in seen:
+            report.errors.append(
+                Problem(
+                    display,
+                    f"visit id {visit.id!r} is also used by "
+                    f"{seen[visit.id]}; ids name the output files",
+                    path="id",
+                )
+            )
+            continue
+        seen[visit.id] = display
+        yield from (replace(j, visit=visit.id) for j in jobs)
+
+
+# ------------------------------------------------------------------ the build
 
 
 def build(
     paths: Sequence[str | Path],
     options: BuildOptions,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[Output], None] | None = None,
 ) -> Report:
     """Build every requested document of every visit file; collect all failures."""
-    from kzru_reports.writers import get_writer
-
     report = Report()
     files = find_visit_files(paths or [shipped_visits()])
-    seen_ids: dict[str, str] = {}
-    for file in files:
-        display = str(file)
-        try:
-            visit = load_visit(file, display)
-            if visit.id in seen_ids:
-                raise UsageError(
-                    f"visit id {visit.id!r} is also used by {seen_ids[visit.id]}; "
-                    "ids name the output files, so they must differ"
-                )
-            seen_ids[visit.id] = display
-            pending: list[tuple[str, Output, bytes]] = []
-            for audience in options.audiences:
-                docs = render_visit(visit, audience, options.documents, options)
-                for doc in docs:
-                    for fmt in options.formats:
-                        data = get_writer(fmt, options.theme).render(doc)
-                        path = output_path(options.out, visit.id, audience.name, doc.name, fmt)
-                        pending.append(
-                            (
-                                path,
-                                Output(
-                                    path,
-                                    visit.id,
-                                    audience.name,
-                                    doc.name,
-                                    fmt,
-                                    hashlib.sha256(data).hexdigest(),
-                                    len(data),
-                                ),
-                                data,
-                            )
-                        )
-        except KzruError as exc:
-            report.errors += [_in_file(p, display) for p in exc.problems()]
-            continue
-        for path, output, data in pending:
-            write_atomic(Path(path), data)
-            report.outputs.append(output)
-            if progress:
-                progress(path)
+    Path(options.out).mkdir(parents=True, exist_ok=True)
+    with _locked(options.out):
+        remove_partial_files(options.out)
+        manifest = Manifest.load(options.out)
+        jobs = list(_plan(files, options, manifest, report))
+        if progress:
+            for o in report.outputs:
+                progress(o)
+        by_visit: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]] = {}
+        failed: set[str] = set()
+        for job, result in _run(jobs, options):
+            if isinstance(result, KzruError):
+                report.errors += [_in_file(p, job.display) for p in result.problems()]
+                failed.add(job.visit)
+            else:
+                by_visit.setdefault(job.visit, []).append((job, result))
+        ready = {v: r for v, r in by_visit.items() if v not in failed}
+        _write(ready, options, manifest, report, progress)
     return report
 
 
-def _in_file(problem: Problem, file: str) -> Problem:
-    if problem.file:
-        return problem
-    from dataclasses import replace
+def _run(jobs: list[Job], options: BuildOptions) -> Iterator[tuple[Job, Any]]:
+    """Render jobs here, or in worker processes forked after the imports are done."""
+    if options.jobs <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield job, _attempt(job, options)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    return replace(problem, file=file)
+    _warm(options)
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(options.jobs, len(jobs)), mp_context=ctx) as pool:
+        yield from zip(jobs, pool.map(_attempt, jobs, [options] * len(jobs)), strict=True)
+
+
+def _warm(options: BuildOptions) -> None:
+    """Import the writers and load fonts before forking, so workers start ready."""
+    from kzru_reports.writers import get_writer
+
+    for fmt in options.formats:
+        get_writer(fmt, options.theme)
+
+
+def _attempt(job: Job, options: BuildOptions) -> Any:
+    try:
+        return render_job(job, options)
+    except KzruError as exc:
+        return exc
+
+
+def _write(
+    ready: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]],
+    options: BuildOptions,
+    manifest: Manifest,
+    report: Report,
+    progress: Callable[[Output], None] | None,
+) -> None:
+    planned = [
+        relative_path(job.visit, job.audience.name, job.document, fmt)
+        for results in ready.values()
+        for job, files in results
+        for fmt, _ in files
+    ]
+    if planned:  # first forget what is about to be replaced: the manifest stays true
+        for path in planned:
+            manifest.entries.pop(path, None)
+        manifest.save()
+    for results in ready.values():
+        for job, files in results:
+            for fmt, data in files:
+                path = output_path(options.out, job.visit, job.audience.name, job.document, fmt)
+                write_atomic(Path(path), data)
+                sha = hashlib.sha256(data).hexdigest()
+                pages = count_pdf_pages(data) if fmt == "pdf" else None
+                rel = relative_path(job.visit, job.audience.name, job.document, fmt)
+                manifest.entries[rel] = Entry(
+                    rel,
+                    job.visit,
+                    job.audience.name,
+                    job.document,
+                    fmt,
+                    len(data),
+                    pages,
+                    sha,
+                    job.inputs,
+                )
+                output = Output(
+                    path,
+                    job.visit,
+                    job.audience.name,
+                    job.document,
+                    fmt,
+                    sha,
+                    len(data),
+                    "built",
+                    pages,
+                )
+                report.outputs.append(output)
+                if progress:
+                    progress(output)
+    if planned or not manifest.file.exists():
+        manifest.save()
+
+
+@contextlib.contextmanager
+def _locked(out: str) -> Iterator[None]:
+    """One build at a time per output folder; a second waits for the first."""
+    import fcntl
+
+    with open(Path(out) / ".kzru.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _in_file(problem: Problem, file: str) -> Problem:
+    return problem if problem.file else replace(problem, file=file)
 
 
 def validate(paths: Sequence[str | Path]) -> Report:
@@ -188,7 +446,3 @@ def validate(paths: Sequence[str | Path]) -> Report:
         except KzruError as exc:
             report.errors += [_in_file(p, str(file)) for p in exc.problems()]
     return report
-
-
-def today(when: datetime | None) -> date:
-    return (when or datetime.now(UTC)).date()

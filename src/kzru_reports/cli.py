@@ -13,7 +13,7 @@ import click
 from kzru_reports import __version__
 from kzru_reports.errors import KzruError, UsageError
 
-DOC_CHOICES = ("memo", "factsheet", "agreements")
+DOC_CHOICES = ("memo", "factsheet", "agreements", "pack")
 FORMAT_CHOICES = ("docx", "pdf")
 
 
@@ -58,6 +58,14 @@ def main() -> None:
     type=click.Choice(FORMAT_CHOICES),
     help="Output format (repeatable); default: docx and pdf.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel build processes; default: the number of CPUs.",
+)
+@click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def build(
@@ -65,12 +73,17 @@ def build(
     out: str,
     docs: tuple[str, ...],
     formats: tuple[str, ...],
+    jobs: int | None,
+    force: bool,
     as_json: bool,
     debug: bool,
 ) -> None:
     """Build documents for each visit file (a folder means every visit file in it)."""
 
     def action() -> int:
+        import os
+        import time
+
         from kzru_reports import api
 
         options = api.BuildOptions(
@@ -78,12 +91,46 @@ def build(
             documents=_unique(docs) or api.DOCUMENTS,
             formats=_unique(formats) or api.FORMATS,
             build_time=api.build_time_from_env(),
+            force=force,
+            jobs=jobs or os.cpu_count() or 1,
         )
-        progress = None if as_json else (lambda p: click.echo(f"built {p}"))
+        started = time.perf_counter()
+        live = not as_json and sys.stdout.isatty()
+        progress = None if as_json else _Progress(live)
         report = api.build(list(paths), options, progress=progress)
+        if progress is not None:
+            progress.done(report, time.perf_counter() - started)
         return _finish(report, as_json)
 
     _run(debug, action)
+
+
+class _Progress:
+    """Plain log lines for logs and CI; a live line and a summary on a terminal."""
+
+    def __init__(self, live: bool) -> None:
+        self.live = live
+        self.count = 0
+
+    def __call__(self, output: Any) -> None:
+        self.count += 1
+        if self.live:
+            click.echo(f"\r\033[K[{self.count:>4}] {output.status:<9} {output.path}", nl=False)
+        else:
+            click.echo(f"{output.status} {output.path}")
+
+    def done(self, report: Any, seconds: float) -> None:
+        built = sum(o.status == "built" for o in report.outputs)
+        unchanged = len(report.outputs) - built
+        failed = len({e.file for e in report.errors})
+        if self.live:
+            click.echo("\r\033[K", nl=False)
+            rows = [("built", built), ("unchanged", unchanged), ("failed visits", failed)]
+            for label, value in rows:
+                click.echo(f"  {label:<14}{value:>6}")
+            click.echo(f"  {'time':<14}{seconds:>5.1f}s")
+        else:
+            click.echo(f"{built} built, {unchanged} unchanged, {failed} failed in {seconds:.1f}s")
 
 
 @main.command()

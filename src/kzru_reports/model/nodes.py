@@ -187,10 +187,29 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
-class Pack:
-    """A cover and contents followed by several documents with continuous page numbers."""
+class ContentsEntry:
+    """One line of a pack's contents: a part (level 1) or a section in it (level 2)."""
 
-    meta: Meta
-    cover: tuple[Block, ...]
+    title: str
+    level: int
+    anchor: str
+    page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """A cover and contents, then several documents with continuous page numbers.
+
+    ``cover`` is a document whose meta describes the whole pack; each part keeps its
+    own meta (running footer, marking). Heading ids are unique across the pack, so
+    ``contents`` can point at them; ``page`` is filled in once the pack is paginated.
+    """
+
+    cover: Document
+    parts: tuple[Document, ...]
     contents_title: str
-    parts: tuple[Document, ...] = field(default_factory=tuple)
+    contents: tuple[ContentsEntry, ...] = field(default_factory=tuple)
+
+    @property
+    def meta(self) -> Meta:
+        return self.cover.meta

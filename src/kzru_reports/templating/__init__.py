@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from kzru_reports.audiences import Audience
 from kzru_reports.model.nodes import Document
@@ -23,12 +24,43 @@ def render_document(
     audience: Audience,
     templates: Sequence[str | Path] = (),
     lang: str = "en",
+    extra: dict[str, Any] | None = None,
 ) -> Document:
     """Render one document of one visit for one audience into the document model."""
     env = make_environment(search_path(templates), lang)
     name = template_name(document, audience)
-    markup = render(env, name, {"visit": view, "audience": audience})
+    markup = render(env, name, {"visit": view, "audience": audience, **(extra or {})})
     return parse_document(markup, name, document)
 
 
-__all__ = ["render_document", "template_name"]
+__all__ = ["render_document", "template_closure", "template_name"]
+
+
+def template_closure(
+    names: Sequence[str], templates: Sequence[str | Path] = (), lang: str = "en"
+) -> dict[str, str]:
+    """Every template file the named templates use (through extends, import and
+    include), as name -> sha256 of the file that name resolves to now."""
+    import hashlib
+
+    import jinja2.meta
+
+    env = make_environment(search_path(templates), lang)
+    out: dict[str, str] = {}
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in out:
+            continue
+        try:
+            source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except Exception:  # a missing template is reported when rendering
+            out[name] = "missing"
+            continue
+        out[name] = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        try:
+            refs = jinja2.meta.find_referenced_templates(env.parse(source))
+        except jinja2.TemplateSyntaxError:
+            continue
+        todo.extend(r for r in refs if r)
+    return dict(sorted(out.items()))

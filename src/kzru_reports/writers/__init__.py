@@ -10,7 +10,7 @@ import functools
 import importlib
 from typing import Protocol
 
-from kzru_reports.model.nodes import Document
+from kzru_reports.model.nodes import Document, Pack
 from kzru_reports.theme import Theme
 
 
@@ -18,6 +18,8 @@ class Writer(Protocol):
     extension: str
 
     def render(self, doc: Document) -> bytes: ...
+
+    def render_pack(self, pack: Pack) -> bytes: ...
 
 
 # format name -> (module, class)
@@ -34,3 +36,23 @@ def get_writer(fmt: str, theme: Theme) -> Writer:
     except KeyError:
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})") from None
     return getattr(importlib.import_module(module), cls)(theme)  # type: ignore[no-any-return]
+
+
+PAGINATOR = "pdf"  # the writer whose layout gives a pack's contents its page numbers
+
+
+def paginate(pack: Pack, theme: Theme) -> Pack:
+    """The pack with page numbers in its contents, as the paginating writer laid it
+    out (other formats quote them, e.g. as a DOCX's cached page references)."""
+    from kzru_reports.packs import with_pages
+
+    _, pages = get_writer(PAGINATOR, theme).layout_pack(pack)  # type: ignore[attr-defined]
+    return with_pages(pack, pages)
+
+
+def render(fmt: str, theme: Theme, model: Document | Pack) -> bytes:
+    """``model`` written in format ``fmt``."""
+    writer = get_writer(fmt, theme)
+    if isinstance(model, Pack):
+        return writer.render_pack(model if fmt == PAGINATOR else paginate(model, theme))
+    return writer.render(model)

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from docx import Document as new_document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -46,6 +46,7 @@ ROLE_STYLES = {
     "kicker": "Kicker",
     "dateline": "Dateline",
     "sources": "Sources",
+    "cover-kicker": "Cover Kicker",
 }
 
 
@@ -167,6 +168,7 @@ def _configure_styles(doc: Any, theme: Theme) -> dict[str, Any]:
         keep_next=True,
     )
     setup("Kicker", head, small + 0.5, muted, bold=True, after=2, line=1.2)
+    setup("Cover Kicker", head, small + 3, muted, bold=True, before=150, after=6, line=1.3)
     setup("Lead", body, theme.body_size + 1, text, after=8)
     setup("Dateline", head, theme.body_size, muted, after=8)
     setup("List Bullet", body, theme.body_size, text, after=3)
@@ -184,6 +186,14 @@ def _configure_styles(doc: Any, theme: Theme) -> dict[str, Any]:
     setup("Table Heading", head, small + 0.5, _rgb("#FFFFFF"), bold=True, after=0, line=1.2)
     setup("Table Text", head, small + 0.5, text, after=0, line=1.25)
     setup("Table Group", head, small + 1, accent, bold=True, after=0, line=1.2)
+    setup("Cover Title", head, theme.h1_size * 1.5, accent, bold=True, after=14, line=1.1)
+    setup("TOC Heading", head, theme.h1_size, accent, bold=True, after=8, line=1.15)
+    setup("TOC 1", head, theme.body_size + 0.5, text, bold=True, before=9, after=2)
+    setup("TOC 2", head, theme.body_size - 0.5, text, after=2, indent=4)
+    for name in ("TOC 1", "TOC 2"):
+        out[name].paragraph_format.tab_stops.add_tab_stop(
+            Mm(theme.text_width_mm), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+        )
     setup("Header", head, 8.5, _rgb(theme.marking), bold=True, after=0, line=1.0)
     setup("Footer", head, 7.5, muted, after=0, line=1.0)
     quote = out["Quote"]
@@ -220,6 +230,11 @@ class _Translator:
         self.theme = theme
         self.numbering = doc.part.numbering_part.element
         self.list_num_id = self._num_id_of("List Number")
+        self.bookmarks: dict[str, str] = {}  # anchor -> Word bookmark name
+
+    def bookmark(self, anchor: str) -> str:
+        """The Word bookmark name of an anchor (Word wants short, plain names)."""
+        return self.bookmarks.setdefault(anchor, f"_Toc{len(self.bookmarks) + 1:05d}")
 
     # -- helpers
     def para(self, style: str, container: Any = None) -> Paragraph:
@@ -285,10 +300,29 @@ class _Translator:
             method(block)
 
     def _heading(self, h: n.Heading) -> None:
-        p = self.para(f"Heading {min(h.level, 3)}")
+        p = self.para("Cover Title" if h.role == "cover" else f"Heading {min(h.level, 3)}")
         self.runs(p, h.children)
+        if h.id:
+            _wrap_bookmark(p, self.bookmark(h.id), len(self.bookmarks))
         if h.level == 1:
             _bottom_rule(p, self.theme.accent)
+
+    def contents(self, title: str, entries: tuple[n.ContentsEntry, ...]) -> None:
+        """A contents list of links to the headings, with page numbers that show at
+        once (cached PAGEREF results) and update in Word like any field."""
+        heading = self.para("TOC Heading")
+        heading.add_run(title)
+        _bottom_rule(heading, self.theme.accent)
+        for entry in entries:
+            p = self.para("TOC 1" if entry.level == 1 else "TOC 2")
+            name = self.bookmark(entry.anchor)
+            link = OxmlElement("w:hyperlink")
+            link.set(qn("w:anchor"), name)
+            link.set(qn("w:history"), "1")
+            link.append(_run(entry.title))
+            link.append(_run("\t"))
+            _complex_field(link, f" PAGEREF {name} \\h ", str(entry.page or ""))
+            p._p.append(link)
 
     def _paragraph(self, para: n.Paragraph) -> None:
         p = self.para(ROLE_STYLES.get(para.role, "Normal"))
@@ -326,7 +360,8 @@ class _Translator:
             self.runs(p, q.attribution)
 
     def _fieldlist(self, fl: n.FieldList) -> None:
-        table = self._table_shell(2, [32.0, self.theme.text_width_mm - 32.0])
+        label = 44.0 if fl.role == "cover" else 32.0
+        table = self._table_shell(2, [label, self.theme.text_width_mm - label])
         _borders(table, {"top": (self.theme.rule, 0.8), "bottom": (self.theme.rule, 0.8)})
         for f in fl.fields:
             label, value = table.add_row().cells
@@ -454,6 +489,54 @@ def _bottom_rule(p: Paragraph, colour: str) -> None:
         bottom.set(qn(f"w:{k}"), v)
     bdr.append(bottom)
     ppr.append(bdr)
+
+
+def _run(text: str) -> Any:
+    r = OxmlElement("w:r")
+    if text == "\t":
+        r.append(OxmlElement("w:tab"))
+        return r
+    t = OxmlElement("w:t")
+    t.text = text
+    t.set(qn("xml:space"), "preserve")
+    r.append(t)
+    return r
+
+
+def _complex_field(parent: Any, instruction: str, cached: str) -> None:
+    """A field Word and LibreOffice show with its cached result until updated."""
+
+    def fld(kind: str) -> Any:
+        r = OxmlElement("w:r")
+        c = OxmlElement("w:fldChar")
+        c.set(qn("w:fldCharType"), kind)
+        r.append(c)
+        return r
+
+    parent.append(fld("begin"))
+    r = OxmlElement("w:r")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = instruction
+    r.append(instr)
+    parent.append(r)
+    parent.append(fld("separate"))
+    parent.append(_run(cached))
+    parent.append(fld("end"))
+
+
+def _wrap_bookmark(p: Paragraph, name: str, ident: int) -> None:
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(ident))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(ident))
+    ppr = p._p.pPr
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        p._p.insert(0, start)
+    p._p.append(end)
 
 
 def _set_num(p: Paragraph, num_id: str, level: int) -> None:
@@ -623,26 +706,49 @@ def normalize_zip(data: bytes, stamp: datetime | None = None) -> bytes:
 
 
 class DocxWriter:
-    """Writes a ``Document`` as DOCX bytes."""
+    """Writes a ``Document`` or a ``Pack`` as DOCX bytes."""
 
     extension = "docx"
 
     def __init__(self, theme: Theme) -> None:
         self.theme = theme
 
-    def render(self, doc: n.Document) -> bytes:
+    def _start(self, meta: n.Meta) -> tuple[Any, dict[str, Any], _Translator]:
         word = new_document()
         styles = _configure_styles(word, self.theme)
         section = _page_setup(word, self.theme)
-        _header_footer(section, doc.meta, styles, self.theme)
-        _properties(word, doc.meta)
+        _header_footer(section, meta, styles, self.theme)
+        _properties(word, meta)
         body = word.element.body
         for p in list(body.iterchildren(qn("w:p"))):  # the template's empty paragraph
             body.remove(p)
-        _Translator(word, styles, self.theme).blocks(doc.body)
+        return word, styles, _Translator(word, styles, self.theme)
+
+    def _save(self, word: Any, meta: n.Meta) -> bytes:
         buf = io.BytesIO()
         word.save(buf)
-        return normalize_zip(buf.getvalue(), doc.meta.created)
+        return normalize_zip(buf.getvalue(), meta.created)
+
+    def render(self, doc: n.Document) -> bytes:
+        word, _, translator = self._start(doc.meta)
+        translator.blocks(doc.body)
+        return self._save(word, doc.meta)
+
+    def render_pack(self, pack: n.Pack) -> bytes:
+        """Cover, contents, then each part in its own section (its own header and
+        footer), page numbers running on through the whole pack."""
+        word, styles, translator = self._start(pack.meta)
+        translator.blocks(pack.cover.body)
+        translator.blocks((n.PageBreak(),))
+        translator.contents(pack.contents_title, pack.contents)
+        for part in pack.parts:
+            section = word.add_section(WD_SECTION.NEW_PAGE)
+            for hf in (section.header, section.footer):
+                hf.is_linked_to_previous = True  # drop the copied reference ...
+                hf.is_linked_to_previous = False  # ... and give the part its own
+            _header_footer(section, part.meta, styles, self.theme)
+            translator.blocks(part.body)
+        return self._save(word, pack.meta)
 
 
 __all__ = ["DocxWriter", "chart_png", "normalize_zip"]

@@ -213,6 +213,31 @@ def styles(theme: Theme) -> dict[str, ParagraphStyle]:
             spaceAfter=0,
         ),
         "chart_title": derive("chart_title", fontName=head["bold"], textColor=muted),
+        "cover_title": heading("cover_title", theme.h1_size * 1.5, 0, 14),
+        "cover-kicker": derive(
+            "cover-kicker",
+            fontName=head["bold"],
+            fontSize=small + 3,
+            leading=(small + 3) * 1.4,
+            textColor=muted,
+            spaceBefore=150,
+            spaceAfter=6,
+        ),
+        "toc1": derive(
+            "toc1",
+            fontName=head["bold"],
+            fontSize=theme.body_size + 0.5,
+            leading=(theme.body_size + 0.5) * 1.3,
+            spaceAfter=0,
+        ),
+        "toc2": derive(
+            "toc2",
+            fontName=head["regular"],
+            fontSize=theme.body_size - 0.5,
+            leading=(theme.body_size - 0.5) * 1.3,
+            leftIndent=12,
+            spaceAfter=0,
+        ),
     }
 
 
@@ -247,21 +272,53 @@ def _para(text: str, style: ParagraphStyle, **kw: Any) -> Paragraph:
 
 
 class _Heading(Paragraph):
-    """A heading that also becomes a PDF bookmark."""
+    """A heading that is also a link target and, unless ``level`` is None, a bookmark."""
 
-    def __init__(self, text: str, style: ParagraphStyle, level: int, title: str, key: str):
+    def __init__(self, text: str, style: ParagraphStyle, level: int | None, title: str, key: str):
         super().__init__(text, style)
         self.outline = (level, title, key)
+
+
+class _PartStart(Flowable):
+    """Marks where a part of a pack begins: its running header and footer apply from
+    this page on, and it is the part's bookmark (outline level 0)."""
+
+    def __init__(self, meta: n.Meta, anchor: str = "", title: str = "") -> None:
+        super().__init__()
+        self.meta = meta
+        self.outline = (0, title, anchor) if anchor else None
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._kz_meta = self.meta
+
+
+class _PageRef(Flowable):
+    """The page number of an anchor, drawn when the whole document is laid out."""
+
+    def __init__(self, anchor: str, font: str, size: float, color: str) -> None:
+        super().__init__()
+        self.anchor, self.font, self.size, self.color = anchor, font, size, color
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width = aw
+        return aw, self.size * 1.2
+
+    def draw(self) -> None:
+        x, y = self.canv.absolutePosition(self.width, self.size * 0.25)
+        self.canv._kz_late.append((self.canv.getPageNumber(), x, y, self))
 
 
 class _Translator:
     """One method per block node; each returns flowables."""
 
-    def __init__(self, theme: Theme, width: float, prefix: str = "") -> None:
+    def __init__(self, theme: Theme, width: float, in_pack: bool = False) -> None:
         self.theme = theme
         self.st = styles(theme)
         self.width = width
-        self.prefix = prefix
+        self.in_pack = in_pack  # a part's own title is not a bookmark; its sections nest
         self.count = 0
 
     def blocks(self, body: tuple[n.Block, ...]) -> Iterator[Flowable]:
@@ -275,15 +332,18 @@ class _Translator:
         self.count += 1
         level = min(h.level, 3)
         if level > 1:
-            yield CondPageBreak(60 if level == 2 else 40)
-        key = f"{self.prefix}h{self.count}"
-        yield _Heading(
-            markup(h.children), self.st[f"h{level}"], level - 1, inline_text(h.children), key
-        )
+            # room for the heading and a few lines, so no heading ends a page alone
+            yield CondPageBreak(90 if level == 2 else 60)
+        key = h.id or f"h{self.count}"
+        outline = None if (self.in_pack and level == 1) else level - 1
+        style = self.st["cover_title" if h.role == "cover" else f"h{level}"]
+        yield _Heading(markup(h.children), style, outline, inline_text(h.children), key)
         if level == 1:
             yield _Rule(self.width, self.theme.accent, 1.6, after=8)
 
     def _paragraph(self, p: n.Paragraph) -> Iterator[Flowable]:
+        if p.role == "cover-kicker":
+            yield Spacer(1, 55 * mm)  # a cover's title sits a third of the way down
         yield _para(markup(p.children), self.st.get(p.role, self.st["body"]))
 
     def _list(self, lst: n.List, depth: int = 0) -> Iterator[Flowable]:
@@ -323,7 +383,7 @@ class _Translator:
             ]
             for f in fl.fields
         ]
-        label_w = 30 * mm
+        label_w = (42 if fl.role == "cover" else 30) * mm
         table = Table(rows, colWidths=[label_w, self.width - label_w], hAlign="LEFT")
         rule = colors.HexColor(self.theme.rule)
         table.setStyle(
@@ -588,25 +648,45 @@ def _drawing(geo: chartlib.ChartLayout, theme: Theme) -> Drawing:
 
 
 class _DocTemplate(BaseDocTemplate):
+    """Records the page of every anchor and builds the bookmark tree as it goes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.page_map: dict[str, int] = {}
+        self._outline_level = -1
+
     def afterFlowable(self, flowable: Flowable) -> None:
         outline = getattr(flowable, "outline", None)
         if outline is None:
             return
         level, title, key = outline
+        self.canv._kz_pages = self.page_map
+        page = self.canv.getPageNumber()
+        self.page_map.setdefault(key, page)
+        # The canvas holds pages back until the end, so destinations are set then,
+        # on the real page; the outline itself is built now, in order.
+        top = self.frame._y + flowable.height + 4
+        self.canv._kz_marks.append((page, key, top))
+        if level is None:
+            return
         level = min(level, self._outline_level + 1)
         self._outline_level = level
-        self.canv.bookmarkPage(key)
         self.canv.addOutlineEntry(title, key, level=level, closed=level > 0)
 
 
 def _canvas_class(meta: n.Meta, theme: Theme) -> type[Canvas]:
-    """A canvas that holds pages back until the end, so every footer knows the total."""
+    """A canvas that holds pages back until the end, so every footer knows the total
+    and every page reference knows its page."""
     head = _font_names(theme.heading_font)
 
     class _Canvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
+            self._kz_meta = meta
+            self._kz_late: list[tuple[int, float, float, _PageRef]] = []
+            self._kz_pages: dict[str, int] = {}
+            self._kz_marks: list[tuple[int, str, float]] = []
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
@@ -614,9 +694,18 @@ def _canvas_class(meta: n.Meta, theme: Theme) -> type[Canvas]:
 
         def save(self) -> None:
             total = len(self._pages)
+            late, pages, marks = self._kz_late, self._kz_pages, self._kz_marks
             for number, state in enumerate(self._pages, 1):
                 self.__dict__.update(state)
-                _decorate(self, meta, theme, head, number, total)
+                for page, key, top in marks:
+                    if page == number:
+                        self.bookmarkHorizontalAbsolute(key, top)
+                _decorate(self, state["_kz_meta"], theme, head, number, total)
+                for page, x, y, ref in late:
+                    if page == number and ref.anchor in pages:
+                        self.setFont(ref.font, ref.size)
+                        self.setFillColor(colors.HexColor(ref.color))
+                        self.drawRightString(x, y, str(pages[ref.anchor]))
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -656,7 +745,7 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
 
 
 class PdfWriter:
-    """Writes a ``Document`` as PDF bytes."""
+    """Writes a ``Document`` or a ``Pack`` as PDF bytes."""
 
     extension = "pdf"
 
@@ -665,6 +754,60 @@ class PdfWriter:
         register_fonts(theme)
 
     def render(self, doc: n.Document) -> bytes:
+        translator = _Translator(self.theme, self._frame_width())
+        return self._build(doc.meta, list(translator.blocks(doc.body)))[0]
+
+    def render_pack(self, pack: n.Pack) -> bytes:
+        return self.layout_pack(pack)[0]
+
+    def layout_pack(self, pack: n.Pack) -> tuple[bytes, dict[str, int]]:
+        """The pack as PDF, and the page on which each anchor landed."""
+        return _layout_pack(self, pack)
+
+    def _frame_width(self) -> float:
+        t = self.theme
+        return (t.page_mm[0] - t.margin_left - t.margin_right) * mm
+
+    def _contents(self, pack: n.Pack) -> list[Flowable]:
+        st = styles(self.theme)
+        head = _font_names(self.theme.heading_font)
+        rows, commands = [], []
+        for i, entry in enumerate(pack.contents):
+            top = entry.level == 1
+            style = st["toc1" if top else "toc2"]
+            link = f'<a href="#{escape(entry.anchor)}">{escape(entry.title)}</a>'
+            rows.append(
+                [
+                    _para(link, style),
+                    _PageRef(
+                        entry.anchor,
+                        head["bold" if top else "regular"],
+                        style.fontSize,
+                        self.theme.text,
+                    ),
+                ]
+            )
+            if top and i:
+                commands.append(("TOPPADDING", (0, i), (-1, i), 9))
+        width = self._frame_width()
+        table = Table(rows, colWidths=[width - 20 * mm, 20 * mm], hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), head["regular"], 10),
+                    ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                    *commands,
+                ]
+            )
+        )
+        title = _Heading(escape(pack.contents_title), st["h1"], 0, pack.contents_title, "contents")
+        return [title, _Rule(width, self.theme.accent, 1.6, after=8), table]
+
+    def _build(self, meta: n.Meta, story: list[Flowable]) -> tuple[bytes, dict[str, int]]:
         theme = self.theme
         page = (theme.page_mm[0] * mm, theme.page_mm[1] * mm)
         buf = io.BytesIO()
@@ -675,18 +818,17 @@ class PdfWriter:
             rightMargin=theme.margin_right * mm,
             topMargin=theme.margin_top * mm,
             bottomMargin=theme.margin_bottom * mm,
-            title=doc.meta.title,
-            author=doc.meta.author,
-            subject=doc.meta.subject,
-            keywords=list(doc.meta.keywords),
+            title=meta.title,
+            author=meta.author,
+            subject=meta.subject,
+            keywords=list(meta.keywords),
             creator="kzru-reports",
             producer="kzru-reports",
             invariant=1,
-            lang=doc.meta.lang,
+            lang=meta.lang,
             initialFontName=_font_names(theme.body_font)["regular"],
             initialFontSize=10,
         )
-        template._outline_level = -1
         frame = Frame(
             template.leftMargin,
             template.bottomMargin,
@@ -699,10 +841,22 @@ class PdfWriter:
             bottomPadding=0,
         )
         template.addPageTemplates([PageTemplate("page", [frame])])
-        translator = _Translator(theme, template.width)
-        story = list(translator.blocks(doc.body))
-        template.build(story, canvasmaker=_canvas_class(doc.meta, theme))
-        return buf.getvalue()
+        template.build(story, canvasmaker=_canvas_class(meta, theme))
+        return buf.getvalue(), template.page_map
+
+
+@functools.lru_cache(maxsize=4)
+def _layout_pack(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]]:
+    """Cached: the same pack is laid out once whether its pages or its bytes are asked
+    for first (the DOCX contents quote the PDF's page numbers)."""
+    width = writer._frame_width()
+    story: list[Flowable] = [_PartStart(pack.cover.meta)]
+    story += _Translator(writer.theme, width, in_pack=True).blocks(pack.cover.body)
+    story += [PageBreak(), *writer._contents(pack)]
+    for part in pack.parts:
+        story += [PageBreak(), _PartStart(part.meta, part.name, part.meta.title)]
+        story += _Translator(writer.theme, width, in_pack=True).blocks(part.body)
+    return writer._build(pack.cover.meta, story)
 
 
 __all__ = ["PdfWriter"]
