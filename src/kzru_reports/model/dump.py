@@ -44,7 +44,8 @@ def block_lines(block: n.Block, indent: str = "") -> Iterator[str]:
                 yield f"{indent}{inline_text(f.label)}: {inline_text(f.value)}"
         case n.KeyFigures(items=items):
             for k in items:
-                yield f"{indent}[{k.value}] {k.label}{f' ({k.note})' if k.note else ''}"
+                value = f"{k.qualifier} {k.value}" if k.qualifier else k.value
+                yield f"{indent}[{value}] {k.label}{f' ({k.note})' if k.note else ''}"
         case n.BarChart(bars=bars, title=title):
             yield f"{indent}chart: {title}"
             for b in bars:

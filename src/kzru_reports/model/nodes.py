@@ -102,6 +102,7 @@ class KeyFigure:
     value: str
     label: str
     note: str = ""
+    qualifier: str = ""  # "more than", set small above the number
 
 
 @dataclass(frozen=True, slots=True)

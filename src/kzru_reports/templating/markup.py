@@ -251,12 +251,13 @@ def _figures(el: ET.Element) -> n.KeyFigures | None:
     for child in el:
         if child.tag != "figure":
             raise _Fail(f"<figures> holds <figure> elements, not <{child.tag}>")
-        _attrs(child, {"value", "label", "note"})
+        _attrs(child, {"value", "label", "note", "qualifier"})
         items.append(
             n.KeyFigure(
                 _clean(child.get("value", "")),
                 _clean(child.get("label", "")),
                 _clean(child.get("note", "")),
+                _clean(child.get("qualifier", "")),
             )
         )
     return n.KeyFigures(tuple(items)) if items else None

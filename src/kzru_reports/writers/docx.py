@@ -181,6 +181,7 @@ def _configure_styles(doc: Any, theme: Theme) -> dict[str, Any]:
     setup("Field Label", head, small + 0.5, muted, bold=True, after=0)
     setup("Field Value", body, theme.body_size, text, after=0)
     setup("Figure Value", head, theme.figure_size, accent, bold=True, after=2, line=1.05)
+    setup("Figure Qualifier", head, small, accent, bold=True, after=0, line=1.1)
     setup("Figure Label", head, small + 1, text, bold=True, after=1, line=1.2)
     setup("Figure Note", head, small, muted, after=0, line=1.2)
     setup("Table Heading", head, small + 0.5, _rgb("#FFFFFF"), bold=True, after=0, line=1.2)
@@ -346,18 +347,10 @@ class _Translator:
                 self._list(item.sublist, depth + 1)
 
     def _quote(self, q: n.Quote) -> None:
-        for i, para in enumerate(q.children):
-            p = self.para("Quote")
-            single = len(q.children) == 1
-            if i == 0 and single:
-                p.add_run("«")
-            self.runs(p, para.children)
-            if i == 0 and single:
-                p.add_run("»")
+        for para in q.children:
+            self.runs(self.para("Quote"), para.children)
         if q.attribution:
-            p = self.para("Attribution")
-            p.add_run("— ")
-            self.runs(p, q.attribution)
+            self.runs(self.para("Attribution"), q.attribution)
 
     def _fieldlist(self, fl: n.FieldList) -> None:
         label = 44.0 if fl.role == "cover" else 32.0
@@ -379,7 +372,8 @@ class _Translator:
             for cell, item in zip(cells, kf.items[i : i + cols], strict=False):
                 _shade(cell, self.theme.zebra)
                 _cell_top_border(cell, self.theme.accent)
-                _first(cell, self.styles["Figure Value"]).add_run(item.value)
+                _first(cell, self.styles["Figure Qualifier"]).add_run(item.qualifier)
+                self.para("Figure Value", cell).add_run(item.value)
                 self.para("Figure Label", cell).add_run(item.label)
                 if item.note:
                     self.para("Figure Note", cell).add_run(item.note)

@@ -109,7 +109,7 @@ def styles(theme: Theme) -> dict[str, ParagraphStyle]:
             textColor=color,
             spaceBefore=before,
             spaceAfter=after,
-            keepWithNext=1,
+            keepWithNext=0,  # CondPageBreak before each heading keeps it off page ends
             **kw,
         )
 
@@ -138,6 +138,7 @@ def styles(theme: Theme) -> dict[str, ParagraphStyle]:
             leading=(small + 0.5) * lead,
             leftIndent=16,
             bulletIndent=0,
+            bulletFontSize=small + 0.5,
             spaceAfter=2,
         ),
         "quote": derive(
@@ -196,6 +197,14 @@ def styles(theme: Theme) -> dict[str, ParagraphStyle]:
             leading=theme.figure_size * 1.15,
             textColor=accent,
             spaceAfter=3,
+        ),
+        "figure_qualifier": derive(
+            "figure_qualifier",
+            fontName=head["bold"],
+            fontSize=small,
+            leading=small * 1.25,
+            textColor=accent,
+            spaceAfter=0,
         ),
         "figure_label": derive(
             "figure_label",
@@ -362,17 +371,9 @@ class _Translator:
                 yield from self._list(item.sublist, depth + 1)
 
     def _quote(self, q: n.Quote) -> Iterator[Flowable]:
-        parts: list[Flowable] = [
-            _para(
-                f"«{markup(p.children)}»"
-                if i == 0 and len(q.children) == 1
-                else markup(p.children),
-                self.st["quote"],
-            )
-            for i, p in enumerate(q.children)
-        ]
+        parts: list[Flowable] = [_para(markup(p.children), self.st["quote"]) for p in q.children]
         if q.attribution:
-            parts.append(_para(f"— {markup(q.attribution)}", self.st["attribution"]))
+            parts.append(_para(markup(q.attribution), self.st["attribution"]))
         yield _QuoteBar(parts, self.theme.accent)
 
     def _fieldlist(self, fl: n.FieldList) -> Iterator[Flowable]:
@@ -416,6 +417,9 @@ class _Translator:
             row: list[Any] = []
             for item in kf.items[i : i + cols]:
                 tile = [
+                    _para(escape(item.qualifier), self.st["figure_qualifier"])
+                    if item.qualifier
+                    else Spacer(1, self.st["figure_qualifier"].leading),
                     _para(escape(item.value), self.st["figure_value"]),
                     _para(escape(item.label), self.st["figure_label"]),
                 ]
@@ -427,7 +431,7 @@ class _Translator:
         widths = []
         for c in range(cols * 2 - 1):
             widths.append(tile_w if c % 2 == 0 else gap)
-        grid = [[cell for c, cell in enumerate(_interleave(row, ""))] for row in cells]
+        grid = [_interleave(row, "") for row in cells]
         table = Table(grid, colWidths=widths, hAlign="LEFT")
         tint, accent = colors.HexColor(self.theme.zebra), colors.HexColor(self.theme.accent)
         commands: list[tuple[Any, ...]] = [
