@@ -80,8 +80,8 @@ class Formatter:
             )
         else:
             amount = self.number(value)
-        if symbol == currency:  # no symbol in this locale: "20 billion KZT"
-            return f"{amount} {currency}"
+        if symbol == currency:  # no symbol in this locale: the code, as CLDR writes it
+            return f"{currency}\u00a0{amount}"
         return f"{symbol}{amount}"
 
     def quantity(self, value: float, unit: str | None = None) -> str:
@@ -103,6 +103,15 @@ class Formatter:
         if with_unit and fig.unit and fig.unit != "%" and not _is_currency(fig.unit):
             text = f"{text} {fig.unit}"
         return self.qualified(text, fig.qualifier)
+
+    def unit_word(self, fig: Any) -> str:
+        """A figure's unit when it is a word the label does not already say
+        (``tonnes`` for "Transit cargo"; nothing for "Kazakh students" in students)."""
+        unit = fig.unit or ""
+        if not unit or unit == "%" or _is_currency(unit):
+            return ""
+        stem = unit.lower().rstrip("s")
+        return "" if stem and stem in fig.label.lower() else unit
 
     def date(self, value: date | None) -> str:
         if value is None:
@@ -138,6 +147,7 @@ class Formatter:
             "date": self.date,
             "daterange": self.date_range,
             "qualified": self.qualified,
+            "unit_word": self.unit_word,
         }
 
 

@@ -30,6 +30,7 @@ from docx.text.paragraph import Paragraph
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
+from kzru_reports.writers.measure import fit_size
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 ALIGN = {
@@ -373,7 +374,15 @@ class _Translator:
                 _shade(cell, self.theme.zebra)
                 _cell_top_border(cell, self.theme.accent)
                 _first(cell, self.styles["Figure Qualifier"]).add_run(item.qualifier)
-                self.para("Figure Value", cell).add_run(item.value)
+                run = self.para("Figure Value", cell).add_run(item.value)
+                size = fit_size(
+                    item.value,
+                    str(self.theme.font_path(self.theme.heading_font.bold)),
+                    self.theme.figure_size,
+                    width / 3 / 25.4 * 72 - 12,
+                )
+                if size != self.theme.figure_size:
+                    run.font.size = Pt(round(size * 2) / 2)
                 self.para("Figure Label", cell).add_run(item.label)
                 if item.note:
                     self.para("Figure Note", cell).add_run(item.note)

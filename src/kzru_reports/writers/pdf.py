@@ -43,6 +43,7 @@ from kzru_reports.model import nodes as n
 from kzru_reports.model.dump import inline_text
 from kzru_reports.theme import FontFamily, Theme
 from kzru_reports.writers import chart as chartlib
+from kzru_reports.writers.measure import fit_size
 
 # ------------------------------------------------------------------ fonts and styles
 
@@ -420,7 +421,7 @@ class _Translator:
                     _para(escape(item.qualifier), self.st["figure_qualifier"])
                     if item.qualifier
                     else Spacer(1, self.st["figure_qualifier"].leading),
-                    _para(escape(item.value), self.st["figure_value"]),
+                    _para(escape(item.value), self._fitted(item.value, tile_w - 16)),
                     _para(escape(item.label), self.st["figure_label"]),
                 ]
                 if item.note:
@@ -451,6 +452,15 @@ class _Translator:
                 commands.append(("TOPPADDING", (0, r), (-1, r), 7))
         table.setStyle(self._style(commands))
         yield _RowGap(table, 6)
+
+    def _fitted(self, value: str, width: float) -> ParagraphStyle:
+        """The key-figure style, made smaller where the number would wrap."""
+        style = self.st["figure_value"]
+        path = str(self.theme.font_path(self.theme.heading_font.bold))
+        size = fit_size(value, path, style.fontSize, width)
+        if size == style.fontSize:
+            return style
+        return ParagraphStyle("figure_value_fit", parent=style, fontSize=size, leading=size * 1.15)
 
     def _barchart(self, chart: n.BarChart) -> Iterator[Flowable]:
         geo = chartlib.layout(chart, self.width, self.theme)

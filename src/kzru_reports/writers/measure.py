@@ -1,0 +1,27 @@
+"""Text measurement shared by the writers, so both make the same fitting decisions."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+
+@functools.cache
+def _face(path: str) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(path, 100)
+
+
+def text_width(text: str, font_path: str, size: float) -> float:
+    """Advance width of ``text`` in points at ``size`` points."""
+    return float(_face(font_path).getlength(text)) * size / 100
+
+
+def fit_size(text: str, font_path: str, size: float, width: float, floor: float = 0.6) -> float:
+    """The largest size up to ``size`` at which ``text`` fits in ``width`` points on one
+    line, but no smaller than ``floor`` times ``size`` (then it wraps)."""
+    needed = text_width(text, font_path, size)
+    if needed <= width:
+        return size
+    return max(size * width / needed * 0.98, size * floor)
