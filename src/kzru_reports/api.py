@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kzru_reports.audiences import BUILTIN, Audience, redact
 from kzru_reports.data import Visit, find_visit_files, load_visit
@@ -69,6 +69,16 @@ class Report:
             "outputs": [o.as_json() for o in self.outputs],
             "errors": [e.as_json() for e in self.errors],
         }
+
+
+class Progress(Protocol):
+    """What a build tells its caller as it goes (the CLI draws a bar or log lines)."""
+
+    def start(self, jobs: int) -> None: ...
+
+    def job_done(self, job: Job) -> None: ...
+
+    def output(self, output: Output) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -311,7 +321,7 @@ def _plan(
 def build(
     paths: Sequence[str | Path],
     options: BuildOptions,
-    progress: Callable[[Output], None] | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Build every requested document of every visit file; collect all failures."""
     report = Report()
@@ -323,10 +333,13 @@ def build(
         jobs = list(_plan(files, options, manifest, report))
         if progress:
             for o in report.outputs:
-                progress(o)
+                progress.output(o)
+            progress.start(len(jobs))
         by_visit: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]] = {}
         failed: set[str] = set()
         for job, result in _run(jobs, options):
+            if progress:
+                progress.job_done(job)
             if isinstance(result, KzruError):
                 report.errors += [_in_file(p, job.display) for p in result.problems()]
                 failed.add(job.visit)
@@ -372,7 +385,7 @@ def _write(
     options: BuildOptions,
     manifest: Manifest,
     report: Report,
-    progress: Callable[[Output], None] | None,
+    progress: Progress | None,
 ) -> None:
     planned = [
         relative_path(job.visit, job.audience.name, job.document, fmt)
@@ -416,7 +429,7 @@ def _write(
                 )
                 report.outputs.append(output)
                 if progress:
-                    progress(output)
+                    progress.output(output)
     if planned or not manifest.file.exists():
         manifest.save()
 

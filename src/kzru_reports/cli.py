@@ -106,31 +106,45 @@ def build(
 
 
 class _Progress:
-    """Plain log lines for logs and CI; a live line and a summary on a terminal."""
+    """Plain log lines for logs and CI; a progress bar and a summary on a terminal."""
+
+    WIDTH = 28
 
     def __init__(self, live: bool) -> None:
         self.live = live
-        self.count = 0
+        self.total = 0
+        self.done_jobs = 0
 
-    def __call__(self, output: Any) -> None:
-        self.count += 1
-        if self.live:
-            click.echo(f"\r\033[K[{self.count:>4}] {output.status:<9} {output.path}", nl=False)
-        else:
+    def start(self, jobs: int) -> None:
+        self.total = jobs
+        self._draw("")
+
+    def job_done(self, job: Any) -> None:
+        self.done_jobs += 1
+        self._draw(f"{job.visit} {job.audience.name} {job.document}")
+
+    def output(self, output: Any) -> None:
+        if not self.live:
             click.echo(f"{output.status} {output.path}")
+
+    def _draw(self, label: str) -> None:
+        if not self.live or not self.total:
+            return
+        filled = self.WIDTH * self.done_jobs // self.total
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        click.echo(f"\r\033[K[{bar}] {self.done_jobs}/{self.total} {label}"[:120], nl=False)
 
     def done(self, report: Any, seconds: float) -> None:
         built = sum(o.status == "built" for o in report.outputs)
         unchanged = len(report.outputs) - built
         failed = len({e.file for e in report.errors})
-        if self.live:
-            click.echo("\r\033[K", nl=False)
-            rows = [("built", built), ("unchanged", unchanged), ("failed visits", failed)]
-            for label, value in rows:
-                click.echo(f"  {label:<14}{value:>6}")
-            click.echo(f"  {'time':<14}{seconds:>5.1f}s")
-        else:
+        if not self.live:
             click.echo(f"{built} built, {unchanged} unchanged, {failed} failed in {seconds:.1f}s")
+            return
+        click.echo("\r\033[K", nl=False)
+        for label, value in (("built", built), ("unchanged", unchanged), ("failed visits", failed)):
+            click.echo(f"  {label:<14}{value:>6}")
+        click.echo(f"  {'time':<14}{seconds:>5.1f}s")
 
 
 @main.command()
