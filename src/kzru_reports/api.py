@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
-from kzru_reports.audiences import BUILTIN, Audience, redact
+from kzru_reports.audiences import BUILTIN, Audience, for_audience
 from kzru_reports.data import Visit, find_visit_files, load_visit
 from kzru_reports.errors import KzruError, Problem, UsageError
 from kzru_reports.files import write_atomic
@@ -152,7 +152,7 @@ def render_models(visit: Visit, audience: Audience, document: str, options: Buil
     from kzru_reports.templating.locale import load_labels
     from kzru_reports.view import VisitView
 
-    view = VisitView(redact(visit, audience.clearance), audience)
+    view = VisitView(for_audience(visit, audience), audience)
     when = stamp(options, visit)
     extra = {"build_date": build_date(options)}
 
@@ -256,7 +256,7 @@ def _plan(
         visit_id = next(iter(known)) if len(known) == 1 else None
         jobs: list[Job] = []
         for audience in options.audiences:
-            for document in options.documents:
+            for document in (d for d in options.documents if audience.gets(d)):
                 inputs = _inputs(display, data_sha, audience, document, options, theme)
                 current = (
                     visit_id is not None

@@ -1,19 +1,39 @@
 """Audience profiles and the classification filter.
 
 A profile says who reads a pack: the highest classification they may see, which
-documents they get and which sections. ``redact`` removes everything above a
-clearance from a visit *before* any template sees it, so no count, chart, bookmark
-or property can mention it.
+documents they get, which sections and at what level of detail. ``for_audience``
+removes everything above a clearance (and the data of sections the profile leaves
+out) from a visit *before* any template sees it, so no count, chart, bookmark or
+property can mention it. The rules are written down in ``docs/security.md``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kzru_reports.data.schema import LEVELS, Visit
 
 DOCUMENTS = ("memo", "factsheet", "agreements", "pack")
+DETAILS = ("full", "brief")
+# Section names templates ask about with ``audience.shows(name)``: the named blocks
+# of the built-in templates that a profile may leave out.
+SECTIONS = (
+    "summary",
+    "outcomes",
+    "figures",
+    "programme",
+    "topics",
+    "projects",
+    "statements",
+    "follow_ups",
+    "sources",
+    "chart",
+    "agreements",
+    "counts",
+    "table",
+)
 
 
 @dataclass(frozen=True)
@@ -22,16 +42,51 @@ class Audience:
     clearance: str = "restricted"
     documents: tuple[str, ...] = DOCUMENTS
     sections: frozenset[str] | None = None  # None: every section
+    omit: frozenset[str] = frozenset()  # sections left out even when ``sections`` has them
     detail: str = "full"  # "full" or "brief"
     description: str = ""
-    templates: dict[str, str] = field(default_factory=dict)
+    label: str = ""  # the name documents show; default: the label file's, else ``name``
+    templates: Mapping[str, str] = field(default_factory=dict)  # document -> template
 
     def shows(self, section: str) -> bool:
-        return self.sections is None or section in self.sections
+        """Whether this audience's documents include ``section``."""
+        return (self.sections is None or section in self.sections) and section not in self.omit
+
+    def gets(self, document: str) -> bool:
+        return document in self.documents
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.name,
+                self.clearance,
+                self.documents,
+                self.sections,
+                self.omit,
+                self.detail,
+                tuple(sorted(self.templates.items())),
+            )
+        )
 
 
 BUILTIN: dict[str, Audience] = {
+    "leadership": Audience(
+        "leadership",
+        "restricted",
+        omit=frozenset({"programme", "statements", "sources"}),
+        detail="brief",
+        description=(
+            "Concise: a two-page memo (summary, outcomes, key figures, points to raise, "
+            "follow-up), fact sheet, agreement summary."
+        ),
+    ),
     "analyst": Audience("analyst", "restricted", description="Everything, with sources."),
+    "press": Audience(
+        "press",
+        "public",
+        omit=frozenset({"follow_ups"}),
+        description="Public items only; no follow-up; no handling mark beyond PUBLIC.",
+    ),
 }
 
 
@@ -39,51 +94,94 @@ def rank(level: str) -> int:
     return LEVELS.index(level)
 
 
+def _higher(a: str, b: str) -> str:
+    return a if rank(a) >= rank(b) else b
+
+
+def neutral_title(visit: Visit) -> str:
+    """The title shown when the visit's own title is above the reader's clearance:
+    the parties' country names, which format 1 treats as the unclassified frame."""
+    return " – ".join(p.country for p in visit.parties)
+
+
 def redact(visit: Visit, clearance: str) -> Visit:
-    """A copy of ``visit`` holding only what a reader cleared to ``clearance`` may see."""
+    """A copy of ``visit`` holding only what a reader cleared to ``clearance`` may see.
+
+    Every kept item gets its effective classification written on it, so what a
+    template or ``highest_level`` reads never depends on a default again. An item's
+    level is its own or the visit's; a topic's point or project is never below its
+    topic. The visit's title, kind and summary carry the visit's level: above the
+    clearance, the summary and kind are dropped and the title becomes
+    ``neutral_title``; the copy's own level is then that of what it still holds.
+    """
     limit = rank(clearance)
     default = visit.classification
 
-    def ok(item: Any, inherited: str) -> bool:
-        return rank(item.classification or inherited) <= limit
+    def level(item: Any, floor: str = "public") -> str:
+        return _higher(item.classification or default, floor)
+
+    def keep(items: list[Any], floor: str = "public") -> list[Any]:
+        return [
+            i.model_copy(update={"classification": level(i, floor)})
+            for i in items
+            if rank(level(i, floor)) <= limit
+        ]
 
     topics = []
     for topic in visit.topics:
-        level = topic.classification or default
-        if not ok(topic, default):
+        tl = level(topic)
+        if rank(tl) > limit:
             continue
         topics.append(
             topic.model_copy(
                 update={
-                    "points": [p for p in topic.points if ok(p, level)],
-                    "projects": [p for p in topic.projects if ok(p, level)],
+                    "classification": tl,
+                    "points": keep(topic.points, tl),
+                    "projects": keep(topic.projects, tl),
                 }
             )
         )
     kept_topics = {t.id for t in topics}
-    figures = [
-        f for f in visit.figures if ok(f, default) and (f.topic is None or f.topic in kept_topics)
-    ]
-    events = [e for e in visit.events if ok(e, default)]
+    figures = [f for f in keep(visit.figures) if f.topic is None or f.topic in kept_topics]
+    events = keep(visit.events)
     kept_events = {e.id for e in events}
-    statements = [
-        s
-        for s in visit.statements
-        if ok(s, default) and (s.event is None or s.event in kept_events)
-    ]
-    kept = visit.model_copy(
-        update={
-            "topics": topics,
-            "figures": figures,
-            "events": events,
-            "statements": statements,
-            "agreements": [a for a in visit.agreements if ok(a, default)],
-            "follow_ups": [f for f in visit.follow_ups if ok(f, default)],
-        }
-    )
-    # A source is listed only while something the reader sees still cites it.
+    statements = [s for s in keep(visit.statements) if s.event is None or s.event in kept_events]
+    update: dict[str, Any] = {
+        "topics": topics,
+        "figures": figures,
+        "events": events,
+        "statements": statements,
+        "agreements": keep(visit.agreements),
+        "follow_ups": keep(visit.follow_ups),
+    }
+    if rank(default) > limit:
+        update.update(title=neutral_title(visit), kind=None, summary=None, classification=LEVELS[0])
+    kept = visit.model_copy(update=update)
+    return with_cited_sources(kept, visit)
+
+
+def with_cited_sources(kept: Visit, original: Visit) -> Visit:
+    """A source is listed only while something the reader sees still cites it."""
     cited = {i.source for i in _items(kept) if i.source}
-    return kept.model_copy(update={"sources": [s for s in visit.sources if s.id in cited]})
+    return kept.model_copy(update={"sources": [s for s in original.sources if s.id in cited]})
+
+
+def for_audience(visit: Visit, audience: Audience) -> Visit:
+    """What ``audience`` may and should see of ``visit``: redacted to its clearance,
+    without the data of the sections it leaves out (so that no other document of
+    the pack shows them, and the marking does not count them)."""
+    kept = redact(visit, audience.clearance)
+    drop: dict[str, Any] = {}
+    if not audience.shows("follow_ups"):
+        drop["follow_ups"] = []
+    if not audience.shows("statements"):
+        drop["statements"] = []
+    if not audience.shows("programme"):
+        drop["events"] = []
+        drop["statements"] = [s for s in drop.get("statements", kept.statements) if not s.event]
+    if not drop:
+        return kept
+    return with_cited_sources(kept.model_copy(update=drop), kept)
 
 
 def _items(visit: Visit) -> list[Any]:
@@ -100,7 +198,8 @@ def _items(visit: Visit) -> list[Any]:
 
 
 def highest_level(visit: Visit) -> str:
-    """The highest classification of anything the (already redacted) visit holds."""
+    """The highest classification of anything the (already redacted) visit holds,
+    its own title and summary included."""
     default = visit.classification
     levels = {default}
     for items in (
