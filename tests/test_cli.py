@@ -21,7 +21,17 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_build_json_report_matches_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, stdout, _ = run(
-        "build", str(SHIPPED), "--out", str(out), "--doc", "memo", "-f", "pdf", "--json"
+        "build",
+        str(SHIPPED),
+        "--out",
+        str(out),
+        "--doc",
+        "memo",
+        "-f",
+        "pdf",
+        "-a",
+        "analyst",
+        "--json",
     )
     assert code == 0
     report = json.loads(stdout)
@@ -45,8 +55,12 @@ def test_build_json_report_matches_files(tmp_path: Path) -> None:
 def test_build_without_paths_uses_the_shipped_visit(tmp_path: Path) -> None:
     code, stdout, _ = run("build", "--out", str(tmp_path), "-d", "factsheet", "--json")
     assert code == 0
-    formats = sorted(o["format"] for o in json.loads(stdout)["outputs"])
-    assert formats == ["docx", "pdf"]
+    built = sorted((o["audience"], o["format"]) for o in json.loads(stdout)["outputs"])
+    assert built == [
+        (audience, fmt)
+        for audience in ("analyst", "leadership", "press")
+        for fmt in ("docx", "pdf")
+    ]
 
 
 def test_bad_visit_fails_with_exit_1_and_others_still_build(tmp_path: Path) -> None:

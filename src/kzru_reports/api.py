@@ -147,6 +147,7 @@ def output_path(out: str, visit_id: str, audience: str, document: str, fmt: str)
 
 def render_models(visit: Visit, audience: Audience, document: str, options: BuildOptions) -> Any:
     """One document (or pack) of one visit for one audience, as the document model."""
+    from kzru_reports.fonts import check_glyphs
     from kzru_reports.packs import compose
     from kzru_reports.templating import render_document
     from kzru_reports.templating.locale import load_labels
@@ -158,6 +159,7 @@ def render_models(visit: Visit, audience: Audience, document: str, options: Buil
 
     def one(name: str) -> Any:
         doc = render_document(name, view, audience, options.templates, options.lang, extra)
+        check_glyphs(doc, options.theme)
         return replace(doc, meta=replace(doc.meta, created=when))
 
     if document != "pack":
@@ -226,7 +228,7 @@ def _inputs(
     inputs: dict[str, Any] = {
         "data_file": file,
         "data": data_sha,
-        "templates": template_closure(names, options.templates, options.lang),
+        "templates": template_closure(names, options.templates, options.lang, audience),
         "theme": theme[0],
         "fonts": theme[1],
         "engine": engine_digest(),

@@ -25,7 +25,7 @@ def _run(debug: bool, action: Callable[[], int]) -> None:
         if debug:
             traceback.print_exc()
         for problem in exc.problems():
-            click.echo(f"error: {problem}" if not problem.file else str(problem), err=True)
+            click.echo(f"error: {problem.message}" if not problem.file else str(problem), err=True)
         code = exc.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -41,7 +41,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-o", "--out", default="build", show_default=True, help="Where outputs go.")
+@click.option(
+    "-o", "--out", default=None, help="Where outputs go (default: the workspace's, else build)."
+)
 @click.option(
     "-d",
     "--doc",
@@ -66,38 +68,54 @@ def main() -> None:
     help="Parallel build processes; default: the number of CPUs.",
 )
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
+@click.option(
+    "-a",
+    "--audience",
+    "audiences",
+    multiple=True,
+    help="Audience profile (repeatable); default: every audience of the workspace.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def build(
     paths: tuple[str, ...],
-    out: str,
+    out: str | None,
     docs: tuple[str, ...],
     formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
+    audiences: tuple[str, ...],
     as_json: bool,
     debug: bool,
 ) -> None:
-    """Build documents for each visit file (a folder means every visit file in it)."""
+    """Build documents for each visit file (a folder means every visit file in it);
+    no PATH: the workspace's data folder, else the shipped visits."""
 
     def action() -> int:
         import os
         import time
 
         from kzru_reports import api
+        from kzru_reports.config import load_workspace
 
+        ws = load_workspace()
         options = api.BuildOptions(
-            out=out,
-            documents=_unique(docs) or api.DOCUMENTS,
-            formats=_unique(formats) or api.FORMATS,
+            out=out or _relative(ws.output) or "build",
+            documents=_unique(docs) or ws.documents or api.DOCUMENTS,
+            formats=_unique(formats) or ws.formats or api.FORMATS,
+            audiences=ws.select(audiences),
+            templates=ws.template_folders(),
+            theme=ws.theme,
+            lang=ws.lang,
             build_time=api.build_time_from_env(),
             force=force,
             jobs=jobs or os.cpu_count() or 1,
         )
+        targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         started = time.perf_counter()
         live = not as_json and sys.stdout.isatty()
         progress = None if as_json else _Progress(live)
-        report = api.build(list(paths), options, progress=progress)
+        report = api.build(targets, options, progress=progress)
         if progress is not None:
             progress.done(report, time.perf_counter() - started)
         return _finish(report, as_json)
@@ -171,6 +189,134 @@ def schema() -> None:
     from kzru_reports.data import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def init(folder: str, debug: bool) -> None:
+    """Make a new workspace: config, one sample visit, an empty templates folder."""
+
+    def action() -> int:
+        from pathlib import Path
+
+        from kzru_reports import api
+        from kzru_reports.workspace import SAMPLE_VISIT, init_workspace
+
+        for path in init_workspace(Path(folder), api.shipped_visits() / SAMPLE_VISIT):
+            click.echo(f"made {path}")
+        click.echo(f"next: cd {folder} && kzru build")
+        return 0
+
+    _run(debug, action)
+
+
+@main.group()
+def audiences() -> None:
+    """Audience profiles: who reads what."""
+
+
+@audiences.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the profiles as JSON.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def audiences_list(as_json: bool, debug: bool) -> None:
+    """Show the audience profiles and what each includes."""
+
+    def action() -> int:
+        from kzru_reports.config import load_workspace
+        from kzru_reports.workspace import describe
+
+        ws = load_workspace()
+        profiles = [describe(a) for a in ws.audiences.values()]
+        if as_json:
+            click.echo(json.dumps(profiles, indent=2, ensure_ascii=False))
+            return 0
+        for p in profiles:
+            default = " (default)" if p["name"] in ws.default_audiences else ""
+            origin = "kzru.toml" if p["name"] in ws.configured else "built-in"
+            click.echo(f"{p['name']}{default}  [{origin}]  {p['description']}")
+            click.echo(f"  clearance: {p['clearance']}   detail: {p['detail']}")
+            click.echo(f"  documents: {', '.join(p['documents'])}")  # type: ignore[arg-type]
+            sections = p["sections"] if p["sections"] == "all" else ", ".join(p["sections"])  # type: ignore[arg-type]
+            omit = f" except {', '.join(p['omit'])}" if p["omit"] else ""  # type: ignore[arg-type]
+            click.echo(f"  sections: {sections}{omit}")
+            if p["templates"]:
+                pairs = ", ".join(f"{k} = {v}" for k, v in p["templates"].items())  # type: ignore[attr-defined]
+                click.echo(f"  templates: {pairs}")
+        return 0
+
+    _run(debug, action)
+
+
+@main.group()
+def templates() -> None:
+    """The template set: list it, copy one out to customise."""
+
+
+@templates.command("list")
+@click.option("-a", "--audience", default=None, help="Show the set one audience uses.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def templates_list(audience: str | None, debug: bool) -> None:
+    """Show each template and where it resolves from."""
+
+    def action() -> int:
+        from kzru_reports.config import load_workspace
+        from kzru_reports.workspace import list_templates
+
+        ws = load_workspace()
+        profile = ws.audience(audience) if audience else None
+        entries = list_templates(ws, profile)
+        width = max(len(e.name) for e in entries)
+        for e in entries:
+            note = "  (overrides the built-in)" if e.overrides else ""
+            click.echo(f"{e.name:<{width}}  {e.origin:<18} {e.path}{note}")
+        if profile is not None:
+            for doc, name in profile.templates.items():
+                click.echo(f"{profile.name} renders {doc} from {name}")
+        return 0
+
+    _run(debug, action)
+
+
+@templates.command("eject")
+@click.argument("name")
+@click.option(
+    "--to",
+    "to",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Folder to copy into (default: the workspace's templates folder).",
+)
+@click.option("--force", is_flag=True, help="Replace a file that is already there.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def templates_eject(name: str, to: str | None, force: bool, debug: bool) -> None:
+    """Copy a built-in template out for customising."""
+
+    def action() -> int:
+        from pathlib import Path
+
+        from kzru_reports.config import load_workspace
+        from kzru_reports.workspace import eject
+
+        ws = load_workspace()
+        folder = Path(to) if to else (ws.templates or Path("templates"))
+        click.echo(f"copied to {eject(name, folder, force)}")
+        return 0
+
+    _run(debug, action)
+
+
+def _relative(path: Any) -> str:
+    """A workspace path as short as it can be said from the current folder."""
+    import os
+
+    if path is None:
+        return ""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
 
 
 def _finish(report: Any, as_json: bool) -> int:

@@ -1,18 +1,19 @@
 """The theme: one description of how documents look, read by every writer.
 
-Fonts (shipped with the package, so nothing depends on system fonts), colours, type
-sizes, page size and margins. Writers map model roles to styles built from it.
+Fonts (shipped with the package, so nothing depends on system fonts, or TrueType
+files of the user's), colours, type sizes, page size and margins, a logo and
+letterhead lines for the first page, and optionally a reference DOCX whose Word
+styles, header and footer the DOCX writer starts from. Writers map model roles to
+styles built from it. ``load_theme`` reads one from a ``[theme]`` table or file.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-from kzru_reports.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,10 @@ class FontFamily:
     bold: str
     italic: str
     bold_italic: str
+
+    @property
+    def files(self) -> tuple[str, str, str, str]:
+        return (self.regular, self.bold, self.italic, self.bold_italic)
 
 
 def _font_dir() -> Path:
@@ -68,6 +73,10 @@ class Theme:
     rule: str = "#B8C2CE"
     zebra: str = "#F3F5F8"
     marking: str = "#8B1A1A"  # handling marks
+    logo: Path | None = None  # PNG or JPEG, drawn at the top left of each first page
+    logo_width: float = 28.0  # millimetres
+    letterhead: tuple[str, ...] = ()  # lines at the top right of each first page
+    reference_docx: Path | None = None  # Word styles, header and footer for DOCX
 
     def font_path(self, file: str) -> Path:
         return self.font_dir / file
@@ -80,6 +89,17 @@ class Theme:
     def text_width_mm(self) -> float:
         return self.page_mm[0] - self.margin_left - self.margin_right
 
+    @property
+    def has_letterhead(self) -> bool:
+        return self.logo is not None or bool(self.letterhead)
+
+    @property
+    def custom_fonts(self) -> bool:
+        """Whether a font is the user's own (whose coverage must then be checked)."""
+        return self.font_dir != _font_dir() or any(
+            Path(f).is_absolute() for fam in (self.body_font, self.heading_font) for f in fam.files
+        )
+
 
 @functools.cache
 def default_theme() -> Theme:
@@ -88,13 +108,14 @@ def default_theme() -> Theme:
 
 def theme_from_mapping(values: dict[str, Any], base: Theme | None = None) -> Theme:
     """A theme with some settings changed; unknown keys are refused by name."""
-    base = base or default_theme()
-    known = {f.name for f in fields(Theme)} - {"body_font", "heading_font", "font_dir"}
-    unknown = set(values) - known
-    if unknown:
-        raise ConfigError(
-            f"unknown theme setting {sorted(unknown)[0]!r} (known: {', '.join(sorted(known))})"
-        )
-    if values.get("page_size", base.page_size) not in ("A4", "Letter"):
-        raise ConfigError("theme page_size is 'A4' or 'Letter'")
-    return replace(base, **values)
+    from kzru_reports.themefile import read_theme
+
+    return read_theme(values, Path.cwd(), "theme", base)
+
+
+def load_theme(table: dict[str, Any], root: Path, file: str) -> Theme:
+    """The theme a ``[theme]`` table (written in ``file``, paths relative to ``root``)
+    describes, with its ``file = ...`` read first; raises ``DataError``."""
+    from kzru_reports.themefile import read_theme
+
+    return read_theme(table, root, file)

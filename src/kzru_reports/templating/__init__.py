@@ -13,6 +13,14 @@ from kzru_reports.templating.markup import parse_document
 from kzru_reports.view import VisitView
 
 
+def audience_search_path(templates: Sequence[str | Path], audience: Audience) -> tuple[str, ...]:
+    """Where an audience's templates are looked for: each workspace folder's
+    subfolder named after the audience first (``templates/press/memo.xml.j2``), then
+    the folders themselves; the built-in set comes after these."""
+    folders = [Path(f) for f in templates]
+    return search_path([*(f / audience.name for f in folders), *folders])
+
+
 def template_name(document: str, audience: Audience) -> str:
     """The template a document is rendered from: an audience's override, else its own."""
     return audience.templates.get(document, f"{document}{TEMPLATE_SUFFIX}")
@@ -27,25 +35,30 @@ def render_document(
     extra: dict[str, Any] | None = None,
 ) -> Document:
     """Render one document of one visit for one audience into the document model."""
-    env = make_environment(search_path(templates), lang)
+    env = make_environment(audience_search_path(templates, audience), lang)
     name = template_name(document, audience)
     markup = render(env, name, {"visit": view, "audience": audience, **(extra or {})})
     return parse_document(markup, name, document)
 
 
-__all__ = ["render_document", "template_closure", "template_name"]
+__all__ = ["audience_search_path", "render_document", "template_closure", "template_name"]
 
 
 def template_closure(
-    names: Sequence[str], templates: Sequence[str | Path] = (), lang: str = "en"
+    names: Sequence[str],
+    templates: Sequence[str | Path] = (),
+    lang: str = "en",
+    audience: Audience | None = None,
 ) -> dict[str, str]:
     """Every template file the named templates use (through extends, import and
-    include), as name -> sha256 of the file that name resolves to now."""
+    include), as name -> sha256 of the file that name resolves to now (for
+    ``audience``: through its own folders first)."""
     import hashlib
 
     import jinja2.meta
 
-    env = make_environment(search_path(templates), lang)
+    search = audience_search_path(templates, audience) if audience else search_path(templates)
+    env = make_environment(search, lang)
     out: dict[str, str] = {}
     todo = list(names)
     while todo:

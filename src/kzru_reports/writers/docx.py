@@ -99,8 +99,9 @@ def _borders(table: Any, edges: dict[str, tuple[str, float]]) -> None:
 # ------------------------------------------------------------------ styles
 
 
-def _configure_styles(doc: Any, theme: Theme) -> dict[str, Any]:
-    """Set up every style the translator uses; returns them by name for fast lookup."""
+def _configure_styles(doc: Any, theme: Theme, keep: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Set up every style the translator uses; returns them by name for fast lookup.
+    Styles named in ``keep`` (those a reference document defines) stay as they are."""
     styles = doc.styles
     body, head = theme.body_font.name, theme.heading_font.name
     text, accent, muted = _rgb(theme.text), _rgb(theme.accent), _rgb(theme.muted)
@@ -130,6 +131,9 @@ def _configure_styles(doc: Any, theme: Theme) -> dict[str, Any]:
         indent: float = 0,
     ) -> None:
         style = para_style(name, base)
+        out[name] = style
+        if name in keep:
+            return
         _set_font(style.element, font)
         style.font.size, style.font.bold, style.font.italic = Pt(size), bold, italic
         style.font.color.rgb = colour
@@ -139,7 +143,6 @@ def _configure_styles(doc: Any, theme: Theme) -> dict[str, Any]:
         pf.widow_control = True
         if indent:
             pf.left_indent = Mm(indent)
-        out[name] = style
 
     out: dict[str, Any] = {}
     small = theme.small_size
@@ -198,11 +201,16 @@ def _configure_styles(doc: Any, theme: Theme) -> dict[str, Any]:
         )
     setup("Header", head, 8.5, _rgb(theme.marking), bold=True, after=0, line=1.0)
     setup("Footer", head, 7.5, muted, after=0, line=1.0)
+    setup("Letterhead", head, small + 0.5, accent, after=0, line=1.2)
     quote = out["Quote"]
-    quote.paragraph_format.right_indent = Mm(4)
-    _quote_bar(quote, theme.accent)
+    if "Quote" not in keep:
+        quote.paragraph_format.right_indent = Mm(4)
+        _quote_bar(quote, theme.accent)
     out["Table Heading"].paragraph_format.keep_with_next = False
-    out["Table Grid"] = styles["Table Grid"]
+    try:
+        out["Table Grid"] = styles["Table Grid"]
+    except KeyError:  # a reference document without it
+        out["Table Grid"] = styles.add_style("Table Grid", WD_STYLE_TYPE.TABLE)
     return out
 
 
@@ -230,8 +238,11 @@ class _Translator:
         self.body = doc._body
         self.styles = styles
         self.theme = theme
-        self.numbering = doc.part.numbering_part.element
-        self.list_num_id = self._num_id_of("List Number")
+        try:
+            self.numbering = doc.part.numbering_part.element
+        except NotImplementedError:  # a reference document without numbering
+            self.numbering = None
+        self.list_num_id = self._num_id_of("List Number") if self.numbering is not None else None
         self.bookmarks: dict[str, str] = {}  # anchor -> Word bookmark name
 
     def bookmark(self, anchor: str) -> str:
@@ -640,18 +651,42 @@ def _field(p: Paragraph, instruction: str, cached: str) -> None:
 
 
 def _header_footer(section: Any, meta: n.Meta, styles: dict[str, Any], theme: Theme) -> None:
-    header = section.header.paragraphs[0]
-    header.style = styles["Header"]
-    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    header.add_run(meta.marking)
-    footer = section.footer.paragraphs[0]
+    """Marking top and bottom, title and "Page X of Y" in the footer; on the first
+    page also the theme's logo and letterhead lines."""
+    _fill_header(section.header, meta, styles)
+    _fill_footer(section.footer, meta, styles, theme)
+    if theme.has_letterhead:
+        section.different_first_page_header_footer = True
+        _fill_header(section.first_page_header, meta, styles)
+        _letterhead(section.first_page_header, styles, theme)
+        _fill_footer(section.first_page_footer, meta, styles, theme)
+
+
+def _next_paragraph(part: Any) -> Paragraph:
+    """The part's first paragraph while it is empty (a new part has one), else a new one."""
+    paragraphs = part.paragraphs
+    if len(paragraphs) == 1 and not paragraphs[0].text and not paragraphs[0].runs:
+        return paragraphs[0]
+    return part.add_paragraph()
+
+
+def _fill_header(header: Any, meta: n.Meta, styles: dict[str, Any]) -> None:
+    header.is_linked_to_previous = False
+    mark = _next_paragraph(header)
+    mark.style = styles["Header"]
+    mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    mark.add_run(meta.marking)
+
+
+def _fill_footer(footer_part: Any, meta: n.Meta, styles: dict[str, Any], theme: Theme) -> None:
+    footer_part.is_linked_to_previous = False
+    footer = _next_paragraph(footer_part)
     footer.style = styles["Footer"]
     footer.paragraph_format.tab_stops.add_tab_stop(Mm(theme.text_width_mm), WD_TAB_ALIGNMENT.RIGHT)
     footer.add_run(meta.footer or meta.title)
     footer.add_run("\t")
     # "Page {page} of {pages}" with live fields in place of the two names
-    label = meta.page_label
-    for piece in _split_label(label):
+    for piece in _split_label(meta.page_label):
         if piece == "{page}":
             _field(footer, "PAGE", "1")
         elif piece == "{pages}":
@@ -659,10 +694,31 @@ def _header_footer(section: Any, meta: n.Meta, styles: dict[str, Any], theme: Th
         elif piece:
             footer.add_run(piece)
     if meta.marking:
-        mark = section.footer.add_paragraph(style=styles["Header"])
+        mark = footer_part.add_paragraph(style=styles["Header"])
         mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
         mark.paragraph_format.space_before = Pt(3)
         mark.add_run(meta.marking)
+
+
+def _letterhead(header: Any, styles: dict[str, Any], theme: Theme) -> None:
+    """Logo on the left, letterhead lines on the right, under the first page's marking."""
+    table = header.add_table(1, 2, Mm(theme.text_width_mm))
+    table.autofit = False
+    left, right = table.rows[0].cells
+    left.width = Mm(theme.logo_width + 4)
+    right.width = Mm(theme.text_width_mm - theme.logo_width - 4)
+    if theme.logo is not None:
+        logo = left.paragraphs[0]
+        logo.style = styles["Letterhead"]
+        logo.add_run().add_picture(str(theme.logo), width=Mm(theme.logo_width))
+    for i, line in enumerate(theme.letterhead):
+        p = right.paragraphs[0] if i == 0 else right.add_paragraph()
+        p.style = styles["Letterhead"]
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = p.add_run(line)
+        run.bold = i == 0 or None
+    gap = header.add_paragraph(style=styles["Letterhead"])  # a header ends with a paragraph
+    gap.paragraph_format.space_after = Pt(6)
 
 
 def _split_label(label: str) -> list[str]:
@@ -717,14 +773,14 @@ class DocxWriter:
         self.theme = theme
 
     def _start(self, meta: n.Meta) -> tuple[Any, dict[str, Any], _Translator]:
-        word = new_document()
-        styles = _configure_styles(word, self.theme)
+        reference = self.theme.reference_docx
+        word = new_document(str(reference) if reference else None)
+        keep = frozenset(st.name for st in word.styles) if reference else frozenset()
+        styles = _configure_styles(word, self.theme, keep)
         section = _page_setup(word, self.theme)
         _header_footer(section, meta, styles, self.theme)
         _properties(word, meta)
-        body = word.element.body
-        for p in list(body.iterchildren(qn("w:p"))):  # the template's empty paragraph
-            body.remove(p)
+        _clear_body(word)
         return word, styles, _Translator(word, styles, self.theme)
 
     def _save(self, word: Any, meta: n.Meta) -> bytes:
@@ -752,6 +808,15 @@ class DocxWriter:
             _header_footer(section, part.meta, styles, self.theme)
             translator.blocks(part.body)
         return self._save(word, pack.meta)
+
+
+def _clear_body(word: Any) -> None:
+    """Remove what the starting document holds (an empty paragraph, or a reference
+    document's sample text), keeping its section properties."""
+    body = word.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
 
 
 __all__ = ["DocxWriter", "chart_png", "normalize_zip"]

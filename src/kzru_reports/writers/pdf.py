@@ -9,8 +9,11 @@ read as reportlab markup.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -49,7 +52,11 @@ from kzru_reports.writers.measure import fit_size
 
 
 def _font_names(family: FontFamily) -> dict[str, str]:
-    base = family.name.replace(" ", "")
+    """The names a family's faces are registered under; a user's font files get a
+    name of their own, so two themes never mix up fonts of the same family name."""
+    base = re.sub(r"[^A-Za-z0-9]", "", family.name) or "Font"
+    if any(Path(f).is_absolute() for f in family.files):
+        base += "-" + hashlib.sha256("|".join(family.files).encode()).hexdigest()[:8]
     return {
         "regular": base,
         "bold": f"{base}-Bold",
@@ -726,10 +733,50 @@ def _canvas_class(meta: n.Meta, theme: Theme) -> type[Canvas]:
     return _Canvas
 
 
+LETTERHEAD_LINE = 4.2 * mm
+LETTERHEAD_GAP = 7 * mm
+
+
+@functools.cache
+def _logo_size(path: str, width_mm: float) -> tuple[float, float]:
+    from PIL import Image
+
+    with Image.open(path) as img:
+        w, h = img.size
+    return width_mm * mm, width_mm * mm * h / w
+
+
+def letterhead_height(theme: Theme) -> float:
+    """Room the first page keeps above its text for the logo and letterhead lines."""
+    if not theme.has_letterhead:
+        return 0.0
+    logo = _logo_size(str(theme.logo), theme.logo_width)[1] if theme.logo else 0.0
+    return max(logo, LETTERHEAD_LINE * len(theme.letterhead)) + LETTERHEAD_GAP
+
+
+def _draw_letterhead(c: Canvas, theme: Theme, head: dict[str, str]) -> None:
+    w, h = c._pagesize
+    top = h - theme.margin_top * mm
+    if theme.logo is not None:
+        lw, lh = _logo_size(str(theme.logo), theme.logo_width)
+        c.drawImage(str(theme.logo), theme.margin_left * mm, top - lh, lw, lh, mask="auto")
+    right = w - theme.margin_right * mm
+    c.setFillColor(colors.HexColor(theme.accent))
+    for i, line in enumerate(theme.letterhead):
+        c.setFont(head["bold" if i == 0 else "regular"], theme.small_size + 0.5)
+        c.drawRightString(right, top - (i + 1) * LETTERHEAD_LINE + 1.2 * mm, line)
+    c.setStrokeColor(colors.HexColor(theme.rule))
+    c.setLineWidth(0.5)
+    rule_y = top - letterhead_height(theme) + LETTERHEAD_GAP / 2
+    c.line(theme.margin_left * mm, rule_y, right, rule_y)
+
+
 def _decorate(
     c: Canvas, meta: n.Meta, theme: Theme, head: dict[str, str], page: int, total: int
 ) -> None:
     w, h = c._pagesize
+    if page == 1 and theme.has_letterhead:
+        _draw_letterhead(c, theme, head)
     left, right = theme.margin_left * mm, w - theme.margin_right * mm
     top_y, foot_y = h - 12 * mm, 11 * mm
     c.saveState()
@@ -854,7 +901,22 @@ class PdfWriter:
             topPadding=0,
             bottomPadding=0,
         )
-        template.addPageTemplates([PageTemplate("page", [frame])])
+        pages = [PageTemplate("page", [frame])]
+        if theme.has_letterhead:  # the first page keeps room for the letterhead
+            room = letterhead_height(theme)
+            first = Frame(
+                template.leftMargin,
+                template.bottomMargin,
+                template.width,
+                template.height - room,
+                id="first",
+                leftPadding=0,
+                rightPadding=0,
+                topPadding=0,
+                bottomPadding=0,
+            )
+            pages.insert(0, PageTemplate("first", [first], autoNextPageTemplate="page"))
+        template.addPageTemplates(pages)
         template.build(story, canvasmaker=_canvas_class(meta, theme))
         return buf.getvalue(), template.page_map
 

@@ -1,0 +1,315 @@
+"""The workspace configuration: ``kzru.toml``, found in the current folder or above.
+
+Typed, with defaults; every problem of the file is reported at once, each naming the
+file, its line and the key, and an unknown key says which known one was probably
+meant. Paths in the file are relative to the folder that holds it.
+
+::
+
+    data = "data"            # visit files; `kzru build` with no PATH builds these
+    templates = "templates"  # searched before the built-in templates
+    output = "build"
+
+    [defaults]
+    docs = ["memo", "factsheet", "agreements"]
+    formats = ["docx", "pdf"]
+    lang = "en"
+    audiences = ["leadership", "analyst", "press"]
+
+    [theme]                  # inline settings, and/or file = "theme.toml"
+    accent = "#0B4F6C"
+
+    [audiences.ministers]    # a profile of your own (or one that changes a built-in)
+    base = "leadership"
+    label = "Ministers"
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from kzru_reports.audiences import BUILTIN, DETAILS, DOCUMENTS, SECTIONS, Audience
+from kzru_reports.data.schema import LEVELS, SLUG_RE
+from kzru_reports.errors import DataError, Problem, UsageError
+from kzru_reports.theme import Theme, default_theme, load_theme
+
+CONFIG_NAME = "kzru.toml"
+FORMATS = ("docx", "pdf")
+BUILD_DOCUMENTS = ("memo", "factsheet", "agreements", "pack")
+
+_TOP = {"data", "templates", "output", "defaults", "theme", "audiences"}
+_DEFAULTS = {"docs", "formats", "lang", "audiences"}
+_PROFILE = {
+    "base",
+    "label",
+    "description",
+    "clearance",
+    "documents",
+    "sections",
+    "omit",
+    "detail",
+    "templates",
+}
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace's settings; without a ``kzru.toml``, the built-in defaults."""
+
+    root: Path
+    file: Path | None = None
+    data: Path | None = None
+    templates: Path | None = None
+    output: Path | None = None
+    theme: Theme = field(default_factory=default_theme)
+    audiences: Mapping[str, Audience] = field(default_factory=lambda: dict(BUILTIN))
+    configured: tuple[str, ...] = ()  # profiles the config file defines
+    default_audiences: tuple[str, ...] = tuple(BUILTIN)
+    documents: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    lang: str = "en"
+
+    def audience(self, name: str) -> Audience:
+        try:
+            return self.audiences[name]
+        except KeyError:
+            raise UsageError(
+                f"unknown audience {name!r}{_did_you_mean(name, self.audiences)}; "
+                f"known audiences: {', '.join(self.audiences)}"
+            ) from None
+
+    def select(self, names: Iterable[str]) -> tuple[Audience, ...]:
+        """The profiles named (unknown names are a usage error), or the defaults."""
+        chosen = list(dict.fromkeys(names)) or list(self.default_audiences)
+        return tuple(self.audience(n) for n in chosen)
+
+    def template_folders(self) -> tuple[Path, ...]:
+        return (self.templates,) if self.templates else ()
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest ``kzru.toml`` in ``start`` (default: the current folder) or above."""
+    here = (start or Path.cwd()).resolve()
+    for folder in [here, *here.parents]:
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_workspace(start: Path | None = None) -> Workspace:
+    """The workspace around ``start``: its config file's settings, else the defaults."""
+    path = find_config(start)
+    if path is None:
+        return Workspace(root=(start or Path.cwd()).resolve())
+    return load_config(path)
+
+
+def load_config(path: Path) -> Workspace:
+    """Read and check one ``kzru.toml``; raise ``DataError`` with every problem."""
+    text = _read(path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _toml_line(str(exc))
+        raise DataError([Problem(str(path), f"not valid TOML: {exc}", line=line)]) from None
+    return _Reader(path, text).workspace(raw)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError([Problem(str(path), f"cannot read: {exc}")]) from None
+
+
+def _toml_line(message: str) -> int | None:
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Reader:
+    """Checks the parsed file, collecting problems with the line of each key."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.root = path.parent.resolve()
+        self.lines = text.splitlines()
+        self.problems: list[Problem] = []
+
+    # -- reporting
+    def line_of(self, dotted: str) -> int | None:
+        """The line where a key (or table) is written, found by its last name."""
+        parts = dotted.split(".")
+        table = re.compile(r"^\s*\[+\s*" + r"\s*\.\s*".join(map(re.escape, parts)) + r"\s*\]+")
+        key = re.compile(r"^\s*(\"?)" + re.escape(parts[-1]) + r"\1\s*=")
+        for number, line in enumerate(self.lines, 1):
+            if table.match(line):
+                return number
+        for number, line in enumerate(self.lines, 1):
+            if key.match(line):
+                return number
+        return None
+
+    def fail(self, dotted: str, message: str) -> None:
+        self.problems.append(
+            Problem(str(self.path), message, path=dotted, line=self.line_of(dotted))
+        )
+
+    def known(self, table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                dotted = f"{where}.{key}" if where else key
+                self.fail(
+                    dotted,
+                    f"unknown key{_did_you_mean(key, allowed)}; "
+                    f"known keys: {', '.join(sorted(allowed))}",
+                )
+
+    # -- typed values
+    def text(self, table: Mapping[str, Any], key: str, where: str) -> str | None:
+        value = table.get(key)
+        if value is not None and not isinstance(value, str):
+            self.fail(_join(where, key), f"expected text, got {type(value).__name__}")
+            return None
+        return value
+
+    def names(
+        self, table: Mapping[str, Any], key: str, where: str, choices: Iterable[str]
+    ) -> tuple[str, ...] | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        choices = tuple(choices)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(_join(where, key), "expected a list of names")
+            return None
+        for v in value:
+            if v not in choices:
+                self.fail(
+                    _join(where, key),
+                    f"{v!r} is not one of {', '.join(choices)}{_did_you_mean(v, choices)}",
+                )
+        return tuple(dict.fromkeys(v for v in value if v in choices))
+
+    def choice(
+        self, table: Mapping[str, Any], key: str, where: str, choices: Iterable[str]
+    ) -> str | None:
+        value = self.text(table, key, where)
+        choices = tuple(choices)
+        if value is not None and value not in choices:
+            self.fail(
+                _join(where, key),
+                f"{value!r} is not one of {', '.join(choices)}{_did_you_mean(value, choices)}",
+            )
+            return None
+        return value
+
+    def folder(self, table: Mapping[str, Any], key: str) -> Path | None:
+        value = self.text(table, key, "")
+        return (self.root / value).resolve() if value else None
+
+    def table(self, raw: Mapping[str, Any], key: str, where: str = "") -> dict[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            self.fail(_join(where, key), "expected a table")
+            return {}
+        return value
+
+    # -- the file
+    def workspace(self, raw: dict[str, Any]) -> Workspace:
+        self.known(raw, _TOP, "")
+        audiences, configured = self.audiences(self.table(raw, "audiences"))
+        defaults = self.table(raw, "defaults")
+        self.known(defaults, _DEFAULTS, "defaults")
+        chosen = self.names(defaults, "audiences", "defaults", audiences)
+        theme = self.theme(raw)
+        ws = Workspace(
+            root=self.root,
+            file=self.path,
+            data=self.folder(raw, "data"),
+            templates=self.folder(raw, "templates"),
+            output=self.folder(raw, "output"),
+            theme=theme,
+            audiences=audiences,
+            configured=configured,
+            default_audiences=chosen or configured or tuple(BUILTIN),
+            documents=self.names(defaults, "docs", "defaults", BUILD_DOCUMENTS) or (),
+            formats=self.names(defaults, "formats", "defaults", FORMATS) or (),
+            lang=self.text(defaults, "lang", "defaults") or "en",
+        )
+        if self.problems:
+            raise DataError(sorted(self.problems, key=lambda p: (p.line or 0, p.path)))
+        return ws
+
+    def theme(self, raw: dict[str, Any]) -> Theme:
+        table = self.table(raw, "theme")
+        if not table:
+            return default_theme()
+        try:
+            return load_theme(table, self.root, str(self.path))
+        except DataError as exc:
+            for p in exc.problems():
+                line = p.line if p.file != str(self.path) else self.line_of(p.path)
+                self.problems.append(replace(p, line=line))
+        return default_theme()
+
+    def audiences(self, table: dict[str, Any]) -> tuple[dict[str, Audience], tuple[str, ...]]:
+        out = dict(BUILTIN)
+        configured = []
+        for name, profile in table.items():
+            where = f"audiences.{name}"
+            if not SLUG_RE.match(name):
+                self.fail(where, "an audience name is a lower-case slug (it names a folder)")
+                continue
+            if not isinstance(profile, dict):
+                self.fail(where, "expected a table")
+                continue
+            audience = self.profile(name, profile, where)
+            if audience is not None:
+                out[name] = audience
+                configured.append(name)
+        return out, tuple(configured)
+
+    def profile(self, name: str, p: dict[str, Any], where: str) -> Audience | None:
+        self.known(p, _PROFILE, where)
+        base_name = self.choice(p, "base", where, BUILTIN)
+        base = BUILTIN.get(base_name or name, Audience(name))
+        templates = self.table(p, "templates", where)
+        for doc, template in templates.items():
+            if doc not in DOCUMENTS:
+                self.fail(
+                    f"{where}.templates.{doc}",
+                    f"no document {doc!r}{_did_you_mean(doc, DOCUMENTS)}",
+                )
+            if not isinstance(template, str):
+                self.fail(f"{where}.templates.{doc}", "expected a template name")
+        sections = self.names(p, "sections", where, SECTIONS)
+        omit = self.names(p, "omit", where, SECTIONS)
+        return replace(
+            base,
+            name=name,
+            label=self.text(p, "label", where) or (base.label if base.name == name else ""),
+            description=self.text(p, "description", where) or base.description,
+            clearance=self.choice(p, "clearance", where, LEVELS) or base.clearance,
+            documents=self.names(p, "documents", where, DOCUMENTS) or base.documents,
+            sections=frozenset(sections) if sections is not None else base.sections,
+            omit=frozenset(omit) if omit is not None else base.omit,
+            detail=self.choice(p, "detail", where, DETAILS) or base.detail,
+            templates={**base.templates, **{k: str(v) for k, v in templates.items()}},
+        )
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key

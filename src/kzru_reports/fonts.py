@@ -1,0 +1,84 @@
+"""Font files: reading them once, and checking they hold a glyph for every character
+a document uses, so that a chosen font never prints boxes in place of letters.
+
+The shipped Noto fonts cover Latin, Cyrillic and the Kazakh letters; a font of the
+user's is checked against each document before anything is written, and a missing
+glyph is an error naming the font file, the character and the document.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from kzru_reports.errors import ConfigError, RenderError
+from kzru_reports.model import nodes as n
+from kzru_reports.model.dump import dump
+from kzru_reports.theme import Theme
+
+KAZAKH = "ӘәҒғҚқҢңӨөҰұҮүҺһІі"
+CYRILLIC = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+
+
+@functools.cache
+def font_face(path: str) -> frozenset[int]:
+    """The code points a TrueType file has glyphs for; ``ConfigError`` if it cannot
+    be used (not TrueType, PostScript outlines, damaged)."""
+    from reportlab.pdfbase.ttfonts import TTFError, TTFontFile
+
+    try:
+        face = TTFontFile(path, validate=1)
+    except (TTFError, OSError, ValueError, KeyError, IndexError, AssertionError) as exc:
+        raise ConfigError(
+            f"the font {Path(path).name} cannot be used: {exc} "
+            "(a TrueType .ttf file with glyf outlines is needed)"
+        ) from None
+    return frozenset(c for c, g in face.charToGlyph.items() if g)
+
+
+def missing(path: str, text: str) -> list[str]:
+    """The characters of ``text`` (spaces and controls aside) the font has no glyph for."""
+    have = font_face(path)
+    return sorted({c for c in text if ord(c) not in have and not c.isspace() and c.isprintable()})
+
+
+def coverage_note(path: str) -> str:
+    """What the font lacks of Cyrillic and Kazakh, in words (for error messages)."""
+    lacks = [c for c in CYRILLIC + KAZAKH if ord(c) not in font_face(path)]
+    if not lacks:
+        return "it covers Cyrillic and Kazakh"
+    return f"it lacks {len(lacks)} Cyrillic/Kazakh letters ({''.join(lacks[:12])})"
+
+
+def document_text(doc: n.Document, theme: Theme) -> str:
+    meta = doc.meta
+    return "".join(
+        [
+            dump(doc),
+            meta.title,
+            meta.subject,
+            meta.footer,
+            meta.marking,
+            meta.page_label,
+            *meta.keywords,
+            *theme.letterhead,
+        ]
+    )
+
+
+def check_glyphs(doc: n.Document, theme: Theme) -> None:
+    """Refuse a document that uses a character one of the theme's own fonts lacks."""
+    if not theme.custom_fonts:
+        return
+    text = document_text(doc, theme)
+    for family in (theme.body_font, theme.heading_font):
+        for file in dict.fromkeys(family.files):
+            path = str(theme.font_path(file))
+            lacking = missing(path, text)
+            if lacking:
+                shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in lacking[:8])
+                raise RenderError(
+                    f"the font {family.name!r} ({Path(path).name}) has no glyph for {shown}, "
+                    f"which the {doc.name or 'document'} uses; {coverage_note(path)}. "
+                    "Choose a font that covers the text, such as the shipped Noto fonts"
+                )

@@ -1,0 +1,163 @@
+"""Workspace tasks behind ``kzru init``, ``kzru templates`` and ``kzru audiences``:
+making a workspace that builds at once, showing where each template comes from,
+copying a built-in template out for editing, describing the audience profiles.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from kzru_reports.audiences import Audience
+from kzru_reports.config import CONFIG_NAME, Workspace
+from kzru_reports.errors import ConfigError, UsageError
+from kzru_reports.templating.env import TEMPLATE_SUFFIX, builtin_templates
+
+SAMPLE_VISIT = "kz-ru-state-visit-2025.yaml"
+
+CONFIG_TEXT = """\
+# kzru-reports workspace: `kzru build` here builds every visit in `data`
+# for every audience below, into `output`. Paths are relative to this file.
+data = "data"
+templates = "templates"   # your templates, found before the built-in ones
+output = "build"
+
+[defaults]
+docs = ["memo", "factsheet", "agreements"]
+formats = ["docx", "pdf"]
+lang = "en"
+# audiences = ["leadership", "analyst", "press"]   # default: all three built-ins
+
+[theme]
+page_size = "A4"          # or "Letter"
+accent = "#1F3A5F"
+# logo = "logo.png"
+# letterhead = ["Ministry of Foreign Affairs", "Department of Eurasian Affairs"]
+# reference_docx = "reference.docx"   # Word styles, header and footer
+
+# A profile of your own, built on a built-in one (see `kzru audiences list`):
+# [audiences.ministers]
+# base = "leadership"
+# label = "Ministers"
+# documents = ["memo"]
+"""
+
+TEMPLATES_README = """\
+# Your templates
+
+Templates here are found before the built-in ones. `kzru templates list` shows
+which template is used and where it comes from; `kzru templates eject memo.xml.j2`
+copies a built-in one here to edit.
+
+To change one part of a document, extend the built-in template and override the
+block, for example `templates/memo.xml.j2`:
+
+```jinja
+{% extends "builtin/memo.xml.j2" %}
+{% block follow_ups %}
+<h2 id="next">Next steps</h2>
+<ol>
+{% for f in visit.follow_ups %}  <li>{{ f.text }}</li>
+{% endfor %}</ol>
+{% endblock %}
+```
+
+A folder named after an audience (`templates/press/memo.xml.j2`) holds templates
+for that audience only. Blocks, filters and the markup elements are described in
+the project's docs/templates.md.
+"""
+
+
+def init_workspace(folder: Path, sample: Path) -> list[Path]:
+    """Make a workspace in ``folder``: config, one sample visit, a templates folder
+    with a short guide. Refuses to overwrite an existing config."""
+    config = folder / CONFIG_NAME
+    if config.exists():
+        raise UsageError(f"{config} already exists; this folder is a workspace already")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    made = [config, folder / "data" / sample.name, folder / "templates" / "README.md"]
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    (folder / "templates").mkdir(exist_ok=True)
+    if not made[1].exists():
+        shutil.copyfile(sample, made[1])
+    if not made[2].exists():
+        made[2].write_text(TEMPLATES_README, "utf-8")
+    config.write_text(CONFIG_TEXT, "utf-8")
+    return made
+
+
+@dataclass(frozen=True)
+class TemplateEntry:
+    name: str
+    origin: str  # "built-in", "workspace" or "audience NAME"
+    path: Path
+    overrides: bool  # a workspace file that hides the built-in of the same name
+
+
+def _templates_in(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob(f"*{TEMPLATE_SUFFIX}")
+        if p.is_file() and not p.is_symlink()
+    )
+
+
+def list_templates(ws: Workspace, audience: Audience | None = None) -> list[TemplateEntry]:
+    """Every template name in use and where it resolves from, in search order:
+    the audience's folder, the workspace's folder, the built-in set."""
+    builtin = builtin_templates()
+    chain: list[tuple[Path, str]] = []
+    if audience is not None:
+        chain += [(f / audience.name, f"audience {audience.name}") for f in ws.template_folders()]
+    chain += [(f, "workspace") for f in ws.template_folders() if f.is_dir()]
+    chain.append((builtin, "built-in"))
+    builtin_names = set(_templates_in(builtin))
+    seen: dict[str, TemplateEntry] = {}
+    for folder, origin in chain:
+        for name in _templates_in(folder):
+            if audience is None and origin == "workspace" and "/" in name:
+                name_origin = f"audience {name.split('/')[0]}"
+            else:
+                name_origin = origin
+            if name not in seen:
+                seen[name] = TemplateEntry(
+                    name,
+                    name_origin,
+                    folder / name,
+                    origin != "built-in" and name in builtin_names,
+                )
+    return sorted(seen.values(), key=lambda e: (e.origin != "built-in", e.name))
+
+
+def eject(name: str, to: Path, force: bool = False) -> Path:
+    """Copy the built-in template ``name`` into ``to`` for editing."""
+    if not name.endswith(TEMPLATE_SUFFIX):
+        name += TEMPLATE_SUFFIX
+    source = builtin_templates() / name
+    known = _templates_in(builtin_templates())
+    if name not in known:
+        raise UsageError(f"no built-in template {name!r}; built-in templates: {', '.join(known)}")
+    target = to / name
+    if target.exists() and not force:
+        raise ConfigError(f"{target} already exists (use --force to replace it)")
+    to.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+def describe(audience: Audience) -> dict[str, object]:
+    """An audience profile as plain data, for ``kzru audiences list``."""
+    return {
+        "name": audience.name,
+        "clearance": audience.clearance,
+        "detail": audience.detail,
+        "documents": list(audience.documents),
+        "sections": "all" if audience.sections is None else sorted(audience.sections),
+        "omit": sorted(audience.omit),
+        "templates": dict(audience.templates),
+        "description": audience.description,
+    }
