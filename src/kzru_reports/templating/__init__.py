@@ -8,7 +8,13 @@ from typing import Any
 
 from kzru_reports.audiences import Audience
 from kzru_reports.model.nodes import Document
-from kzru_reports.templating.env import TEMPLATE_SUFFIX, make_environment, render, search_path
+from kzru_reports.templating.env import (
+    TEMPLATE_SUFFIX,
+    folder_stamp,
+    make_environment,
+    render,
+    search_path,
+)
 from kzru_reports.templating.markup import parse_document
 from kzru_reports.view import VisitView
 
@@ -35,7 +41,8 @@ def render_document(
     extra: dict[str, Any] | None = None,
 ) -> Document:
     """Render one document of one visit for one audience into the document model."""
-    env = make_environment(audience_search_path(templates, audience), lang)
+    search = audience_search_path(templates, audience)
+    env = make_environment(search, lang, folder_stamp(search))
     name = template_name(document, audience)
     markup = render(env, name, {"visit": view, "audience": audience, **(extra or {})})
     return parse_document(markup, name, document)

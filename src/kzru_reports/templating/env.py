@@ -92,9 +92,13 @@ def _safe_range(*args: int) -> range:
     return r
 
 
-@functools.cache
-def make_environment(search: tuple[str, ...], lang: str = "en") -> jinja2.Environment:
-    """One environment per template search chain and language (cached for the process)."""
+@functools.lru_cache(maxsize=64)
+def make_environment(
+    search: tuple[str, ...], lang: str = "en", stamp: tuple[Any, ...] = ()
+) -> jinja2.Environment:
+    """One environment per template search chain and language (cached for the process);
+    ``stamp`` (see ``folder_stamp``) changes when a file in the chain does, so a
+    template added or edited since is never hidden by one loaded before."""
     from kzru_reports.templating.locale import Formatter, load_labels
 
     builtin = str(builtin_templates())
@@ -175,12 +179,25 @@ def _where(exc: BaseException) -> tuple[str, int | None]:
                 _display(template.filename or template.name or ""),
                 template.get_corresponding_lineno(tb.tb_lineno),
             )
+        elif frame.f_code.co_filename.endswith(TEMPLATE_SUFFIX):
+            # a frame Jinja has already rewritten to the template's file and line
+            found = (_display(frame.f_code.co_filename), tb.tb_lineno)
         tb = tb.tb_next
     return found
 
 
 def escape_markup(value: str) -> Markup:
     return Markup.escape(value)
+
+
+def folder_stamp(search: Sequence[str]) -> tuple[Any, ...]:
+    """The names, sizes and times of the templates in the workspace's folders."""
+    stamp = []
+    for folder in search:
+        for path in sorted(Path(folder).rglob(f"*{TEMPLATE_SUFFIX}")):
+            st = path.lstat()
+            stamp.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
 
 
 def search_path(folders: Sequence[str | Path]) -> tuple[str, ...]:

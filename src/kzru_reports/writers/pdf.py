@@ -597,8 +597,9 @@ class _QuoteBar(Flowable):
                 head.append(part)
                 used += h
                 continue
-            pieces = part.split(aw, ah - used)
-            if pieces:
+            # the space after a piece counts too, or the head overflows the frame
+            pieces = part.split(aw, ah - used - part.getSpaceAfter())
+            if len(pieces) > 1:
                 head.append(pieces[0])
                 tail = pieces[1:] + self.parts[i + 1 :]
             else:
