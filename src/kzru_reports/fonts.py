@@ -27,7 +27,8 @@ def font_face(path: str) -> frozenset[int]:
     from reportlab.pdfbase.ttfonts import TTFError, TTFontFile
 
     try:
-        face = TTFontFile(path, validate=1)
+        with open(path, "rb") as fh:
+            face = TTFontFile(fh, validate=1)
     except (TTFError, OSError, ValueError, KeyError, IndexError, AssertionError) as exc:
         raise ConfigError(
             f"the font {Path(path).name} cannot be used: {exc} "
