@@ -255,3 +255,64 @@ def test_no_rendered_document_holds_anything_above_its_clearance(
     for token, level in expected.items():
         if LEVELS.index(level) <= limit and not (withheld and token in frame):
             assert token in everything, token
+
+
+# ------------------------------------------------------------------ leadership
+
+
+@pytest.fixture(scope="module")
+def leadership_memo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from kzru_reports import api
+    from kzru_reports.audiences import BUILTIN
+
+    from .conftest import SHIPPED
+
+    out = tmp_path_factory.mktemp("leadership")
+    options = api.BuildOptions(
+        out=str(out), documents=("memo",), audiences=(BUILTIN["leadership"],)
+    )
+    assert api.build([SHIPPED], options).ok
+    return out / "kz-ru-state-visit-2025" / "leadership" / "kz-ru-state-visit-2025-memo.pdf"
+
+
+def test_the_leadership_memo_fits_on_two_pages(leadership_memo: Path) -> None:
+    from pypdf import PdfReader
+
+    text = pdf_text(leadership_memo.read_bytes())
+    assert len(PdfReader(leadership_memo).pages) == 2
+    for heading in ("Summary", "Key outcomes", "Key figures", "Points to raise", "Follow-up"):
+        assert heading in text
+    for absent in ("Programme", "Statements", "Sources", "[1]"):
+        assert absent not in text
+
+
+@pytest.mark.client
+@pytest.mark.slow
+def test_the_leadership_memo_docx_fits_on_two_pages_in_a_word_processor(
+    leadership_memo: Path, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    docx = leadership_memo.with_suffix(".docx")
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    assert len(PdfReader(tmp_path / f"{docx.stem}.pdf").pages) == 2

@@ -20,7 +20,12 @@ from docx import Document as new_document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.enum.text import (
+    WD_ALIGN_PARAGRAPH,
+    WD_LINE_SPACING,
+    WD_TAB_ALIGNMENT,
+    WD_TAB_LEADER,
+)
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -138,7 +143,12 @@ def _configure_styles(doc: Any, theme: Theme, keep: frozenset[str] = frozenset()
         style.font.size, style.font.bold, style.font.italic = Pt(size), bold, italic
         style.font.color.rgb = colour
         pf = style.paragraph_format
-        pf.space_before, pf.space_after, pf.line_spacing = Pt(before), Pt(after), line
+        pf.space_before, pf.space_after = Pt(before), Pt(after)
+        # Word multiplies a "multiple" by the font's own line height (about 1.36 em for
+        # Noto), so the leading is given in points, as the PDF sets it; "at least", so
+        # a picture in the line still fits.
+        pf.line_spacing = Pt(round(size * line, 1))
+        pf.line_spacing_rule = WD_LINE_SPACING.AT_LEAST
         pf.keep_with_next = keep_next
         pf.widow_control = True
         if indent:
