@@ -150,16 +150,22 @@ class _Reader:
 
     # -- reporting
     def line_of(self, dotted: str) -> int | None:
-        """The line where a key (or table) is written, found by its last name."""
+        """The line where a key (or table) is written: the table's header, else the key
+        inside its table, else the key anywhere (inline tables)."""
         parts = dotted.split(".")
-        table = re.compile(r"^\s*\[+\s*" + r"\s*\.\s*".join(map(re.escape, parts)) + r"\s*\]+")
+        header = re.compile(r"^\s*\[+\s*" + r"\s*\.\s*".join(map(re.escape, parts)) + r"\s*\]+")
         key = re.compile(r"^\s*(\"?)" + re.escape(parts[-1]) + r"\1\s*=")
         for number, line in enumerate(self.lines, 1):
-            if table.match(line):
+            if header.match(line):
                 return number
-        for number, line in enumerate(self.lines, 1):
+        start = self.line_of(".".join(parts[:-1])) if len(parts) > 1 else 0
+        for number, line in enumerate(self.lines[start or 0 :], (start or 0) + 1):
+            if start and number > start and line.lstrip().startswith("["):
+                break
             if key.match(line):
                 return number
+        if start:
+            return self.line_of(parts[-1]) or start
         return None
 
     def fail(self, dotted: str, message: str) -> None:
@@ -247,11 +253,21 @@ class _Reader:
             default_audiences=chosen or configured or tuple(BUILTIN),
             documents=self.names(defaults, "docs", "defaults", BUILD_DOCUMENTS) or (),
             formats=self.names(defaults, "formats", "defaults", FORMATS) or (),
-            lang=self.text(defaults, "lang", "defaults") or "en",
+            lang=self.lang(defaults),
         )
         if self.problems:
             raise DataError(sorted(self.problems, key=lambda p: (p.line or 0, p.path)))
         return ws
+
+    def lang(self, defaults: dict[str, Any]) -> str:
+        from importlib import resources
+
+        known = sorted(
+            Path(str(p)).stem
+            for p in resources.files("kzru_reports").joinpath("locale").iterdir()
+            if str(p).endswith(".yaml")
+        )
+        return self.choice(defaults, "lang", "defaults", known) or "en"
 
     def theme(self, raw: dict[str, Any]) -> Theme:
         table = self.table(raw, "theme")
