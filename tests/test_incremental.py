@@ -123,7 +123,20 @@ def test_killed_build_leaves_good_outputs_and_no_partial_files(tmp_path: Path) -
         )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kzru_reports", "build", str(data), "-o", str(out), "-j", "1"],
+        # the audience the API build above used (the command line's default is all three)
+        [
+            sys.executable,
+            "-m",
+            "kzru_reports",
+            "build",
+            str(data),
+            "-o",
+            str(out),
+            "-j",
+            "1",
+            "-a",
+            "analyst",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -67,14 +67,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     options = api.BuildOptions(out=str(out), audiences=tuple(BUILTIN.values()))
     report = api.build([CLASSIFIED, OFFICIAL, SUMMIT], options)
     assert report.ok, report.errors
-    assert len(report.outputs) == 3 * 3 * 3 * 2
+    assert len(report.outputs) == 3 * 3 * 4 * 2  # visits, audiences, documents, formats
     return out
 
 
 def outputs(built: Path, visit: str, audience: str, fmt: str) -> dict[str, str]:
     folder = built / visit / audience
     files = sorted(folder.glob(f"*.{fmt}"))
-    assert len(files) == 3, files
+    assert len(files) == 4, files  # memo, fact sheet, agreement summary, pack
     return {f.name: SURFACES[fmt](f.read_bytes()) for f in files}
 
 
@@ -88,6 +88,12 @@ def test_press_outputs_hold_nothing_above_public(built: Path, visit: str, fmt: s
         leaks = sorted({m.group() for m in ABOVE_PUBLIC.finditer(text)})
         assert not leaks, (name, leaks)
         assert "PUBLIC" in text, name
+
+
+def test_the_manifest_names_no_marker(built: Path) -> None:
+    text = (built / "manifest.json").read_text("utf-8")
+    assert "classified-visit/press/classified-visit-pack.pdf" in text
+    assert not MARKER.search(text) and not re.search(r"(OFF|RES|PUB)MARK", text)
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
@@ -238,7 +244,7 @@ def test_no_rendered_document_holds_anything_above_its_clearance(
     raw, expected = case
     visit = parse_visit(json.dumps(raw).encode(), "prop.json", json_syntax=True)
     audience = Audience("reader", clearance, label="Reader")
-    docs = api.render_visit(visit, audience, api.DOCUMENTS, api.BuildOptions())
+    docs = [api.render_models(visit, audience, d, api.BuildOptions()) for d in api.PARTS]
     limit = LEVELS.index(clearance)
     for doc in docs:
         text = dump(doc) + repr(doc.meta)

@@ -114,6 +114,7 @@ def test_profiles_of_the_config_are_the_default_audiences(inside: Path) -> None:
         ("public", "agreements"),
         ("public", "factsheet"),
         ("public", "memo"),
+        ("public", "pack"),
     ]
     memo = next(Path(o["path"]) for o in built(out) if o["audience"] == "ministers")
     assert "AUDIENCE Ministers" in pdf_text(memo.read_bytes())
