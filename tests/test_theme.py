@@ -267,3 +267,14 @@ def test_a_refused_reference_docx_is_a_config_error_of_the_theme(tmp_path: Path)
     [problem] = info.value.problems()
     assert problem.path == "theme.reference_docx" and problem.line == 2
     assert "vbaData.xml holds macros" in problem.message
+
+
+def test_a_changed_logo_file_rebuilds(tmp_path: Path) -> None:
+    from PIL import Image
+
+    logo(tmp_path / "logo.png")
+    ws = workspace(tmp_path, 'logo = "logo.png"\n')
+    assert {o.status for o in build(ws, SHIPPED).outputs} == {"built"}
+    assert {o.status for o in build(ws, SHIPPED).outputs} == {"unchanged"}
+    Image.new("RGB", (200, 80), "#8B1A1A").save(tmp_path / "logo.png")
+    assert {o.status for o in build(ws, SHIPPED).outputs} == {"built"}

@@ -203,11 +203,14 @@ class Job:
 
 
 def _theme_digests(theme: Theme) -> tuple[str, str]:
-    """Hashes of the theme's settings and of its font files."""
+    """Hashes of the theme's settings and of its files (fonts, logo, reference DOCX)."""
     h = hashlib.sha256()
     for family in (theme.body_font, theme.heading_font):
         for face in (family.regular, family.bold, family.italic, family.bold_italic):
             h.update(theme.font_path(face).read_bytes())
+    for extra in (theme.logo, theme.reference_docx):
+        if extra is not None:
+            h.update(extra.read_bytes())
     return sha256_text(repr(theme)), h.hexdigest()
 
 
