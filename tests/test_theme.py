@@ -278,3 +278,21 @@ def test_a_changed_logo_file_rebuilds(tmp_path: Path) -> None:
     assert {o.status for o in build(ws, SHIPPED).outputs} == {"unchanged"}
     Image.new("RGB", (200, 80), "#8B1A1A").save(tmp_path / "logo.png")
     assert {o.status for o in build(ws, SHIPPED).outputs} == {"built"}
+
+
+def test_a_pack_has_the_letterhead_on_its_cover_only(tmp_path: Path) -> None:
+    from docx import Document
+    from pypdf import PdfReader
+
+    ws = workspace(tmp_path, 'letterhead = ["Ministry of Examples"]\n')
+    assert build(ws, SHIPPED, ("pack",)).ok
+    pages = [p.extract_text() for p in PdfReader(next((ws / "build").rglob("*.pdf"))).pages]
+    assert [i for i, t in enumerate(pages) if "Ministry of Examples" in t] == [0]
+    doc = Document(next((ws / "build").rglob("*.docx")))
+    with_letterhead = [
+        i
+        for i, s in enumerate(doc.sections)
+        if s.different_first_page_header_footer
+        and "Ministry of Examples" in s.first_page_header._element.xml
+    ]
+    assert with_letterhead == [0] and len(doc.sections) == 4

@@ -660,16 +660,23 @@ def _field(p: Paragraph, instruction: str, cached: str) -> None:
     p._p.append(fld)
 
 
-def _header_footer(section: Any, meta: n.Meta, styles: dict[str, Any], theme: Theme) -> None:
+def _header_footer(
+    section: Any, meta: n.Meta, styles: dict[str, Any], theme: Theme, letterhead: bool = True
+) -> None:
     """Marking top and bottom, title and "Page X of Y" in the footer; on the first
-    page also the theme's logo and letterhead lines."""
+    page also the theme's logo and letterhead lines (a pack has them on its cover
+    only, as in the PDF)."""
     _fill_header(section.header, meta, styles)
     _fill_footer(section.footer, meta, styles, theme)
-    if theme.has_letterhead:
+    if letterhead and theme.has_letterhead:
         section.different_first_page_header_footer = True
         _fill_header(section.first_page_header, meta, styles)
         _letterhead(section.first_page_header, styles, theme)
         _fill_footer(section.first_page_footer, meta, styles, theme)
+    elif section.different_first_page_header_footer:  # copied from the section before
+        section.different_first_page_header_footer = False
+        section.first_page_header.is_linked_to_previous = True
+        section.first_page_footer.is_linked_to_previous = True
 
 
 def _next_paragraph(part: Any) -> Paragraph:
@@ -815,7 +822,7 @@ class DocxWriter:
             for hf in (section.header, section.footer):
                 hf.is_linked_to_previous = True  # drop the copied reference ...
                 hf.is_linked_to_previous = False  # ... and give the part its own
-            _header_footer(section, part.meta, styles, self.theme)
+            _header_footer(section, part.meta, styles, self.theme, letterhead=False)
             translator.blocks(part.body)
         return self._save(word, pack.meta)
 
