@@ -224,25 +224,14 @@ def audiences_list(as_json: bool, debug: bool) -> None:
 
     def action() -> int:
         from kzru_reports.config import load_workspace
-        from kzru_reports.workspace import describe
+        from kzru_reports.workspace import describe, profile_lines
 
         ws = load_workspace()
-        profiles = [describe(a) for a in ws.audiences.values()]
         if as_json:
+            profiles = [describe(a) for a in ws.audiences.values()]
             click.echo(json.dumps(profiles, indent=2, ensure_ascii=False))
-            return 0
-        for p in profiles:
-            default = " (default)" if p["name"] in ws.default_audiences else ""
-            origin = "kzru.toml" if p["name"] in ws.configured else "built-in"
-            click.echo(f"{p['name']}{default}  [{origin}]  {p['description']}")
-            click.echo(f"  clearance: {p['clearance']}   detail: {p['detail']}")
-            click.echo(f"  documents: {', '.join(p['documents'])}")  # type: ignore[arg-type]
-            sections = p["sections"] if p["sections"] == "all" else ", ".join(p["sections"])  # type: ignore[arg-type]
-            omit = f" except {', '.join(p['omit'])}" if p["omit"] else ""  # type: ignore[arg-type]
-            click.echo(f"  sections: {sections}{omit}")
-            if p["templates"]:
-                pairs = ", ".join(f"{k} = {v}" for k, v in p["templates"].items())  # type: ignore[attr-defined]
-                click.echo(f"  templates: {pairs}")
+        else:
+            click.echo("\n".join(profile_lines(ws)))
         return 0
 
     _run(debug, action)

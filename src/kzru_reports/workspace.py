@@ -161,3 +161,22 @@ def describe(audience: Audience) -> dict[str, object]:
         "templates": dict(audience.templates),
         "description": audience.description,
     }
+
+
+def profile_lines(ws: Workspace) -> list[str]:
+    """The audience profiles as ``kzru audiences list`` prints them."""
+    lines = []
+    for a in ws.audiences.values():
+        default = " (default)" if a.name in ws.default_audiences else ""
+        origin = "kzru.toml" if a.name in ws.configured else "built-in"
+        sections = "all" if a.sections is None else ", ".join(sorted(a.sections))
+        omit = f" except {', '.join(sorted(a.omit))}" if a.omit else ""
+        lines += [
+            f"{a.name}{default}  [{origin}]  {a.description}",
+            f"  clearance: {a.clearance}   detail: {a.detail}",
+            f"  documents: {', '.join(a.documents)}",
+            f"  sections: {sections}{omit}",
+        ]
+        if a.templates:
+            lines.append("  templates: " + ", ".join(f"{k} = {v}" for k, v in a.templates.items()))
+    return lines
