@@ -221,3 +221,16 @@ def test_a_template_error_names_the_workspace_file_and_line(inside: Path) -> Non
     assert code == 1
     assert f"{inside / 'templates' / 'memo.xml.j2'}:3:" in err
     assert "no_such_field" in err
+
+
+def test_folders_default_to_the_workspace_not_the_current_folder(inside: Path) -> None:
+    run("init", ".")
+    (inside / "kzru.toml").write_text('[defaults]\nformats = ["pdf"]\ndocs = ["memo"]\n')
+    (inside / "sub").mkdir()
+    os.chdir(inside / "sub")
+    code, out, err = run("build", "-a", "press", "--json")
+    assert code == 0, err
+    [o] = built(out)
+    assert Path(o["path"]).resolve() == (
+        inside / "build" / "kz-ru-state-visit-2025" / "press" / "kz-ru-state-visit-2025-memo.pdf"
+    )

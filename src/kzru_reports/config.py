@@ -8,7 +8,7 @@ meant. Paths in the file are relative to the folder that holds it.
 
     data = "data"            # visit files; `kzru build` with no PATH builds these
     templates = "templates"  # searched before the built-in templates
-    output = "build"
+    output = "build"         # (these three are the defaults, beside kzru.toml)
 
     [defaults]
     docs = ["memo", "factsheet", "agreements"]
@@ -244,9 +244,9 @@ class _Reader:
         ws = Workspace(
             root=self.root,
             file=self.path,
-            data=self.folder(raw, "data"),
-            templates=self.folder(raw, "templates"),
-            output=self.folder(raw, "output"),
+            data=self.folder(raw, "data") or _existing(self.root / "data"),
+            templates=self.folder(raw, "templates") or self.root / "templates",
+            output=self.folder(raw, "output") or self.root / "build",
             theme=theme,
             audiences=audiences,
             configured=configured,
@@ -325,6 +325,10 @@ class _Reader:
             detail=self.choice(p, "detail", where, DETAILS) or base.detail,
             templates={**base.templates, **{k: str(v) for k, v in templates.items()}},
         )
+
+
+def _existing(folder: Path) -> Path | None:
+    return folder if folder.is_dir() else None
 
 
 def _join(where: str, key: str) -> str:
