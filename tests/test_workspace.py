@@ -234,3 +234,21 @@ def test_folders_default_to_the_workspace_not_the_current_folder(inside: Path) -
     assert Path(o["path"]).resolve() == (
         inside / "build" / "kz-ru-state-visit-2025" / "press" / "kz-ru-state-visit-2025-memo.pdf"
     )
+
+
+def test_a_template_extending_its_own_name_extends_the_builtin(inside: Path) -> None:
+    run("init", ".")
+    (inside / "templates" / "press").mkdir()
+    for path in (
+        inside / "templates" / "memo.xml.j2",
+        inside / "templates" / "press" / "memo.xml.j2",
+    ):
+        path.write_text(
+            '{% extends "memo.xml.j2" %}{% block summary %}<h2 id="x">Own summary</h2>'
+            "{% endblock %}"
+        )
+    code, _, err = run("build", "-a", "analyst", "-a", "press", "-d", "memo", "-f", "pdf")
+    assert code == 0, err
+    for audience in ("analyst", "press"):
+        text = pdf_text(next((inside / "build").glob(f"*/{audience}/*-memo.pdf")).read_bytes())
+        assert "Own summary" in text and "Key outcomes" in text

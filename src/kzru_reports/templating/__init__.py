@@ -82,5 +82,5 @@ def template_closure(
             refs = jinja2.meta.find_referenced_templates(env.parse(source))
         except jinja2.TemplateSyntaxError:
             continue
-        todo.extend(r for r in refs if r)
+        todo.extend(env.join_path(r, name) for r in refs if r)
     return dict(sorted(out.items()))

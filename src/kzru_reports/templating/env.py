@@ -60,6 +60,14 @@ class _NoSymlinkLoader(jinja2.FileSystemLoader):
 class _Environment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset(["*", "**"])
 
+    def join_path(self, template: str, parent: str) -> str:
+        """A template that extends, imports or includes its own name means the one it
+        overrides: ``memo.xml.j2`` saying ``{% extends "memo.xml.j2" %}`` gets the
+        built-in memo (the same as ``builtin/memo.xml.j2``), never itself."""
+        if template == parent.split("/")[-1] and not parent.startswith("builtin/"):
+            return f"builtin/{template}"
+        return template
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "*":
             for a, b in ((left, right), (right, left)):
