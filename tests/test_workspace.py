@@ -252,3 +252,27 @@ def test_a_template_extending_its_own_name_extends_the_builtin(inside: Path) -> 
     for audience in ("analyst", "press"):
         text = pdf_text(next((inside / "build").glob(f"*/{audience}/*-memo.pdf")).read_bytes())
         assert "Own summary" in text and "Key outcomes" in text
+
+
+def test_a_block_the_builtin_does_not_have_is_an_error_not_ignored(inside: Path) -> None:
+    run("init", ".")
+    (inside / "templates" / "memo.xml.j2").write_text(
+        '{% extends "builtin/memo.xml.j2" %}\n\n{% block folow_ups %}<p>x</p>{% endblock %}\n'
+    )
+    code, _, err = run("build", "-a", "analyst", "-d", "memo")
+    assert code == 1
+    assert f"{inside / 'templates' / 'memo.xml.j2'}:3: block 'folow_ups' is not a block of" in err
+    assert "follow_ups" in err
+
+
+def test_the_memo_closing_block_replaces_follow_up_and_sources(inside: Path) -> None:
+    run("init", ".")
+    (inside / "templates" / "memo.xml.j2").write_text(
+        '{% extends "builtin/memo.xml.j2" %}\n'
+        "{% block closing %}<p>Prepared by the Eurasia desk.</p>{% endblock %}\n"
+    )
+    assert run("build", "-a", "analyst", "-d", "memo")[0] == 0
+    for text in _memo_texts(inside / "build", "analyst"):
+        assert "Prepared by the Eurasia desk." in text
+        assert "Follow-up" not in text and "Sources" not in text
+        assert "Statements" in text

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import weakref
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -133,6 +134,7 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render one template; any failure becomes a ``TemplateError`` naming file and line."""
     try:
         template = env.get_template(name)
+        check_blocks(env, name)
         chunks: list[str] = []
         size = 0
         for chunk in template.generate(context):
@@ -166,6 +168,53 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         file, line = _where(exc)
         kind = "undefined value" if isinstance(exc, jinja2.UndefinedError) else "error"
         raise TemplateError(f"{kind}: {exc}", file or name, line) from None
+
+
+_CHECKED: weakref.WeakKeyDictionary[jinja2.Environment, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _blocks_of(env: jinja2.Environment, name: str) -> set[str]:
+    """Every block a template and the templates it extends define."""
+    names = set(env.get_template(name).blocks)
+    parent = _parent(env, name)
+    return names | _blocks_of(env, parent) if parent is not None else names
+
+
+def _parse(env: jinja2.Environment, name: str) -> tuple[jinja2.nodes.Template, str]:
+    """A template's syntax tree and file, by the name it is looked up with (a
+    template loaded through ``builtin/`` forgets that prefix in its own ``name``)."""
+    text, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    return env.parse(text, name, filename), filename or name
+
+
+def _parent(env: jinja2.Environment, name: str) -> str | None:
+    extends = _parse(env, name)[0].find(jinja2.nodes.Extends)
+    if extends is None or not isinstance(extends.template, jinja2.nodes.Const):
+        return None
+    return env.join_path(str(extends.template.value), name)
+
+
+def check_blocks(env: jinja2.Environment, name: str) -> None:
+    """A block that the extended template does not have would be silently ignored:
+    refuse it, naming the file, the line and the blocks there are."""
+    checked = _CHECKED.setdefault(env, set())
+    if name in checked:
+        return
+    parent = _parent(env, name)
+    if parent is not None:
+        known = _blocks_of(env, parent)
+        tree, filename = _parse(env, name)
+        # only the top level counts: a block inside an override may be a new one
+        for block in tree.body:
+            if isinstance(block, jinja2.nodes.Block) and block.name not in known:
+                raise TemplateError(
+                    f"block {block.name!r} is not a block of {parent} "
+                    f"(its blocks: {', '.join(sorted(known))})",
+                    _display(filename),
+                    block.lineno,
+                )
+        check_blocks(env, parent)
+    checked.add(name)
 
 
 def _display(path: str) -> str:
