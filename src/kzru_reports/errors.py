@@ -8,7 +8,20 @@ together in one ``DataError``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks, control characters and undecodable bytes escaped, so
+    that one problem is always one printable line, whatever a file name or key holds."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +42,7 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         field_part = f" {self.path}:" if self.path else ""
-        return f"{where}:{field_part} {self.message}"
+        return one_line(f"{where}:{field_part} {self.message}")
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -40,9 +40,17 @@ def _text(v: Any) -> str:
         raise ValueError(f"expected text, got {_kind(v)}")
     bad = _BAD_CHARS.search(v)
     if bad:
+        code = ord(bad.group())
+        what = (
+            "a lone surrogate"
+            if 0xD800 <= code <= 0xDFFF
+            else "a noncharacter"
+            if code >= 0xFFFE
+            else "the control character"
+        )
         raise ValueError(
-            f"contains the control character U+{ord(bad.group()):04X} at position "
-            f"{bad.start() + 1}; documents cannot carry it (remove it from the text)"
+            f"contains {what} U+{code:04X} at position {bad.start() + 1}; "
+            "documents cannot carry it (remove it from the text)"
         )
     return str(v)
 
@@ -53,6 +61,23 @@ def _slug(v: Any) -> str:
         raise ValueError(
             f"{v!r} is not a valid id (lower-case letters, digits and hyphens, "
             "starting with a letter or digit, at most 64 characters)"
+        )
+    return v
+
+
+# Names Windows reserves for devices, in any case and with any extension: a folder
+# or file called ``con`` or ``nul.pdf`` cannot be made there. A visit id names files.
+DEVICE_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{p}{i}" for p in ("com", "lpt") for i in range(10)]
+)
+
+
+def _file_slug(v: Any) -> str:
+    v = _slug(v)
+    if v in DEVICE_NAMES:
+        raise ValueError(
+            f"{v!r} cannot be a visit id: it names the output files, and Windows reserves "
+            "it for a device (add a word, e.g. 'con-2025')"
         )
     return v
 
@@ -89,6 +114,13 @@ Slug = Annotated[
     str,
     BeforeValidator(_slug),
     WithJsonSchema({"type": "string", "pattern": SLUG_RE.pattern}),
+]
+FileSlug = Annotated[
+    str,
+    BeforeValidator(_file_slug),
+    WithJsonSchema(
+        {"type": "string", "pattern": SLUG_RE.pattern, "not": {"enum": sorted(DEVICE_NAMES)}}
+    ),
 ]
 Number = Annotated[float, BeforeValidator(_number), WithJsonSchema({"type": "number"})]
 IsoDate = Annotated[
@@ -259,7 +291,7 @@ class Visit(Record):
     )
 
     schema_: Literal["visit/1"] = Field(alias="schema")
-    id: Slug
+    id: FileSlug
     title: Text
     kind: Text | None = None
     classification: Level = "official"

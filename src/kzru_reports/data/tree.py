@@ -14,6 +14,7 @@ refused. JSON refuses duplicate keys, ``NaN`` and ``Infinity``.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from typing import Any
@@ -38,6 +39,14 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
 class Plain(str):
     """An unquoted YAML scalar: its meaning (text, number, date) is up to the field."""
 
@@ -54,6 +63,11 @@ def decode(raw: bytes, name: str) -> str:
     """Decode UTF-8 (a BOM is allowed) or fail naming the line of the first bad byte."""
     if len(raw) > MAX_BYTES:
         raise DataError([Problem(name, f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")])
+    for bom, encoding in _WIDE_BOMS:
+        if raw.startswith(bom):
+            raise DataError(
+                [Problem(name, f"the file is {encoding}; save it as UTF-8", line=1, column=1)]
+            )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -76,8 +90,21 @@ def decode(raw: bytes, name: str) -> str:
 
 
 def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
+    """Build the tree straight from the parser's event stream, without recursion.
+
+    libyaml's own composer recurses in C (deep nesting crashes the process) and
+    expands aliases before anyone can count them; reading events keeps depth and
+    size under our control: an alias adds the size of what it names, so an alias
+    bomb is refused after a handful of events instead of being expanded.
+    """
+    builder = _YamlBuilder()
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        for event in yaml.parse(text, Loader=_Loader):
+            builder.feed(event)
+    except _Fail as f:
+        raise DataError(
+            [Problem(name, f.message, path=format_path(f.path), line=f.line, column=f.column)]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         msg = f"YAML syntax: {exc.problem or exc.context}"
@@ -86,42 +113,137 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         raise DataError([Problem(name, msg, line=line, column=column)]) from None
-    except yaml.YAMLError as exc:
-        raise DataError([Problem(name, f"YAML syntax: {exc}")]) from None
-    except RecursionError:
-        raise DataError([Problem(name, f"nesting deeper than {MAX_DEPTH} levels")]) from None
-    if not nodes or nodes[0] is None:
-        raise DataError([Problem(name, "the file is empty; a visit is a mapping of fields")])
-    if len(nodes) > 1:
-        mark = nodes[1].start_mark
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         raise DataError(
             [
                 Problem(
                     name,
-                    "more than one YAML document; one visit per file",
-                    line=mark.line + 1,
-                    column=mark.column + 1,
+                    f"YAML does not allow the character U+{ord(char):04X} in a file "
+                    "(remove it, or write it as an escape in double quotes)",
+                    line=line,
+                    column=column,
                 )
             ]
-        )
-    builder = _YamlBuilder()
-    try:
-        tree = builder.build(nodes[0], (), 0)
-    except _Fail as f:
-        raise DataError(
-            [Problem(name, f.message, path=format_path(f.path), line=f.line, column=f.column)]
         ) from None
-    return tree, builder.positions
+    except yaml.YAMLError as exc:
+        message = " ".join(str(exc).split())
+        raise DataError([Problem(name, f"YAML syntax: {message}")]) from None
+    if not builder.done:
+        raise DataError([Problem(name, "the file is empty; a visit is a mapping of fields")])
+    return builder.root, builder.positions
+
+
+class _Frame:
+    __slots__ = ("anchor", "count", "key", "path", "value")
+
+    def __init__(
+        self, value: dict[str, Any] | list[Any], path: Path, anchor: str | None, count: int
+    ) -> None:
+        self.value, self.path, self.anchor, self.count = value, path, anchor, count
+        self.key: str | None = None
 
 
 class _YamlBuilder:
+    """Turns parser events into a tree, recording where each value starts."""
+
     def __init__(self) -> None:
         self.positions: Positions = {}
         self.count = 0
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.root: Any = None
+        self.done = False
 
-    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
-        self.count += 1
-        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.CollectionEndEvent):
+            frame = self.stack.pop()
+            if frame.anchor is not None:
+                self.anchors[frame.anchor] = (frame.value, self.count - frame.count)
+            if not self.stack:
+                self._finish(frame.value)
+            return
+        if not isinstance(event, yaml.NodeEvent):
+            if isinstance(event, yaml.DocumentStartEvent) and self.done:
+                raise _Fail(
+                    "more than one YAML document; one visit per file", *self._mark(event), ()
+                )
+            return
+        line, col = self._mark(event)
+        top = self.stack[-1] if self.stack else None
+        if isinstance(top, _Frame) and isinstance(top.value, dict) and top.key is None:
+            self._key(top, event, line, col)
+            return
+        path: Path = ()
+        if top is not None:
+            path = (*top.path, top.key if isinstance(top.value, dict) else len(top.value))
+        if len(path) > MAX_DEPTH:
+            raise _Fail(f"nesting deeper than {MAX_DEPTH} levels", line, col, path[:3])
+        self.positions.setdefault(path, (line, col))
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!") and tag not in _TAGS:
+            raise _Fail(f"YAML tag {tag!r} is not supported; write plain values", line, col, path)
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in self.anchors:
+                raise _Fail(
+                    f"alias *{event.anchor} names no anchor defined before it", line, col, path
+                )
+            value, size = self.anchors[event.anchor]
+            self._count(size, line, col, path)
+            self._attach(value)
+            return
+        self._count(1, line, col, path)
+        if isinstance(event, yaml.ScalarEvent):
+            value = self._scalar(event)
+            if event.anchor is not None:
+                self.anchors[event.anchor] = (value, 1)
+            self._attach(value)
+            return
+        container: dict[str, Any] | list[Any] = (
+            {} if isinstance(event, yaml.MappingStartEvent) else []
+        )
+        self._attach(container, opened=True)
+        self.stack.append(_Frame(container, path, event.anchor, self.count - 1))
+
+    def _key(self, frame: _Frame, event: yaml.Event, line: int, col: int) -> None:
+        if not isinstance(event, yaml.ScalarEvent):
+            raise _Fail("a key must be a plain name, not a list or mapping", line, col, frame.path)
+        key = event.value
+        if event.tag == _STD_TAG + "merge" or (key == "<<" and not event.style):
+            raise _Fail("YAML merge keys (<<) are not supported", line, col, frame.path)
+        assert isinstance(frame.value, dict)
+        if key in frame.value:
+            first = self.positions.get((*frame.path, key), (None, None))[0]
+            raise _Fail(
+                f"duplicate key {key!r} (first given on line {first})",
+                line,
+                col,
+                (*frame.path, key),
+            )
+        self.positions[(*frame.path, key)] = (line, col)
+        frame.value[key] = None  # keeps the key's place; the value replaces it
+        frame.key = key
+
+    def _attach(self, value: Any, opened: bool = False) -> None:
+        if not self.stack:
+            if not opened:
+                self._finish(value)
+            return
+        top = self.stack[-1]
+        if isinstance(top.value, dict):
+            assert top.key is not None
+            top.value[top.key] = value
+            top.key = None
+        else:
+            top.value.append(value)
+
+    def _finish(self, value: Any) -> None:
+        self.root, self.done = value, True
+
+    def _count(self, size: int, line: int, col: int, path: Path) -> None:
+        self.count += size
         if self.count > MAX_NODES:
             raise _Fail(
                 f"more than {MAX_NODES:,} values (aliases included); refusing to expand further",
@@ -129,45 +251,17 @@ class _YamlBuilder:
                 col,
                 path,
             )
-        if depth > MAX_DEPTH:
-            raise _Fail(f"nesting deeper than {MAX_DEPTH} levels", line, col, path)
-        self.positions.setdefault(path, (line, col))
-        if node.tag not in _TAGS:
-            raise _Fail(
-                f"YAML tag {node.tag!r} is not supported; write plain values", line, col, path
-            )
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node)
-
-    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
-            if key_node.tag == _STD_TAG + "merge" or key_node.value == "<<":
-                raise _Fail("YAML merge keys (<<) are not supported", kline, kcol, path)
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _Fail("a key must be a plain name, not a list or mapping", kline, kcol, path)
-            key = key_node.value
-            if key in out:
-                first = self.positions.get((*path, key), (None, None))[0]
-                raise _Fail(
-                    f"duplicate key {key!r} (first given on line {first})",
-                    kline,
-                    kcol,
-                    (*path, key),
-                )
-            self.positions[(*path, key)] = (kline, kcol)
-            out[key] = self.build(value_node, (*path, key), depth + 1)
-        return out
 
     @staticmethod
-    def _scalar(node: yaml.ScalarNode) -> Any:
-        if not node.style:  # plain (None, or '' from libyaml): the typed field decides
-            return None if node.value in _NULLS else Plain(node.value)
-        return str(node.value)
+    def _mark(event: yaml.Event) -> tuple[int, int]:
+        return event.start_mark.line + 1, event.start_mark.column + 1
+
+    @staticmethod
+    def _scalar(event: yaml.ScalarEvent) -> Any:
+        if event.style or event.tag in ("!", _STD_TAG + "str"):
+            return str(event.value)
+        # plain (None, or '' from libyaml): the typed field decides
+        return None if event.value in _NULLS else Plain(event.value)
 
 
 # ---------------------------------------------------------------- JSON
@@ -195,14 +289,16 @@ class _JsonParser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.positions: Positions = {}
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
         self.decoder = json.JSONDecoder(parse_constant=self._constant)
 
     def skip(self, i: int) -> int:
         return _WS.match(self.text, i).end()  # type: ignore[union-attr]
 
     def where(self, i: int) -> tuple[int, int]:
-        line = self.text.count("\n", 0, i) + 1
-        return line, i - (self.text.rfind("\n", 0, i) + 1) + 1
+        before = bisect.bisect_left(self.newlines, i)  # newlines before offset i
+        line_start = self.newlines[before - 1] + 1 if before else 0
+        return before + 1, i - line_start + 1
 
     def fail(self, message: str, i: int, path: Path) -> _Fail:
         return _Fail(message, *self.where(i), path)
@@ -212,7 +308,7 @@ class _JsonParser:
 
     def value(self, i: int, path: Path, depth: int) -> tuple[Any, int]:
         if depth > MAX_DEPTH:
-            raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", i, path)
+            raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", i, path[:3])
         self.positions.setdefault(path, self.where(i))
         ch = self.text[i : i + 1]
         if ch == "{":
@@ -221,6 +317,8 @@ class _JsonParser:
             return self.array(i, path, depth)
         try:
             return self.decoder.raw_decode(self.text, i)
+        except json.JSONDecodeError as exc:
+            raise self.fail(f"JSON syntax: {exc.msg}", exc.pos, path) from None
         except ValueError as exc:
             msg = str(exc).split(":")[0]
             raise self.fail(f"JSON syntax: {msg}", i, path) from None
@@ -269,5 +367,13 @@ def format_path(path: Path) -> str:
     """``("agreements", 2, "kind")`` -> ``agreements[2].kind``."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _NAME.fullmatch(part):
+            out += f".{part}" if out else part
+        else:  # a key that is not a plain name (it is an unknown field anyway)
+            out += f"[{part!r}]"
     return out
+
+
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
