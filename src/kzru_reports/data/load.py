@@ -7,6 +7,7 @@ items name the file, the line and column, and the field path.
 from __future__ import annotations
 
 import difflib
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,24 +15,51 @@ from typing import Any
 from pydantic import ValidationError
 
 from kzru_reports.data.schema import SCHEMA_TAGS, Visit
-from kzru_reports.data.tree import Positions, decode, format_path, parse_json, parse_yaml
+from kzru_reports.data.tree import (
+    MAX_BYTES,
+    Positions,
+    decode,
+    format_path,
+    parse_json,
+    parse_yaml,
+)
 from kzru_reports.errors import DataError, Problem
+from kzru_reports.glyphs import check_tree, theme_coverage
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def load_visit(path: str | Path, display: str | None = None) -> Visit:
-    """Read, parse and validate one visit file; raise ``DataError`` with every problem."""
+def load_visit(path: str | Path, display: str | None = None, theme: Any = None) -> Visit:
+    """Read, parse and validate one visit file; raise ``DataError`` with every problem.
+
+    ``theme`` is the theme whose fonts must be able to show every character (the
+    default theme when not given).
+    """
     path = Path(path)
     name = display or str(path)
+    return parse_visit(
+        read_limited(path, name), name, json_syntax=path.suffix.lower() == ".json", theme=theme
+    )
+
+
+def read_limited(path: Path, name: str) -> bytes:
+    """The bytes of a regular file no larger than the loader's limit.
+
+    A FIFO, a device (``/dev/zero``) or a folder is refused before it is opened for
+    reading, and never more than the limit plus one byte is read.
+    """
     try:
-        raw = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise DataError([Problem(name, "not a regular file; give a visit file or a folder")])
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise DataError([Problem(name, f"cannot read: {exc.strerror or exc}")]) from None
-    return parse_visit(raw, name, json_syntax=path.suffix.lower() == ".json")
+    return raw  # an oversize file is reported by decode(), with its size
 
 
-def parse_visit(raw: bytes, name: str, json_syntax: bool = False) -> Visit:
+def parse_visit(raw: bytes, name: str, json_syntax: bool = False, theme: Any = None) -> Visit:
     text = decode(raw, name)
     tree, positions = (parse_json if json_syntax else parse_yaml)(text, name)
     if not isinstance(tree, dict):
@@ -40,11 +68,19 @@ def parse_visit(raw: bytes, name: str, json_syntax: bool = False) -> Visit:
         )
     _check_schema_tag(tree, name, positions)
     problems = list(check_references(tree, positions, name))
+    visit = None
     try:
         visit = Visit.model_validate(tree)
     except ValidationError as exc:
         problems += _from_pydantic(exc, tree, positions, name)
-    if problems:
+    problems += check_tree(
+        tree,
+        theme_coverage(theme),
+        lambda p: _locate(p, positions),
+        name,
+        skip=[p.path for p in problems],
+    )
+    if problems or visit is None:
         raise DataError(_sorted(problems))
     return visit
 

@@ -1,0 +1,135 @@
+"""Glyph coverage: can the theme's fonts show every character of the text?
+
+A PDF shows a character only if an embedded font has a glyph for it; reportlab does
+not fall back to other fonts and draws an empty box (or nothing) instead, without an
+error. So the text of a visit is checked against the fonts the documents use, before
+anything is written, and every character no font can show is reported with its field.
+
+A character counts as covered when every face (regular, bold, italic, bold italic of
+the body and heading families) has it, because any text may end up in any of them.
+White space is exempt (it is folded to plain spaces before writing), and so are
+combining marks, which attach to the letter before them.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from kzru_reports.errors import ConfigError, Problem
+
+MAX_LISTED = 6  # characters named in one message; the rest are counted
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The code points every face of a theme can show, and the families' names."""
+
+    codepoints: frozenset[int]
+    fonts: tuple[str, ...]
+
+    def missing(self, text: str) -> list[str]:
+        """Distinct characters of ``text`` that cannot be shown, in order of appearance."""
+        covered = self.codepoints
+        return [c for c in dict.fromkeys(text) if ord(c) not in covered and not _exempt(c)]
+
+
+def _exempt(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) in ("Mn", "Me")
+
+
+@functools.cache
+def _cmap(path: str) -> frozenset[int]:
+    """The code points one TrueType file maps to glyphs (read once per process)."""
+    from reportlab.pdfbase.ttfonts import TTFError, TTFontFace
+
+    try:
+        face = TTFontFace(path)
+    except (OSError, TTFError) as exc:
+        raise ConfigError(f"cannot read font {path}: {exc}") from None
+    return frozenset(c for c in face.charToGlyph if c < 0xFFFE)
+
+
+@functools.cache
+def coverage(files: tuple[str, ...], families: tuple[str, ...]) -> Coverage:
+    """What every one of ``files`` can show (their cmaps intersected)."""
+    sets = [_cmap(f) for f in files]
+    common = frozenset.intersection(*sets) if sets else frozenset()
+    return Coverage(common, families)
+
+
+def theme_coverage(theme: Any = None) -> Coverage:
+    """The coverage of the fonts a theme uses (the default theme when none is given)."""
+    from kzru_reports.theme import FontFamily, default_theme
+
+    theme = theme or default_theme()
+    files: list[str] = []
+    families: list[str] = []
+    for family in (theme.body_font, theme.heading_font):
+        families.append(family.name)
+        for face in fields(FontFamily):
+            if face.name != "name":
+                files.append(str(Path(theme.font_path(getattr(family, face.name)))))
+    return coverage(tuple(dict.fromkeys(files)), tuple(dict.fromkeys(families)))
+
+
+def describe(chars: list[str], cov: Coverage) -> str:
+    """``characters '😀' (U+1F600) cannot be shown by the fonts Noto Serif, Noto Sans``."""
+    shown = [_name(c) for c in chars[:MAX_LISTED]]
+    more = f" and {len(chars) - MAX_LISTED} more" if len(chars) > MAX_LISTED else ""
+    noun = "character" if len(chars) == 1 else "characters"
+    return (
+        f"{noun} {', '.join(shown)}{more} cannot be shown by the fonts "
+        f"{', '.join(cov.fonts)} (use other characters, or a theme whose fonts have them)"
+    )
+
+
+def _name(char: str) -> str:
+    code = f"U+{ord(char):04X}"
+    return f"{char!r} ({code})" if char.isprintable() else code
+
+
+Path_ = tuple[str | int, ...]
+
+
+def strings(tree: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    """Every string value in a parsed tree with its field path (iteratively)."""
+    stack: list[tuple[Path_, Any]] = [(path, tree)]
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, str):
+            yield here, node
+        elif isinstance(node, dict):
+            stack.extend(((*here, k), v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend(((*here, i), v) for i, v in reversed(list(enumerate(node))))
+
+
+def check_tree(
+    tree: Any,
+    cov: Coverage,
+    locate: Any,
+    name: str,
+    skip: Iterable[str] = (),
+) -> Iterator[Problem]:
+    """A problem for every string of ``tree`` holding characters ``cov`` cannot show.
+
+    ``locate(path)`` gives ``(line, column)``; fields named in ``skip`` (already
+    reported for another reason) are left out.
+    """
+    from kzru_reports.data.tree import format_path
+
+    skipped = set(skip)
+    for path, text in strings(tree):
+        chars = cov.missing(text)
+        if not chars:
+            continue
+        shown = format_path(path)
+        if shown in skipped:
+            continue
+        line, column = locate(path)
+        yield Problem(name, describe(chars, cov), path=shown, line=line, column=column)
