@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -22,7 +24,9 @@ from typing import Any, Protocol
 
 from kzru_reports.audiences import BUILTIN, Audience, for_audience
 from kzru_reports.data import Visit, find_visit_files, load_visit
-from kzru_reports.errors import KzruError, Problem, UsageError
+from kzru_reports.data.load import read_limited
+from kzru_reports.data.schema import DEVICE_NAMES
+from kzru_reports.errors import KzruError, Problem, RenderError, UsageError
 from kzru_reports.files import write_atomic
 from kzru_reports.manifest import (
     Entry,
@@ -37,6 +41,7 @@ from kzru_reports.theme import Theme, default_theme
 PARTS = ("memo", "factsheet", "agreements")
 DOCUMENTS = (*PARTS, "pack")
 FORMATS = ("docx", "pdf")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -134,12 +139,31 @@ def stamp(options: BuildOptions, visit: Visit) -> datetime:
 
 def relative_path(visit_id: str, audience: str, document: str, fmt: str) -> str:
     """Where an output lives inside the output folder."""
-    return f"{visit_id}/{audience}/{visit_id}-{document}.{fmt}"
+    return "/".join(_names(visit_id, audience, document, fmt))
 
 
 def output_path(out: str, visit_id: str, audience: str, document: str, fmt: str) -> str:
-    """An output's path as the user gave the output folder (the report's ``path``)."""
-    return os.path.join(out, visit_id, audience, f"{visit_id}-{document}.{fmt}")
+    """An output's path as the user gave the output folder (the report's ``path``).
+
+    Ids are slugs already; as a second line of defence every name must be one plain
+    path component and no device name, and the path must resolve inside ``out`` (a
+    symlinked folder pointing elsewhere is refused)."""
+    path = os.path.join(out, *_names(visit_id, audience, document, fmt))
+    root = os.path.realpath(out)
+    if os.path.commonpath([root, os.path.realpath(path)]) != root:
+        raise RenderError(f"output {path} would be outside the output folder {out}")
+    return path
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def _names(visit_id: str, audience: str, document: str, fmt: str) -> tuple[str, str, str]:
+    names = (visit_id, audience, f"{visit_id}-{document}.{fmt}")
+    for name in names:
+        if not _SAFE_NAME.fullmatch(name) or name.split(".")[0].lower() in DEVICE_NAMES:
+            raise RenderError(f"{name!r} cannot name an output file or folder")
+    return names
 
 
 # ------------------------------------------------------------------ rendering
@@ -172,7 +196,7 @@ def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
     """Every format of one job's document, as (format, bytes)."""
     from kzru_reports.writers import render as write
 
-    visit = _load_cached(job.file, job.display)
+    visit = _load_cached(job.file, job.display, options.theme)
     model = render_models(visit, job.audience, job.document, options)
     return [(fmt, write(fmt, options.theme, model)) for fmt in job.formats]
 
@@ -180,11 +204,11 @@ def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
 _VISITS: dict[tuple[str, str], Visit] = {}
 
 
-def _load_cached(file: str, display: str) -> Visit:
+def _load_cached(file: str, display: str, theme: Theme) -> Visit:
     """A worker loads each visit file once, however many jobs it gets from it."""
     key = (file, display)
     if key not in _VISITS:
-        _VISITS[key] = load_visit(file, display)
+        _VISITS[key] = load_visit(file, display, theme)
     return _VISITS[key]
 
 
@@ -252,9 +276,9 @@ def _plan(
     for file in files:
         display = str(file)
         try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            report.errors.append(Problem(display, f"cannot read: {exc.strerror or exc}"))
+            raw = read_limited(file, display)  # a FIFO or /dev/zero is never read
+        except KzruError as exc:
+            report.errors += [_in_file(p, display) for p in exc.problems()]
             continue
         data_sha = hashlib.sha256(raw).hexdigest()
         known = {e.visit for e in manifest.entries.values() if e.inputs.get("data") == data_sha}
@@ -302,7 +326,7 @@ def _plan(
         if not jobs:
             continue
         try:  # validate once here, so a bad file is reported once, not per job
-            visit = load_visit(file, display)
+            visit = load_visit(file, display, options.theme)
         except KzruError as exc:
             report.errors += [_in_file(p, display) for p in exc.problems()]
             continue
@@ -351,6 +375,7 @@ def build(
             else:
                 by_visit.setdefault(job.visit, []).append((job, result))
         ready = {v: r for v, r in by_visit.items() if v not in failed}
+        _refuse_unsafe_paths(ready, options, report)
         _write(ready, options, manifest, report, progress)
     return report
 
@@ -383,6 +408,25 @@ def _attempt(job: Job, options: BuildOptions) -> Any:
         return render_job(job, options)
     except KzruError as exc:
         return exc
+    except Exception as exc:  # a bug, not the data's fault: still only this visit fails
+        log.debug("building %s failed", job.display, exc_info=True)
+        return RenderError(f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _refuse_unsafe_paths(
+    ready: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]],
+    options: BuildOptions,
+    report: Report,
+) -> None:
+    """Drop (and report) a visit any of whose outputs could not be written safely."""
+    for visit, results in list(ready.items()):
+        try:
+            for job, files in results:
+                for fmt, _ in files:
+                    output_path(options.out, job.visit, job.audience.name, job.document, fmt)
+        except RenderError as exc:
+            report.errors += [_in_file(p, results[0][0].display) for p in exc.problems()]
+            del ready[visit]
 
 
 def _write(

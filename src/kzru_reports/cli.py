@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import traceback
 from collections.abc import Callable
@@ -11,26 +12,47 @@ from typing import Any
 import click
 
 from kzru_reports import __version__
-from kzru_reports.errors import KzruError, UsageError
+from kzru_reports.errors import KzruError, UsageError, one_line
 
 DOC_CHOICES = ("memo", "factsheet", "agreements", "pack")
 FORMAT_CHOICES = ("docx", "pdf")
 
 
 def _run(debug: bool, action: Callable[[], int]) -> None:
-    """Run a command; deliberate errors print one line each and map to exit codes."""
+    """Run a command; deliberate errors print one line each and map to exit codes.
+
+    A traceback is printed only with ``--debug``; without it even an unexpected
+    failure is one line on stderr (and exit 1).
+    """
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
     try:
         code = action()
     except KzruError as exc:
         if debug:
             traceback.print_exc()
         for problem in exc.problems():
-            click.echo(f"error: {problem.message}" if not problem.file else str(problem), err=True)
+            _err(one_line(f"error: {problem.message}") if not problem.file else str(problem))
         code = exc.exit_code
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        _err("interrupted")
         code = 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        _err(one_line(f"error: internal error: {type(exc).__name__}: {exc} (--debug shows where)"))
+        code = 1
     sys.exit(code)
+
+
+def _printable(text: str) -> str:
+    """Text any terminal encoding can take: undecodable bytes of file names (held as
+    lone surrogates) become backslash escapes instead of failing to print."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _err(text: str) -> None:
+    click.echo(_printable(text), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -143,14 +165,15 @@ class _Progress:
 
     def output(self, output: Any) -> None:
         if not self.live:
-            click.echo(f"{output.status} {output.path}")
+            click.echo(_printable(f"{output.status} {output.path}"))
 
     def _draw(self, label: str) -> None:
         if not self.live or not self.total:
             return
         filled = self.WIDTH * self.done_jobs // self.total
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        click.echo(f"\r\033[K[{bar}] {self.done_jobs}/{self.total} {label}"[:120], nl=False)
+        line = _printable(one_line(f"[{bar}] {self.done_jobs}/{self.total} {label}"))[:120]
+        click.echo(f"\r\033[K{line}", nl=False)
 
     def done(self, report: Any, seconds: float) -> None:
         built = sum(o.status == "built" for o in report.outputs)
@@ -310,9 +333,9 @@ def _relative(path: Any) -> str:
 
 def _finish(report: Any, as_json: bool) -> int:
     if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        click.echo(_printable(json.dumps(report.as_json(), indent=2, ensure_ascii=False)))
     for problem in report.errors:
-        click.echo(str(problem), err=True)
+        _err(str(problem))
     return 0 if report.ok else 1
 
 

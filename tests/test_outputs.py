@@ -1,0 +1,129 @@
+"""Outputs: paths stay inside the output folder, one build at a time per folder, and a
+build killed at any moment leaves every earlier output whole."""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from kzru_reports import api
+from kzru_reports.errors import RenderError
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOD = Path(__file__).parent / "corpus" / "good-control.yaml"
+
+
+@pytest.mark.parametrize(
+    ("visit", "audience"),
+    [("..", "analyst"), ("v", "../x"), ("/abs", "analyst"), ("con", "analyst"), ("v", "NUL")],
+)
+def test_output_path_refuses_names_that_are_not_plain(visit: str, audience: str) -> None:
+    with pytest.raises(RenderError):
+        api.output_path("out", visit, audience, "memo", "pdf")
+
+
+def test_output_path_is_inside_the_folder() -> None:
+    path = api.output_path("out", "v-1", "analyst", "memo", "pdf")
+    assert path == os.path.join("out", "v-1", "analyst", "v-1-memo.pdf")
+
+
+def test_a_symlink_out_of_the_output_folder_is_not_followed(tmp_path: Path) -> None:
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "good-control").symlink_to(elsewhere, target_is_directory=True)
+    report = api.build([GOOD], api.BuildOptions(out=str(out), documents=("memo",)))
+    assert not report.ok
+    assert "outside the output folder" in report.errors[0].message
+    assert list(elsewhere.iterdir()) == []
+
+
+def _cli(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "kzru_reports", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    fd = os.open(out / ".kzru.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as a running build holds it
+    try:
+        proc = _cli("build", str(GOOD), "-o", str(out), "-d", "memo", "-f", "pdf")
+        time.sleep(2.0)
+        assert proc.poll() is None, proc.communicate()
+        assert not (out / "good-control").exists()
+    finally:
+        os.close(fd)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert (out / "good-control" / "analyst" / "good-control-memo.pdf").exists()
+
+
+def _whole(path: Path) -> bool:
+    data = path.read_bytes()
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        return data.rstrip().endswith(b"%%EOF") and len(PdfReader(io.BytesIO(data)).pages) > 0
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.testzip() is None and "word/document.xml" in z.namelist()
+
+
+def _visits(folder: Path, title: str) -> None:
+    body = GOOD.read_text()
+    for i in range(4):
+        text = body.replace("good-control", f"visit-{i}").replace(
+            "Working visit of the control group", f"{title} {i}"
+        )
+        summary = " ".join(f"Sentence {j} of a long summary." for j in range(1500))
+        (folder / f"visit-{i}.yaml").write_text(text + f"summary: {summary}\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["after-first-write", "while-rendering"])
+def test_sigkill_mid_build_leaves_earlier_outputs_whole(tmp_path: Path, when: str) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    data.mkdir()
+    _visits(data, "First")
+    assert api.build([data], api.BuildOptions(out=str(out))).ok
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.suffix != ".lock"}
+    assert len(before) == 4 * 3 * 2
+
+    _visits(data, "Second")
+    proc = _cli("build", str(data), "-o", str(out))
+    assert proc.stdout is not None
+    if when == "after-first-write":
+        first = proc.stdout.readline()
+        assert first.startswith("built "), first
+    else:
+        time.sleep(0.8)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    visible = {p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    assert visible == set(before)  # nothing lost, no temporary file among the outputs
+    changed = [p for p in visible if p.read_bytes() != before[p]]
+    assert all(_whole(p) for p in visible)
+    if when == "after-first-write":
+        assert changed  # the kill did land in the middle of writing
+
+    # The next build finishes the job and sweeps what the killed one left behind.
+    assert api.build([data], api.BuildOptions(out=str(out))).ok
+    assert not [p for p in out.rglob("*.part")]
