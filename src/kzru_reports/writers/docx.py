@@ -253,6 +253,14 @@ class _Translator:
         except NotImplementedError:  # a reference document without numbering
             self.numbering = None
         self.list_num_id = self._num_id_of("List Number") if self.numbering is not None else None
+        # Style ids resolved once: python-docx's own lookup scans every style on each
+        # assignment, which made big tables slow.
+        default = doc.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        self.ids: dict[str, str | None] = {
+            name: (None if default is not None and st.style_id == default.style_id else st.style_id)
+            for name, st in styles.items()
+            if st.type == WD_STYLE_TYPE.PARAGRAPH
+        }
         self.bookmarks: dict[str, str] = {}  # anchor -> Word bookmark name
 
     def bookmark(self, anchor: str) -> str:
@@ -261,7 +269,17 @@ class _Translator:
 
     # -- helpers
     def para(self, style: str, container: Any = None) -> Paragraph:
-        return (container or self.body).add_paragraph(style=self.styles[style])
+        p = (container or self.body).add_paragraph()
+        p._p.style = self.ids[style]
+        return p
+
+    def first(self, cell: Any, style: str, align: str = "left") -> Paragraph:
+        """The cell's (empty) first paragraph, styled."""
+        p = cell.paragraphs[0]
+        p._p.style = self.ids[style]
+        if align != "left":
+            p.alignment = ALIGN[align]
+        return p
 
     def runs(
         self, p: Paragraph, children: n.Inlines, bold: bool = False, italic: bool = False
@@ -380,8 +398,8 @@ class _Translator:
         _borders(table, {"top": (self.theme.rule, 0.8), "bottom": (self.theme.rule, 0.8)})
         for f in fl.fields:
             label, value = table.add_row().cells
-            self.runs(_first(label, self.styles["Field Label"]), (n.Text(_upper(f.label)),))
-            self.runs(_first(value, self.styles["Field Value"]), f.value)
+            self.runs(self.first(label, "Field Label"), (n.Text(_upper(f.label)),))
+            self.runs(self.first(value, "Field Value"), f.value)
         self._gap()
 
     def _keyfigures(self, kf: n.KeyFigures) -> None:
@@ -394,7 +412,7 @@ class _Translator:
             for cell, item in zip(cells, kf.items[i : i + cols], strict=False):
                 _shade(cell, self.theme.zebra)
                 _cell_top_border(cell, self.theme.accent)
-                _first(cell, self.styles["Figure Qualifier"]).add_run(item.qualifier)
+                self.first(cell, "Figure Qualifier").add_run(item.qualifier)
                 run = self.para("Figure Value", cell).add_run(item.value)
                 size = fit_size(
                     item.value,
@@ -428,7 +446,7 @@ class _Translator:
             _repeat_header(row)
             for cell, c in zip(row.cells, t.header, strict=True):
                 _shade(cell, self.theme.accent)
-                self.runs(_first(cell, self.styles["Table Heading"], c.align), c.children)
+                self.runs(self.first(cell, "Table Heading", c.align), c.children)
         zebra = 0
         for r in t.rows:
             row = table.add_row()
@@ -436,7 +454,7 @@ class _Translator:
                 merged = row.cells[0].merge(row.cells[-1])
                 _shade(merged, self.theme.accent_light)
                 self.runs(
-                    _first(merged, self.styles["Table Group"]),
+                    self.first(merged, "Table Group"),
                     r.cells[0].children if r.cells else (),
                 )
                 zebra = 0
@@ -445,7 +463,7 @@ class _Translator:
             for cell, c in zip(row.cells, r.cells, strict=True):
                 if shade:
                     _shade(cell, self.theme.zebra)
-                self.runs(_first(cell, self.styles["Table Text"], c.align), c.children)
+                self.runs(self.first(cell, "Table Text", c.align), c.children)
             zebra += 1
         self._gap()
 
@@ -466,15 +484,6 @@ class _Translator:
         p = self.para("Normal")
         p.paragraph_format.space_after = Pt(4)
         p.paragraph_format.line_spacing = 0.8
-
-
-def _first(cell: Any, style: Any, align: str = "left") -> Paragraph:
-    """The cell's (empty) first paragraph, styled."""
-    p = cell.paragraphs[0]
-    p.style = style
-    if align != "left":
-        p.alignment = ALIGN[align]
-    return p
 
 
 def _upper(children: n.Inlines) -> str:

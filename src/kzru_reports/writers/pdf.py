@@ -13,6 +13,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -281,14 +282,113 @@ def markup(children: n.Inlines) -> str:
     return "".join(out)
 
 
+class _Para(Paragraph):
+    """A paragraph that remembers its last layout: reportlab asks a table cell's
+    paragraphs for their size several times per page at the same width."""
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if self._wrapped is not None and self._wrapped[0] == availWidth:
+            return self._wrapped[1]
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size)
+        return size
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        self._wrapped = None  # splitting drops (or replaces) the layout
+        return super().split(availWidth, availHeight)  # type: ignore[no-any-return]
+
+
 def _para(text: str, style: ParagraphStyle, **kw: Any) -> Paragraph:
-    return Paragraph(text, style, **kw)
+    return _Para(text, style, **kw)
+
+
+# reportlab lays a paragraph out in time that grows with the square of its length
+# (every page split re-wraps what is left), so long text is cut into pieces of about
+# this many characters, each its own paragraph, at a space where there is one.
+CHUNK = 2000
+_SEEK = 200  # how far back from a cut to look for a space
+
+
+@dataclass(frozen=True, slots=True)
+class _Atom:
+    """A run of text with its formatting, or a line break (``text`` is None)."""
+
+    text: str | None
+    bold: bool = False
+    italic: bool = False
+    url: str | None = None
+
+
+def _atoms(
+    children: n.Inlines, bold: bool = False, italic: bool = False, url: str | None = None
+) -> Iterator[_Atom]:
+    for node in children:
+        match node:
+            case n.Text(text=t):
+                yield _Atom(t, bold, italic, url)
+            case n.Strong(children=c):
+                yield from _atoms(c, True, italic, url)
+            case n.Emph(children=c):
+                yield from _atoms(c, bold, True, url)
+            case n.Link(children=c, url=u):
+                yield from _atoms(c, bold, italic, u)
+            case n.LineBreak():
+                yield _Atom(None)
+            case _:
+                raise TypeError(f"PDF writer: unknown inline node {type(node).__name__}")
+
+
+def _atom_markup(atom: _Atom) -> str:
+    if atom.text is None:
+        return "<br/>"
+    out = escape(atom.text)
+    if atom.bold:
+        out = f"<b>{out}</b>"
+    if atom.italic:
+        out = f"<i>{out}</i>"
+    if atom.url:
+        out = f"<a href={quoteattr(atom.url)}>{out}</a>"
+    return out
+
+
+def _cut(text: str, limit: int) -> int:
+    """Where to cut ``text`` to keep at most ``limit`` characters: after a space near
+    the limit if there is one, else exactly at the limit (inside a very long word)."""
+    space = text.rfind(" ", max(0, limit - _SEEK), limit)
+    return space + 1 if space > 0 else limit
+
+
+def chunk_inlines(children: n.Inlines, size: int = CHUNK) -> list[str]:
+    """Inline content as one or more pieces of paragraph markup of at most about
+    ``size`` characters of text each; short content is one piece."""
+    if len(inline_text(children)) <= size:
+        return [markup(children)]
+    pieces: list[str] = []
+    current: list[str] = []
+    room = size
+    for atom in _atoms(children):
+        text = atom.text
+        while text is not None and len(text) > room:
+            at = _cut(text, room)
+            current.append(_atom_markup(_Atom(text[:at], atom.bold, atom.italic, atom.url)))
+            pieces.append("".join(current))
+            current, room, text = [], size, text[at:]
+        if text is None:
+            current.append("<br/>")
+        elif text:
+            current.append(_atom_markup(_Atom(text, atom.bold, atom.italic, atom.url)))
+            room -= len(text)
+    if current:
+        pieces.append("".join(current))
+    return pieces
 
 
 # ------------------------------------------------------------------ blocks
 
 
-class _Heading(Paragraph):
+class _Heading(_Para):
     """A heading that is also a link target and, unless ``level`` is None, a bookmark."""
 
     def __init__(self, text: str, style: ParagraphStyle, level: int | None, title: str, key: str):
@@ -337,6 +437,43 @@ class _Translator:
         self.width = width
         self.in_pack = in_pack  # a part's own title is not a bookmark; its sections nest
         self.count = 0
+        self._pieces: dict[tuple[int, bool, bool], tuple[ParagraphStyle, ParagraphStyle]] = {}
+
+    def paras(
+        self,
+        children: n.Inlines,
+        style: ParagraphStyle,
+        bullet: str | None = None,
+    ) -> list[Flowable]:
+        """Inline content as paragraphs: one, or one per piece of a long text, the
+        pieces set without space between them so that they read as one paragraph."""
+        pieces = chunk_inlines(children)
+        if len(pieces) == 1:
+            return [_para(pieces[0], style, bulletText=bullet)]
+        last = len(pieces) - 1
+        return [
+            _para(
+                piece,
+                self.piece_style(style, i == 0, i == last),
+                bulletText=bullet if i == 0 else None,
+            )
+            for i, piece in enumerate(pieces)
+        ]
+
+    def piece_style(self, style: ParagraphStyle, first: bool, last: bool) -> ParagraphStyle:
+        key = (id(style), first, last)
+        if key not in self._pieces:
+            self._pieces[key] = (
+                style,  # held so that its id stays unique while cached
+                ParagraphStyle(
+                    style.name,
+                    parent=style,
+                    spaceBefore=style.spaceBefore if first else 0,
+                    spaceAfter=style.spaceAfter if last else 0,
+                    keepWithNext=0,
+                ),
+            )
+        return self._pieces[key][1]
 
     def blocks(self, body: tuple[n.Block, ...]) -> Iterator[Flowable]:
         for block in body:
@@ -354,14 +491,23 @@ class _Translator:
         key = h.id or f"h{self.count}"
         outline = None if (self.in_pack and level == 1) else level - 1
         style = self.st["cover_title" if h.role == "cover" else f"h{level}"]
-        yield _Heading(markup(h.children), style, outline, inline_text(h.children), key)
+        title = inline_text(h.children)
+        pieces = chunk_inlines(h.children)
+        if len(pieces) == 1:
+            yield _Heading(pieces[0], style, outline, title, key)
+        else:  # a heading too long for one paragraph: only its first piece is bookmarked
+            yield _Heading(
+                pieces[0], self.piece_style(style, True, False), outline, _short(title), key
+            )
+            for i, piece in enumerate(pieces[1:], 2):
+                yield _para(piece, self.piece_style(style, False, i == len(pieces)))
         if level == 1:
             yield _Rule(self.width, self.theme.accent, 1.6, after=8)
 
     def _paragraph(self, p: n.Paragraph) -> Iterator[Flowable]:
         if p.role == "cover-kicker":
             yield Spacer(1, 55 * mm)  # a cover's title sits a third of the way down
-        yield _para(markup(p.children), self.st.get(p.role, self.st["body"]))
+        yield from self.paras(p.children, self.st.get(p.role, self.st["body"]))
 
     def _list(self, lst: n.List, depth: int = 0) -> Iterator[Flowable]:
         style = self.st["sources" if lst.role == "sources" else "list"]
@@ -374,21 +520,23 @@ class _Translator:
             )
         for i, item in enumerate(lst.items, 1):
             bullet = f"{i}." if lst.ordered else "•"
-            yield _para(markup(item.children), style, bulletText=bullet)
+            yield from self.paras(item.children, style, bullet)
             if item.sublist:
                 yield from self._list(item.sublist, depth + 1)
 
     def _quote(self, q: n.Quote) -> Iterator[Flowable]:
-        parts: list[Flowable] = [_para(markup(p.children), self.st["quote"]) for p in q.children]
+        parts: list[Flowable] = []
+        for p in q.children:
+            parts += self.paras(p.children, self.st["quote"])
         if q.attribution:
-            parts.append(_para(markup(q.attribution), self.st["attribution"]))
+            parts += self.paras(q.attribution, self.st["attribution"])
         yield _QuoteBar(parts, self.theme.accent)
 
     def _fieldlist(self, fl: n.FieldList) -> Iterator[Flowable]:
         rows = [
             [
-                _para(markup(f.label).upper(), self.st["field_label"]),
-                _para(markup(f.value), self.st["field_value"]),
+                self.paras((n.Text(inline_text(f.label).upper()),), self.st["field_label"]),
+                self.paras(f.value, self.st["field_value"]),
             ]
             for f in fl.fields
         ]
@@ -428,11 +576,11 @@ class _Translator:
                     _para(escape(item.qualifier), self.st["figure_qualifier"])
                     if item.qualifier
                     else Spacer(1, self.st["figure_qualifier"].leading),
-                    _para(escape(item.value), self._fitted(item.value, tile_w - 16)),
-                    _para(escape(item.label), self.st["figure_label"]),
+                    *self.paras((n.Text(item.value),), self._fitted(item.value, tile_w - 16)),
+                    *self.paras((n.Text(item.label),), self.st["figure_label"]),
                 ]
                 if item.note:
-                    tile.append(_para(escape(item.note), self.st["figure_note"]))
+                    tile += self.paras((n.Text(item.note),), self.st["figure_note"])
                 row.append(tile)
             row += [""] * (cols - len(row))
             cells.append(row)
@@ -477,7 +625,6 @@ class _Translator:
         ncols = len(t.header) or max(len(r.cells) for r in t.rows)
         weights = t.widths or (1.0,) * ncols
         col_widths = [self.width * w / sum(weights) for w in weights]
-        data: list[list[Any]] = []
         commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("TOPPADDING", (0, 0), (-1, -1), 3.5),
@@ -486,49 +633,57 @@ class _Translator:
             ("RIGHTPADDING", (0, 0), (-1, -1), 5),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor(self.theme.rule)),
         ]
+        header: list[Any] | None = None
         if t.header:
-            data.append([self._cell(c, "th") for c in t.header])
+            header = [self._cell(c, "th") for c in t.header]
             commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(self.theme.accent)))
+        rows: list[_Row] = []
         zebra = 0
         for row in t.rows:
-            r = len(data)
             if row.role == "group":
-                data.append(
-                    [_para(markup(row.cells[0].children), self.st["group"]) if row.cells else ""]
-                    + [""] * (ncols - 1)
+                cells = [self.paras(row.cells[0].children, self.st["group"]) if row.cells else ""]
+                rows.append(
+                    _Row(
+                        cells + [""] * (ncols - 1),
+                        (
+                            ("SPAN", 0, -1),
+                            ("BACKGROUND", 0, -1, colors.HexColor(self.theme.accent_light)),
+                            ("TOPPADDING", 0, -1, 5),
+                        ),
+                    )
                 )
-                commands += [
-                    ("SPAN", (0, r), (-1, r)),
-                    ("BACKGROUND", (0, r), (-1, r), colors.HexColor(self.theme.accent_light)),
-                    ("TOPPADDING", (0, r), (-1, r), 5),
-                ]
                 zebra = 0
                 continue
-            data.append([self._cell(c, "td") for c in row.cells])
-            if t.role == "grid" and zebra % 2:
-                commands.append(("BACKGROUND", (0, r), (-1, r), colors.HexColor(self.theme.zebra)))
+            shade = t.role == "grid" and zebra % 2
+            rows.append(
+                _Row(
+                    [self._cell(c, "td") for c in row.cells],
+                    (("BACKGROUND", 0, -1, colors.HexColor(self.theme.zebra)),) if shade else (),
+                )
+            )
             zebra += 1
-        table = Table(
-            data,
-            colWidths=col_widths,
-            repeatRows=1 if t.header else 0,
-            hAlign="LEFT",
-            splitByRow=1,
-            splitInRow=1,
-        )
-        table.setStyle(self._style(commands))
-        yield table
+        yield _PagedTable(col_widths, header, rows, self._style(commands))
         yield Spacer(1, 10)
 
-    def _cell(self, cell: n.Cell, style: str) -> Paragraph:
+    def _cell(self, cell: n.Cell, style: str) -> list[Flowable]:
         st = self.st[style]
         if cell.align != "left":
-            st = ParagraphStyle(
-                f"{style}-{cell.align}",
-                parent=st,
-                alignment={"right": TA_RIGHT, "center": TA_CENTER}[cell.align],
+            st = self.aligned(style, cell.align)
+        return self.paras(cell.children, st)
+
+    @functools.cached_property
+    def _aligned(self) -> dict[tuple[str, str], ParagraphStyle]:
+        return {}
+
+    def aligned(self, style: str, align: str) -> ParagraphStyle:
+        key = (style, align)
+        if key not in self._aligned:
+            self._aligned[key] = ParagraphStyle(
+                f"{style}-{align}",
+                parent=self.st[style],
+                alignment={"right": TA_RIGHT, "center": TA_CENTER}[align],
             )
-        return _para(markup(cell.children), st)
+        return self._aligned[key]
 
     def _pagebreak(self, _: n.PageBreak) -> Iterator[Flowable]:
         yield PageBreak()
@@ -573,6 +728,112 @@ class _RowGap(Flowable):
 
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
         self.table.drawOn(canvas, x, y + self.gap, _sW)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """A table row: its cells and its own style commands, as (command, first column,
+    last column, *arguments), the row being filled in when a page's table is made."""
+
+    cells: list[Any]
+    commands: tuple[tuple[Any, ...], ...] = ()
+
+
+class _PagedTable(Flowable):
+    """A table made a page at a time.
+
+    reportlab re-measures every remaining row of a table each time it splits one over
+    a page, so a table of n rows costs n²; this flowable hands reportlab only the rows
+    one page can take (a window that doubles until it overflows the page), so a table
+    of any length costs about one measurement per row. The header row repeats on every
+    page; a row taller than a page is split inside (``splitInRow``), its remainder
+    carried over as the first row of the next page.
+    """
+
+    WINDOW = 32
+    MAX_WINDOW = 512
+
+    def __init__(
+        self,
+        widths: list[float],
+        header: list[Any] | None,
+        rows: list[_Row],
+        style: TableStyle,
+        start: int = 0,
+        lead: list[Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.widths, self.header, self.rows, self.style = widths, header, rows, style
+        self.start, self.lead = start, lead
+        self._table: Table | None = None
+        self._count = 0
+
+    def _make(self, count: int) -> Table:
+        window = self.rows[self.start : self.start + count]
+        first = 1 if self.header else 0
+        data: list[list[Any]] = [self.header] if self.header else []
+        commands: list[tuple[Any, ...]] = []
+        for i, row in enumerate(window):
+            r = first + i
+            data.append(self.lead if i == 0 and self.lead is not None else row.cells)
+            commands += [(name, (c0, r), (c1, r), *args) for name, c0, c1, *args in row.commands]
+        table = Table(
+            data,
+            colWidths=self.widths,
+            repeatRows=first,
+            hAlign="LEFT",
+            splitByRow=1,
+            splitInRow=1,
+        )
+        table.setStyle(self.style)
+        if commands:
+            table.setStyle(TableStyle(commands))
+        return table
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        count = self.WINDOW
+        while True:
+            table = self._make(count)
+            w, h = table.wrap(aw, ah)
+            if h > ah or self.start + count >= len(self.rows):
+                break
+            if count >= self.MAX_WINDOW:
+                # Asked with more room than any page has (reportlab probes a heading
+                # kept with its table that way): say "taller than that" rather than
+                # measure every row of the table.
+                h = ah + 1
+                break
+            count *= 2
+        self._table, self._count = table, min(count, len(self.rows) - self.start)
+        self.width, self.height = w, h
+        return w, h
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        if self._table is None:
+            self.wrap(aw, ah)
+        assert self._table is not None
+        if self._table.wrap(aw, ah)[1] <= ah:  # the whole window fits: the rest follows
+            rest = _PagedTable(
+                self.widths, self.header, self.rows, self.style, self.start + self._count
+            )
+            return [self._table, rest]
+        parts = self._table.split(aw, ah)
+        if len(parts) < 2:
+            return parts
+        head, tail = parts[0], parts[-1]
+        first = 1 if self.header else 0
+        done = head._nrows - first  # rows on this page, the last possibly in part
+        left = tail._nrows - first
+        lead = None
+        if done + left > self._count:  # the last row on this page continues on the next
+            done -= 1
+            lead = tail._cellvalues[first]
+        rest = _PagedTable(self.widths, self.header, self.rows, self.style, self.start + done, lead)
+        return [head, rest]
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        assert self._table is not None
+        self._table.drawOn(canvas, x, y, _sW)
 
 
 class _QuoteBar(Flowable):
@@ -799,11 +1060,23 @@ def _decorate(
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
+    """``text`` shortened with an ellipsis to fit ``width`` (a binary search, so a
+    very long title costs a few measurements, not one per character)."""
+    text = text[:2000]  # far more than any line holds
     if pdfmetrics.stringWidth(text, font, size) <= width:
         return text
-    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if pdfmetrics.stringWidth(text[:mid] + "…", font, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"
+
+
+def _short(title: str, limit: int = 300) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 class PdfWriter:
