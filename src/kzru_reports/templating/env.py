@@ -7,15 +7,23 @@
 - Autoescaping: every ``{{ value }}`` is escaped, so data is never markup.
 - Search chain: the workspace's ``templates/`` first, then the built-in set; a
   template may ``{% extends %}`` the built-in of the same name as ``builtin/NAME``.
-- Limits: output size, ``range()`` length and string repetition are bounded.
+- Limits: output size, ``range()`` length, string repetition, padding widths and
+  ``replace`` growth are bounded; rendering one template has a time limit (a timer
+  signal in the main thread, and a check on every attribute access, item access and
+  call everywhere, so that a runaway loop stops even where signals are unavailable).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import re
+import signal
+import threading
+import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +36,10 @@ from kzru_reports.errors import TemplateError
 
 MAX_OUTPUT = 50 * 1024 * 1024  # characters of markup one template may produce
 MAX_REPEAT = 100_000  # longest string or list a template may build with * or range()
+MAX_SECONDS = 20.0  # time one template may take to render
+_WIDE = re.compile(r"(?<![0-9])[0-9]{7,}")  # a field width of a million or more
+_WIDTH_METHODS = frozenset(["ljust", "rjust", "center", "zfill", "expandtabs"])
+_WIDTH_FILTERS = ("center", "indent", "truncate", "wordwrap")
 TEMPLATE_SUFFIX = ".xml.j2"
 
 
@@ -58,8 +70,78 @@ class _NoSymlinkLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
+class _Timeout(Exception):
+    """Raised inside a template that ran past its time limit."""
+
+
+_deadline = threading.local()
+
+
+def _tick() -> None:
+    """Stop a template that has run past its deadline (the signal-free check)."""
+    limit = getattr(_deadline, "at", None)
+    if limit is not None and time.monotonic() > limit:
+        raise _Timeout()
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    if getattr(_deadline, "at", None) is not None:
+        raise _Timeout()
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Bound the time of the block: a real timer (SIGALRM) in the main thread of a
+    platform that has one, and in any case a deadline checked by ``_tick``."""
+    _deadline.at = time.monotonic() + seconds
+    use_signal = hasattr(signal, "setitimer") and (
+        threading.current_thread() is threading.main_thread()
+    )
+    previous: Any = None
+    old_timer = (0.0, 0.0)
+    if use_signal:
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        old_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        _deadline.at = None
+        if use_signal:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if old_timer[0]:  # someone else's timer was running: give back what is left
+                left = max(old_timer[0] - (time.monotonic() - started), 0.001)
+                signal.setitimer(signal.ITIMER_REAL, left, old_timer[1])
+
+
+def _too_wide(fmt: str) -> bool:
+    return bool(_WIDE.search(fmt))
+
+
 class _Environment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset(["*", "**"])
+    intercepted_binops = frozenset(["*", "**", "%"])
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _tick()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _tick()
+        return super().getitem(obj, argument)
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        _tick()
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, str):
+            _check_str_call(owner, getattr(obj, "__name__", ""), args, kwargs)
+        return super().call(context, obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapper = super().wrap_str_format(value)
+        if wrapper is not None and _too_wide(value.__self__):
+            raise jinja2.exceptions.SecurityError("a format field width is over the limit")
+        return wrapper
 
     def join_path(self, template: str, parent: str) -> str:
         """A template that extends, imports or includes its own name means the one it
@@ -70,6 +152,9 @@ class _Environment(ImmutableSandboxedEnvironment):
         return template
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        _tick()
+        if operator == "%" and isinstance(left, str) and _too_wide(left):
+            raise jinja2.exceptions.SecurityError("a format field width is over the limit")
         if operator == "*":
             for a, b in ((left, right), (right, left)):
                 if (
@@ -85,7 +170,42 @@ class _Environment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def _finalize(value: Any) -> Any:
+def _check_str_call(owner: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse string methods that would build a huge string from small inputs."""
+    if name in _WIDTH_METHODS and any(
+        isinstance(a, int) and a > MAX_REPEAT for a in (*args, *kwargs.values())
+    ):
+        raise jinja2.exceptions.SecurityError(f"{name}() width over the limit")
+    if name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
+        old, new = args[0], args[1]
+        hits = owner.count(old) if old else len(owner) + 1
+        if len(owner) + hits * max(0, len(new) - len(old)) > MAX_OUTPUT:
+            raise jinja2.exceptions.SecurityError("replace() result over the limit")
+
+
+def _bounded_filter(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter whose numeric arguments (widths, lengths) are capped."""
+
+    @functools.wraps(original)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        if any(
+            isinstance(a, int) and not isinstance(a, bool) and a > MAX_REPEAT
+            for a in (*args[1:], *kwargs.values())
+        ):
+            raise jinja2.exceptions.SecurityError(f"{name} width over the limit")
+        return original(*args, **kwargs)
+
+    return bounded
+
+
+def _bounded_format(value: Any, *args: Any, **kwargs: Any) -> str:
+    if isinstance(value, str) and _too_wide(value):
+        raise jinja2.exceptions.SecurityError("a format field width is over the limit")
+    return str(jinja2.filters.do_format(value, *args, **kwargs))
+
+
+@jinja2.pass_eval_context  # never folded at compile time, where autoescaping would
+def _finalize(eval_ctx: Any, value: Any) -> Any:  # turn a literal None into "None" first
     if value is None:
         raise TemplateError(
             "a template printed a value that is absent (None); "
@@ -125,6 +245,9 @@ def make_environment(
         cache_size=400,
     )
     env.globals["range"] = _safe_range
+    for name in _WIDTH_FILTERS:
+        env.filters[name] = _bounded_filter(name, env.filters[name])
+    env.filters["format"] = _bounded_format
     env.globals["L"] = load_labels(lang)
     env.filters.update(Formatter(load_labels(lang)).filters())
     return env
@@ -137,12 +260,22 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         check_blocks(env, name)
         chunks: list[str] = []
         size = 0
-        for chunk in template.generate(context):
-            size += len(chunk)
-            if size > MAX_OUTPUT:
-                raise TemplateError(f"output over {MAX_OUTPUT:,} characters", name)
-            chunks.append(chunk)
+        with _time_limit(MAX_SECONDS):
+            for chunk in template.generate(context):
+                _tick()
+                size += len(chunk)
+                if size > MAX_OUTPUT:
+                    raise TemplateError(f"output over {MAX_OUTPUT:,} characters", name)
+                chunks.append(chunk)
         return "".join(chunks)
+    except _Timeout as exc:
+        file, line = _where(exc)
+        raise TemplateError(
+            f"rendering took longer than {MAX_SECONDS:g} seconds and was stopped "
+            "(a loop far larger than the data?)",
+            file or name,
+            line,
+        ) from None
     except TemplateError as exc:
         if not exc.template:
             file, line = _where(exc)
@@ -164,6 +297,8 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         IndexError,
         ZeroDivisionError,
         RecursionError,
+        OverflowError,
+        MemoryError,
     ) as exc:
         file, line = _where(exc)
         kind = "undefined value" if isinstance(exc, jinja2.UndefinedError) else "error"
