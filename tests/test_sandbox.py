@@ -26,7 +26,7 @@ def render_with(tmp_path: Path, block: str) -> None:
         '{% extends "builtin/memo.xml.j2" %}{% block summary %}<p>' + block + "</p>{% endblock %}"
     )
     options = api.BuildOptions(templates=(str(folder),))
-    api.render_visit(load_visit(SUMMIT), options.audiences[0], ["memo"], options)
+    api.render_models(load_visit(SUMMIT), options.audiences[0], "memo", options)
 
 
 def refused(tmp_path: Path, block: str, says: str, line: int | None = 1) -> TemplateError:
@@ -152,12 +152,7 @@ def test_an_earlier_timer_and_handler_are_given_back(tmp_path: Path) -> None:
 
 def test_output_size_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(template_env, "MAX_OUTPUT", 100_000)
-    refused(
-        tmp_path,
-        "{% for i in range(50000) %}{{ visit.title }}{% endfor %}",
-        "output over",
-        line=None,
-    )
+    refused(tmp_path, "{% for i in range(50000) %}{{ visit.title }}{% endfor %}", "output over")
 
 
 @pytest.mark.parametrize("block", ["{{ none }}", "{{ visit.data.dates.start and none }}"])
@@ -177,7 +172,7 @@ def test_symlinked_templates_are_not_followed(tmp_path: Path) -> None:
     (folder / "memo.xml.j2").symlink_to(secret)
     options = api.BuildOptions(templates=(str(folder),))
     with pytest.raises(TemplateError) as info:
-        api.render_visit(load_visit(SUMMIT), options.audiences[0], ["memo"], options)
+        api.render_models(load_visit(SUMMIT), options.audiences[0], "memo", options)
     assert "symbolic link" in str(info.value) and "top secret" not in str(info.value)
     inner = tmp_path / "linked"
     inner.symlink_to(folder, target_is_directory=True)
@@ -187,4 +182,4 @@ def test_symlinked_templates_are_not_followed(tmp_path: Path) -> None:
     (sub / "memo.xml.j2").write_text('{% include "parts/secret.txt" %}')
     options = api.BuildOptions(templates=(str(sub),))
     with pytest.raises(TemplateError, match="symbolic link"):
-        api.render_visit(load_visit(SUMMIT), options.audiences[0], ["memo"], options)
+        api.render_models(load_visit(SUMMIT), options.audiences[0], "memo", options)

@@ -255,21 +255,27 @@ def make_environment(
 
 def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render one template; any failure becomes a ``TemplateError`` naming file and line."""
+    stream: Any = None
     try:
         template = env.get_template(name)
         check_blocks(env, name)
         chunks: list[str] = []
         size = 0
         with _time_limit(MAX_SECONDS):
-            for chunk in template.generate(context):
-                _tick()
+            stream = template.generate(context)
+            for chunk in stream:
                 size += len(chunk)
                 if size > MAX_OUTPUT:
-                    raise TemplateError(f"output over {MAX_OUTPUT:,} characters", name)
+                    raise TemplateError(
+                        f"output over {MAX_OUTPUT:,} characters", name, _line(stream)
+                    )
+                _tick()
                 chunks.append(chunk)
         return "".join(chunks)
     except _Timeout as exc:
         file, line = _where(exc)
+        if line is None and stream is not None:  # stopped between two pieces of output
+            file, line = name, _line(stream)
         raise TemplateError(
             f"rendering took longer than {MAX_SECONDS:g} seconds and was stopped "
             "(a loop far larger than the data?)",
@@ -350,6 +356,18 @@ def check_blocks(env: jinja2.Environment, name: str) -> None:
                 )
         check_blocks(env, parent)
     checked.add(name)
+
+
+def _line(stream: Any) -> int | None:
+    """The template line a paused render is at (the innermost template generator)."""
+    gen = stream
+    while getattr(gen, "gi_yieldfrom", None) is not None:
+        gen = gen.gi_yieldfrom
+    frame = getattr(gen, "gi_frame", None)
+    template = frame.f_globals.get("__jinja_template__") if frame is not None else None
+    if template is None:
+        return None
+    return int(template.get_corresponding_lineno(frame.f_lineno))
 
 
 def _display(path: str) -> str:
