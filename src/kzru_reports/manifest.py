@@ -109,7 +109,9 @@ class Manifest:
             "outputs": [self.entries[k].as_json() for k in sorted(self.entries)],
         }
         text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-        write_atomic(self.file, text.encode("utf-8"))
+        # a file name that is not UTF-8 (held as lone surrogates) is written as a JSON
+        # escape, which reads back as the same name
+        write_atomic(self.file, text.encode("utf-8", "backslashreplace"))
 
 
 def count_pdf_pages(data: bytes) -> int:
