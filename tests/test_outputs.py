@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import io
+import json
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from kzru_reports.errors import RenderError
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = Path(__file__).parent / "corpus" / "good-control.yaml"
+DOCS = ("memo", "factsheet", "agreements")
 
 
 @pytest.mark.parametrize(
@@ -101,12 +103,13 @@ def test_sigkill_mid_build_leaves_earlier_outputs_whole(tmp_path: Path, when: st
     data, out = tmp_path / "data", tmp_path / "out"
     data.mkdir()
     _visits(data, "First")
-    assert api.build([data], api.BuildOptions(out=str(out))).ok
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.suffix != ".lock"}
-    assert len(before) == 4 * 3 * 2
+    options = api.BuildOptions(out=str(out), documents=DOCS)
+    assert api.build([data], options).ok
+    before = {p: p.read_bytes() for p in out.rglob("*.*") if p.suffix in (".pdf", ".docx")}
+    assert len(before) == 4 * len(DOCS) * 2
 
     _visits(data, "Second")
-    proc = _cli("build", str(data), "-o", str(out))
+    proc = _cli("build", str(data), "-o", str(out), *(f"--doc={d}" for d in DOCS))
     assert proc.stdout is not None
     if when == "after-first-write":
         first = proc.stdout.readline()
@@ -118,12 +121,15 @@ def test_sigkill_mid_build_leaves_earlier_outputs_whole(tmp_path: Path, when: st
     assert proc.returncode == -signal.SIGKILL
 
     visible = {p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")}
-    assert visible == set(before)  # nothing lost, no temporary file among the outputs
-    changed = [p for p in visible if p.read_bytes() != before[p]]
-    assert all(_whole(p) for p in visible)
+    # nothing lost, no temporary file among the outputs
+    assert visible == {*before, out / "manifest.json"}
+    json.loads((out / "manifest.json").read_text())
+    outputs = visible - {out / "manifest.json"}
+    changed = [p for p in outputs if p.read_bytes() != before[p]]
+    assert all(_whole(p) for p in outputs)
     if when == "after-first-write":
         assert changed  # the kill did land in the middle of writing
 
     # The next build finishes the job and sweeps what the killed one left behind.
-    assert api.build([data], api.BuildOptions(out=str(out))).ok
+    assert api.build([data], options).ok
     assert not [p for p in out.rglob("*.part")]

@@ -391,8 +391,27 @@ def _run(jobs: list[Job], options: BuildOptions) -> Iterator[tuple[Job, Any]]:
 
     _warm(options)
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(options.jobs, len(jobs)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(options.jobs, len(jobs)),
+        mp_context=ctx,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         yield from zip(jobs, pool.map(_attempt, jobs, [options] * len(jobs)), strict=True)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker ends as soon as the build that forked it is gone (killed, say): an
+    orphan would keep the output folder's lock, inherited at fork, held for ever."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _warm(options: BuildOptions) -> None:
