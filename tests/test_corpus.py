@@ -129,7 +129,7 @@ def test_corpus_case(name: str, tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     assert exc is None or isinstance(exc, SystemExit), exc
     visits = {o["visit"] for o in report["outputs"]}  # type: ignore[index]
-    folders = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    folders = {p.name for p in out.iterdir() if p.is_dir()}
     if isinstance(case, Bad):
         assert code == 1, stderr
         assert visits == folders == {"good-control"}, (visits, folders)

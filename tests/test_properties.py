@@ -77,7 +77,9 @@ def strings(node: Any) -> list[str]:
 def test_any_showable_text_builds_and_comes_out_whole(data: dict[str, Any]) -> None:
     visit = parse_visit(json.dumps(data).encode(), "prop.json", json_syntax=True)
     options = api.BuildOptions()
-    docs = api.render_visit(visit, options.audiences[0], ["memo", "agreements"], options)
+    docs = [
+        api.render_models(visit, options.audiences[0], d, options) for d in ("memo", "agreements")
+    ]
     pdf = " ".join(pdf_text(get_writer("pdf", options.theme).render(d)) for d in docs)
     docx = " ".join(docx_text(get_writer("docx", options.theme).render(d)) for d in docs)
     for text in strings(data):
