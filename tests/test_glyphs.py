@@ -78,20 +78,22 @@ def test_control_characters_without_glyphs_are_named_by_code_point() -> None:
     assert "character U+0086 cannot be shown" in line and "'\x86'" not in line
 
 
-def test_coverage_is_that_of_the_theme_fonts() -> None:
-    """With fonts that lack Cyrillic (reportlab's Vera), Cyrillic is refused."""
-    import reportlab
+def test_coverage_is_that_of_the_theme_fonts(tmp_path: Path) -> None:
+    """With a heading font that lacks Cyrillic, Cyrillic is refused, naming that font."""
+    from fontTools import subset
 
-    vera = FontFamily("Bitstream Vera", "Vera.ttf", "VeraBd.ttf", "VeraIt.ttf", "VeraBI.ttf")
-    theme = replace(
-        default_theme(),
-        body_font=vera,
-        heading_font=vera,
-        font_dir=Path(reportlab.__file__).parent / "fonts",
-    )
+    options = subset.Options()
+    font = subset.load_font(str(default_theme().font_path("NotoSans-Regular.ttf")), options)
+    sub = subset.Subsetter(options)
+    sub.populate(unicodes=range(0x20, 0x250))
+    sub.subset(font)
+    font.save(str(tmp_path / "Latin.ttf"))
+    font.close()
+    latin = FontFamily("Latin Sans", *[str(tmp_path / "Latin.ttf")] * 4)
+    theme = replace(default_theme(), heading_font=latin)
     assert 0x049A not in theme_coverage(theme).codepoints  # Қ
     [line] = problems("summary: Қазақстан\n", theme=theme)
-    assert "'Қ' (U+049A)" in line and "fonts Bitstream Vera" in line
+    assert "'Қ' (U+049A)" in line and "cannot be shown by the font Latin Sans (" in line
     assert 0x049A in theme_coverage().codepoints
 
 

@@ -12,7 +12,7 @@ import pytest
 from kzru_reports import api
 from kzru_reports.audiences import BUILTIN
 from kzru_reports.config import load_config
-from kzru_reports.errors import ConfigError, DataError
+from kzru_reports.errors import ConfigError, DataError, RenderError
 from kzru_reports.refdoc import inspect_reference_docx
 
 from .conftest import SHIPPED, SUMMIT, docx_xml, pdf_text
@@ -75,11 +75,21 @@ def test_a_font_without_kazakh_letters_is_refused_naming_the_glyph(tmp_path: Pat
     _latin_only(FONTS / "NotoSans-Regular.ttf", tmp_path / "Latin.ttf")
     ws = workspace(tmp_path, '[theme.fonts.heading]\nname = "Latin Sans"\nregular = "Latin.ttf"\n')
     report = build(ws)
-    [problem] = report.errors
-    assert "the font 'Latin Sans' (Latin.ttf) has no glyph for" in problem.message
-    assert "U+049A" in problem.message or "U+0410" in problem.message
-    assert "lacks" in problem.message and "Cyrillic/Kazakh" in problem.message
+    # The visit's text is checked when it is loaded, field by field, with positions;
+    # the writers' check of each document then covers the templates' own words.
+    assert report.errors and all(p.line and p.path for p in report.errors)
+    assert all("cannot be shown by the font Latin Sans" in p.message for p in report.errors)
+    assert any("U+049A" in p.message or "U+0410" in p.message for p in report.errors)
     assert not [*(ws / "build").rglob("*.pdf"), *(ws / "build").rglob("*.docx")]
+    # ...and a document that still holds such a letter is refused by the writers
+    from kzru_reports.fonts import check_glyphs
+    from kzru_reports.model import nodes as n
+
+    theme = load_config(ws / "kzru.toml").theme
+    with pytest.raises(RenderError) as info:
+        check_glyphs(n.Document(n.Meta(title="Қазақстан"), ()), theme)
+    assert "the font 'Latin Sans' (Latin.ttf) has no glyph for" in str(info.value)
+    assert "lacks" in str(info.value) and "Cyrillic/Kazakh" in str(info.value)
     # the same font is fine for content it covers
     assert build(ws, SHIPPED).ok
 

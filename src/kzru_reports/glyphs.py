@@ -20,46 +20,52 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from kzru_reports.errors import ConfigError, Problem
+from kzru_reports.errors import Problem
 
 MAX_LISTED = 6  # characters named in one message; the rest are counted
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """The code points every face of a theme can show, and the families' names."""
+    """The code points every face of a theme can show, and what each family shows."""
 
     codepoints: frozenset[int]
     fonts: tuple[str, ...]
+    families: tuple[tuple[str, frozenset[int]], ...] = ()
 
     def missing(self, text: str) -> list[str]:
         """Distinct characters of ``text`` that cannot be shown, in order of appearance."""
         covered = self.codepoints
         return [c for c in dict.fromkeys(text) if ord(c) not in covered and not _exempt(c)]
 
+    def lacking(self, chars: list[str]) -> list[str]:
+        """The families that lack at least one of ``chars``."""
+        names = [n for n, have in self.families if any(ord(c) not in have for c in chars)]
+        return names or list(self.fonts)
+
 
 def _exempt(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) in ("Mn", "Me")
 
 
-@functools.cache
 def _cmap(path: str) -> frozenset[int]:
-    """The code points one TrueType file maps to glyphs (read once per process)."""
-    from reportlab.pdfbase.ttfonts import TTFError, TTFontFace
+    """The code points one TrueType file has glyphs for (read once per process, by the
+    same reader the theme's font check uses)."""
+    from kzru_reports.fonts import font_face
 
-    try:
-        face = TTFontFace(path)
-    except (OSError, TTFError) as exc:
-        raise ConfigError(f"cannot read font {path}: {exc}") from None
-    return frozenset(c for c in face.charToGlyph if c < 0xFFFE)
+    return frozenset(c for c in font_face(path) if c < 0xFFFE)
 
 
 @functools.cache
-def coverage(files: tuple[str, ...], families: tuple[str, ...]) -> Coverage:
-    """What every one of ``files`` can show (their cmaps intersected)."""
-    sets = [_cmap(f) for f in files]
-    common = frozenset.intersection(*sets) if sets else frozenset()
-    return Coverage(common, families)
+def coverage(families: tuple[tuple[str, tuple[str, ...]], ...]) -> Coverage:
+    """What every face of every family can show (their cmaps intersected)."""
+    per_family = tuple(
+        (name, frozenset.intersection(*[_cmap(f) for f in files])) for name, files in families
+    )
+    common = (
+        frozenset.intersection(*[have for _, have in per_family]) if per_family else frozenset()
+    )
+    return Coverage(common, tuple(name for name, _ in per_family), per_family)
 
 
 def theme_coverage(theme: Any = None) -> Coverage:
@@ -67,14 +73,12 @@ def theme_coverage(theme: Any = None) -> Coverage:
     from kzru_reports.theme import FontFamily, default_theme
 
     theme = theme or default_theme()
-    files: list[str] = []
-    families: list[str] = []
+    families: dict[str, tuple[str, ...]] = {}
     for family in (theme.body_font, theme.heading_font):
-        families.append(family.name)
-        for face in fields(FontFamily):
-            if face.name != "name":
-                files.append(str(Path(theme.font_path(getattr(family, face.name)))))
-    return coverage(tuple(dict.fromkeys(files)), tuple(dict.fromkeys(families)))
+        files = (getattr(family, f.name) for f in fields(FontFamily) if f.name != "name")
+        paths = tuple(dict.fromkeys(str(Path(theme.font_path(f))) for f in files))
+        families[family.name] = tuple(dict.fromkeys(families.get(family.name, ()) + paths))
+    return coverage(tuple(families.items()))
 
 
 def describe(chars: list[str], cov: Coverage) -> str:
@@ -82,9 +86,11 @@ def describe(chars: list[str], cov: Coverage) -> str:
     shown = [_name(c) for c in chars[:MAX_LISTED]]
     more = f" and {len(chars) - MAX_LISTED} more" if len(chars) > MAX_LISTED else ""
     noun = "character" if len(chars) == 1 else "characters"
+    lacking = cov.lacking(chars)
+    fonts = f"the font {lacking[0]}" if len(lacking) == 1 else f"the fonts {', '.join(lacking)}"
     return (
-        f"{noun} {', '.join(shown)}{more} cannot be shown by the fonts "
-        f"{', '.join(cov.fonts)} (use other characters, or a theme whose fonts have them)"
+        f"{noun} {', '.join(shown)}{more} cannot be shown by {fonts} "
+        "(use other characters, or a theme whose fonts have them)"
     )
 
 
