@@ -109,7 +109,7 @@ def test_sigkill_mid_build_leaves_earlier_outputs_whole(tmp_path: Path, when: st
     assert len(before) == 4 * len(DOCS) * 2
 
     _visits(data, "Second")
-    proc = _cli("build", str(data), "-o", str(out), *(f"--doc={d}" for d in DOCS))
+    proc = _cli("build", str(data), "-o", str(out), "-a", "analyst", *(f"--doc={d}" for d in DOCS))
     assert proc.stdout is not None
     if when == "after-first-write":
         first = proc.stdout.readline()
