@@ -112,7 +112,7 @@ def _check_contents(path: Path, z: zipfile.ZipFile, infos: list[zipfile.ZipInfo]
         name = info.filename
         if not name.endswith((".xml", ".rels")):
             continue
-        data = _read(path, z, info)
+        data = _as_utf8(_read(path, z, info))
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             raise _refuse(path, f"the part {name} declares a DOCTYPE or entities")
         if name == "[Content_Types].xml" and _MACRO_TYPE.search(data):
@@ -124,3 +124,25 @@ def _check_contents(path: Path, z: zipfile.ZipFile, infos: list[zipfile.ZipInfo]
                 raise _refuse(path, f"the part {name} attaches a template")
         if name == "word/settings.xml" and _ATTACHED.search(data):
             raise _refuse(path, f"the part {name} attaches a template")
+
+
+# byte-order marks, or how "<" looks, in the wider encodings XML allows (widest first)
+_WIDE = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """XML in UTF-16 or UTF-32 as UTF-8, so that a DOCTYPE or an external target
+    cannot hide from the checks in a wider encoding."""
+    for mark, encoding in _WIDE:
+        if data.startswith(mark):
+            return data.decode(encoding, "replace").encode("utf-8")
+    return data
