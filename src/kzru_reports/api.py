@@ -504,8 +504,13 @@ def _write(
 
 @contextlib.contextmanager
 def _locked(out: str) -> Iterator[None]:
-    """One build at a time per output folder; a second waits for the first."""
-    import fcntl
+    """One build at a time per output folder; a second waits for the first (where
+    the platform has POSIX advisory locks; elsewhere builds are not serialised)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
 
     with open(Path(out) / ".kzru.lock", "a+b") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
