@@ -111,7 +111,9 @@ LINE = re.compile(
 
 
 def build(*args: str) -> tuple[int, dict[str, object], str, BaseException | None]:
-    result = CliRunner().invoke(main, ["build", "--json", "-d", "memo", "-d", "agreements", *args])
+    result = CliRunner().invoke(
+        main, ["build", "--json", "-a", "analyst", "-d", "memo", "-d", "agreements", *args]
+    )
     report = json.loads(result.stdout) if result.stdout.strip() else {}
     return result.exit_code, report, result.stderr, result.exception
 
@@ -225,3 +227,29 @@ def test_odd_file_names(tmp_path: Path, name: str) -> None:
     [line] = stderr.strip().splitlines()
     assert ":7:1: date: '2025-02-30' is not a date that exists" in line
     assert {o["visit"] for o in report["outputs"]} == {"odd-name"}  # type: ignore[index]
+
+
+def test_the_whole_corpus_in_one_real_run(tmp_path: Path) -> None:
+    """As a user runs it: one process over the folder; exit 1, one line per problem
+    and no traceback; the good visits built and nothing else."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    options = ("-a", "analyst", "-d", "memo", "-f", "pdf")
+    result = subprocess.run(
+        [sys.executable, "-m", "kzru_reports", "build", str(CORPUS), "-o", str(out), *options],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert all(LINE.match(line) for line in lines), lines
+    bad = {n for n, c in CASES.items() if isinstance(c, Bad)}
+    named = {Path(m["file"]).name for m in map(LINE.match, lines) if m}
+    assert named == bad
+    good = {c.visit for c in CASES.values() if isinstance(c, Good)} | {"good-control"}
+    assert {p.name for p in out.iterdir() if p.is_dir()} == good
