@@ -133,3 +133,46 @@ def test_sigkill_mid_build_leaves_earlier_outputs_whole(tmp_path: Path, when: st
     # The next build finishes the job and sweeps what the killed one left behind.
     assert api.build([data], options).ok
     assert not [p for p in out.rglob("*.part")]
+
+
+def test_a_full_disk_leaves_the_previous_file_and_no_partial_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from kzru_reports import files
+
+    target = tmp_path / "out" / "v" / "v-memo.pdf"
+    files.write_atomic(target, b"the good one")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    with pytest.raises(OSError, match="No space left"):
+        files.write_atomic(target, b"x" * 100_000)
+    assert target.read_bytes() == b"the good one"
+    assert [p.name for p in target.parent.iterdir()] == ["v-memo.pdf"]
+
+
+def test_a_full_disk_during_a_build_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from click.testing import CliRunner
+
+    from kzru_reports import files
+    from kzru_reports.cli import main
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    result = CliRunner().invoke(
+        main, ["build", str(GOOD), "-o", str(tmp_path), "-a", "analyst", "-d", "memo"]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: No space left on device")
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not list(tmp_path.rglob("*.part"))

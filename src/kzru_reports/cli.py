@@ -37,6 +37,12 @@ def _run(debug: bool, action: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         _err("interrupted")
         code = 130
+    except OSError as exc:  # a full disk, a folder that cannot be written...
+        if debug:
+            traceback.print_exc()
+        where = f" ({exc.filename})" if exc.filename else ""
+        _err(one_line(f"error: {exc.strerror or exc}{where}; earlier outputs are untouched"))
+        code = 1
     except Exception as exc:
         if debug:
             traceback.print_exc()
