@@ -85,8 +85,14 @@ def _tick() -> None:
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
-    if getattr(_deadline, "at", None) is not None:
+    """Stop the template, but only from the template's own code: raised inside a
+    garbage-collector callback or a ``__del__`` the exception would be lost. Elsewhere
+    the timer tries again a moment later (and ``_tick`` checks the deadline too)."""
+    if getattr(_deadline, "at", None) is None:
+        return
+    if frame is not None and frame.f_globals.get("__jinja_template__") is not None:
         raise _Timeout()
+    signal.setitimer(signal.ITIMER_REAL, 0.01)
 
 
 @contextlib.contextmanager
