@@ -67,7 +67,7 @@ def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
     fcntl.flock(fd, fcntl.LOCK_EX)  # as a running build holds it
     try:
         proc = _cli("build", str(GOOD), "-o", str(out), "-d", "memo", "-f", "pdf")
-        time.sleep(2.0)
+        time.sleep(1.0)
         assert proc.poll() is None, proc.communicate()
         assert not (out / "good-control").exists()
     finally:
