@@ -104,3 +104,19 @@ def test_validate_reports_glyphs_with_positions(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{bad}:9:13: events[0].title: character '🥂' (U+1F942)")
     assert CliRunner().invoke(main, ["validate", str(SUMMIT)]).exit_code == 0
+
+
+def test_validate_checks_against_the_workspace_theme(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .test_theme import FONTS, _latin_only
+
+    _latin_only(FONTS / "NotoSans-Regular.ttf", tmp_path / "Latin.ttf")
+    (tmp_path / "kzru.toml").write_text(
+        '[theme.fonts.heading]\nname = "Latin Sans"\nregular = "Latin.ttf"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate", str(SUMMIT)])
+    assert result.exit_code == 1
+    assert f"{SUMMIT}:5:1: title: characters 'С' (U+0421)" in result.stderr
+    assert "cannot be shown by the font Latin Sans" in result.stderr

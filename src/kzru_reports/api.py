@@ -524,11 +524,13 @@ def _in_file(problem: Problem, file: str) -> Problem:
     return problem if problem.file else replace(problem, file=file)
 
 
-def validate(paths: Sequence[str | Path]) -> Report:
+def validate(paths: Sequence[str | Path], theme: Theme | None = None) -> Report:
+    """Load and check every visit file (text against ``theme``'s fonts, the default
+    theme's when not given); build nothing."""
     report = Report()
     for file in find_visit_files(paths or [shipped_visits()]):
         try:
-            load_visit(file, str(file))
+            load_visit(file, str(file), theme)
         except KzruError as exc:
             report.errors += [_in_file(p, str(file)) for p in exc.problems()]
     return report

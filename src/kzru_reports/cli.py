@@ -203,8 +203,11 @@ def validate(paths: tuple[str, ...], as_json: bool, debug: bool) -> None:
 
     def action() -> int:
         from kzru_reports import api
+        from kzru_reports.config import load_workspace
 
-        report = api.validate(list(paths))
+        ws = load_workspace()  # its theme's fonts decide which characters can be shown
+        targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
+        report = api.validate(targets, ws.theme)
         if not as_json and report.ok:
             click.echo("ok")
         return _finish(report, as_json)
