@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -99,12 +99,12 @@ def _name(char: str) -> str:
     return f"{char!r} ({code})" if char.isprintable() else code
 
 
-Path_ = tuple[str | int, ...]
+FieldPath = tuple[str | int, ...]
 
 
-def strings(tree: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+def strings(tree: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
     """Every string value in a parsed tree with its field path (iteratively)."""
-    stack: list[tuple[Path_, Any]] = [(path, tree)]
+    stack: list[tuple[FieldPath, Any]] = [(path, tree)]
     while stack:
         here, node = stack.pop()
         if isinstance(node, str):
@@ -118,7 +118,7 @@ def strings(tree: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
 def check_tree(
     tree: Any,
     cov: Coverage,
-    locate: Any,
+    locate: Callable[[FieldPath], tuple[int | None, int | None]],
     name: str,
     skip: Iterable[str] = (),
 ) -> Iterator[Problem]:
