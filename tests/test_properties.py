@@ -71,6 +71,7 @@ def strings(node: Any) -> list[str]:
 @settings(
     max_examples=15,
     deadline=None,
+    derandomize=True,  # the same examples on every run: CI stays reproducible
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(visits())
@@ -82,6 +83,13 @@ def test_any_showable_text_builds_and_comes_out_whole(data: dict[str, Any]) -> N
     ]
     pdf = " ".join(pdf_text(get_writer("pdf", options.theme).render(d)) for d in docs)
     docx = " ".join(docx_text(get_writer("docx", options.theme).render(d)) for d in docs)
+    # A word wider than its table column is broken across lines, so compare with all
+    # white space taken out: every character must still be there, in order.
+    pdf, docx = unspaced(pdf), unspaced(docx)
     for text in strings(data):
-        assert squash(text) in pdf, ("pdf", text)
-        assert squash(text) in docx, ("docx", text)
+        assert unspaced(text) in pdf, ("pdf", text)
+        assert unspaced(text) in docx, ("docx", text)
+
+
+def unspaced(text: str) -> str:
+    return "".join(squash(text).split())

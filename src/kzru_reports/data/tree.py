@@ -107,6 +107,19 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
         ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if "nesting depth" in str(exc.problem):  # libyaml 0.2.5+ stops deep nesting itself
+            top = builder.stack[-1].path if builder.stack else ()
+            raise DataError(
+                [
+                    Problem(
+                        name,
+                        f"nesting deeper than {MAX_DEPTH} levels",
+                        path=format_path(top[:1]),
+                        line=mark.line + 1 if mark else None,
+                        column=mark.column + 1 if mark else None,
+                    )
+                ]
+            ) from None
         msg = f"YAML syntax: {exc.problem or exc.context}"
         if exc.context and exc.problem:
             msg += f" ({exc.context})"
@@ -180,7 +193,7 @@ class _YamlBuilder:
         if top is not None:
             path = (*top.path, top.key if isinstance(top.value, dict) else len(top.value))
         if len(path) > MAX_DEPTH:
-            raise _Fail(f"nesting deeper than {MAX_DEPTH} levels", line, col, path[:3])
+            raise _Fail(f"nesting deeper than {MAX_DEPTH} levels", line, col, path[:1])
         self.positions.setdefault(path, (line, col))
         tag = getattr(event, "tag", None)
         if tag not in (None, "!") and tag not in _TAGS:
@@ -308,7 +321,7 @@ class _JsonParser:
 
     def value(self, i: int, path: Path, depth: int) -> tuple[Any, int]:
         if depth > MAX_DEPTH:
-            raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", i, path[:3])
+            raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", i, path[:1])
         self.positions.setdefault(path, self.where(i))
         ch = self.text[i : i + 1]
         if ch == "{":
