@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,6 +32,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+from lxml.etree import SubElement
 
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
@@ -75,18 +78,9 @@ def _set_font(rpr_owner: Any, family: str) -> None:
         fonts.set(qn(f"w:{script}"), family)
 
 
-def _shade(cell: Any, fill: str) -> None:
-    tcpr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill.lstrip("#").upper())
-    tcpr.append(shd)
-
-
 def _borders(table: Any, edges: dict[str, tuple[str, float]]) -> None:
     """Table borders: edge name -> (colour, width in points); others none."""
-    tblpr = table._tbl.tblPr
+    tblpr = table.tblPr
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         el = OxmlElement(f"w:{edge}")
@@ -243,9 +237,18 @@ def _quote_bar(style: Any, colour: str) -> None:
 
 
 class _Translator:
+    """Writes model blocks straight into the document's XML (lxml elements).
+
+    python-docx's object API looks every style up by name and walks the table grid on
+    each call, which makes it quadratic in practice; here each paragraph, row and cell
+    is one element made with the style id already known. The XML is the same as the
+    object API would make: named styles, header rows that repeat, shading, spans.
+    """
+
     def __init__(self, doc: Any, styles: dict[str, Any], theme: Theme) -> None:
         self.doc = doc
-        self.body = doc._body
+        self.part = doc.part
+        self.body = doc.element.body
         self.styles = styles
         self.theme = theme
         try:
@@ -253,14 +256,12 @@ class _Translator:
         except NotImplementedError:  # a reference document without numbering
             self.numbering = None
         self.list_num_id = self._num_id_of("List Number") if self.numbering is not None else None
-        # Style ids resolved once: python-docx's own lookup scans every style on each
-        # assignment, which made big tables slow.
-        default = doc.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        # style name -> style id (None for the default paragraph style, as python-docx)
         self.ids: dict[str, str | None] = {
-            name: (None if default is not None and st.style_id == default.style_id else st.style_id)
-            for name, st in styles.items()
-            if st.type == WD_STYLE_TYPE.PARAGRAPH
+            name: (None if style.element.default else style.style_id)
+            for name, style in styles.items()
         }
+        self.sect = self.body.find(_SECT_PR)
         self.bookmarks: dict[str, str] = {}  # anchor -> Word bookmark name
 
     def bookmark(self, anchor: str) -> str:
@@ -268,28 +269,22 @@ class _Translator:
         return self.bookmarks.setdefault(anchor, f"_Toc{len(self.bookmarks) + 1:05d}")
 
     # -- helpers
-    def para(self, style: str, container: Any = None) -> Paragraph:
-        p = (container or self.body).add_paragraph()
-        p._p.style = self.ids[style]
+    def para(self, style: str, container: Any = None, align: str = "left") -> Any:
+        """A new ``w:p`` with its style set, at the end of the body or of a cell."""
+        if container is None:
+            p = SubElement(self.body, _P)
+            if self.sect is not None:
+                self.sect.addprevious(p)
+        else:
+            p = SubElement(container, _P)
+        _style_p(p, self.ids[style], align)
         return p
 
-    def first(self, cell: Any, style: str, align: str = "left") -> Paragraph:
-        """The cell's (empty) first paragraph, styled."""
-        p = cell.paragraphs[0]
-        p._p.style = self.ids[style]
-        if align != "left":
-            p.alignment = ALIGN[align]
-        return p
-
-    def runs(
-        self, p: Paragraph, children: n.Inlines, bold: bool = False, italic: bool = False
-    ) -> None:
+    def runs(self, p: Any, children: n.Inlines, bold: bool = False, italic: bool = False) -> None:
         for node in children:
             match node:
                 case n.Text(text=t):
-                    run = p.add_run(t)
-                    run.bold = bold or None
-                    run.italic = italic or None
+                    _run(p, t, bold, italic)
                 case n.Strong(children=c):
                     self.runs(p, c, True, italic)
                 case n.Emph(children=c):
@@ -297,23 +292,23 @@ class _Translator:
                 case n.Link(children=c, url=url):
                     self._link(p, c, url)
                 case n.LineBreak():
-                    p.add_run().add_break()
+                    SubElement(SubElement(p, _R), _BR)
                 case _:
                     raise TypeError(f"DOCX writer: unknown inline node {type(node).__name__}")
 
-    def _link(self, p: Paragraph, children: n.Inlines, url: str) -> None:
-        rid = p.part.relate_to(url, RT.HYPERLINK, is_external=True)
-        link = OxmlElement("w:hyperlink")
-        link.set(qn("r:id"), rid)
-        start = len(p._p.r_lst)
+    def _link(self, p: Any, children: n.Inlines, url: str) -> None:
+        rid = self.part.relate_to(url, RT.HYPERLINK, is_external=True)
+        start = len(p)
         self.runs(p, children)
-        for r in p._p.r_lst[start:]:
-            rpr = r.get_or_add_rPr()
-            u = OxmlElement("w:u")
-            u.set(qn("w:val"), "single")
-            rpr.append(u)
+        made = list(p)[start:]
+        link = SubElement(p, _HYPERLINK, {_RID: rid})
+        for r in made:
+            rpr = r.find(_RPR)
+            if rpr is None:
+                rpr = SubElement(r, _RPR)
+                r.insert(0, rpr)
+            SubElement(rpr, _U, {_VAL: "single"})
             link.append(r)
-        p._p.append(link)
 
     def _num_id_of(self, style: str) -> str | None:
         ppr = self.styles[style].element.pPr
@@ -352,7 +347,7 @@ class _Translator:
         """A contents list of links to the headings, with page numbers that show at
         once (cached PAGEREF results) and update in Word like any field."""
         heading = self.para("TOC Heading")
-        heading.add_run(title)
+        _run(heading, title, props=False)
         _bottom_rule(heading, self.theme.accent)
         for entry in entries:
             p = self.para("TOC 1" if entry.level == 1 else "TOC 2")
@@ -360,10 +355,10 @@ class _Translator:
             link = OxmlElement("w:hyperlink")
             link.set(qn("w:anchor"), name)
             link.set(qn("w:history"), "1")
-            link.append(_run(entry.title))
-            link.append(_run("\t"))
+            link.append(_text_run(entry.title))
+            link.append(_text_run("\t"))
             _complex_field(link, f" PAGEREF {name} \\h ", str(entry.page or ""))
-            p._p.append(link)
+            p.append(link)
 
     def _paragraph(self, para: n.Paragraph) -> None:
         p = self.para(ROLE_STYLES.get(para.role, "Normal"))
@@ -393,27 +388,30 @@ class _Translator:
             self.runs(self.para("Attribution"), q.attribution)
 
     def _fieldlist(self, fl: n.FieldList) -> None:
-        label = 44.0 if fl.role == "cover" else 32.0
-        table = self._table_shell(2, [label, self.theme.text_width_mm - label])
+        label_w = 44.0 if fl.role == "cover" else 32.0
+        table, widths = self._table_shell(2, [label_w, self.theme.text_width_mm - label_w])
         _borders(table, {"top": (self.theme.rule, 0.8), "bottom": (self.theme.rule, 0.8)})
         for f in fl.fields:
-            label, value = table.add_row().cells
-            self.runs(self.first(label, "Field Label"), (n.Text(_upper(f.label)),))
-            self.runs(self.first(value, "Field Value"), f.value)
+            label, value = _row(table, widths)
+            self.runs(self.para("Field Label", label), (n.Text(_upper(f.label)),))
+            self.runs(self.para("Field Value", value), f.value)
         self._gap()
 
     def _keyfigures(self, kf: n.KeyFigures) -> None:
         cols = 3
         width = self.theme.text_width_mm
-        table = self._table_shell(cols, [width / cols] * cols)
+        table, widths = self._table_shell(cols, [width / cols] * cols)
         _borders(table, {"insideV": ("#FFFFFF", 6)})
+        zebra, accent = _hex(self.theme.zebra), _hex(self.theme.accent)
         for i in range(0, len(kf.items), cols):
-            cells = table.add_row().cells
-            for cell, item in zip(cells, kf.items[i : i + cols], strict=False):
-                _shade(cell, self.theme.zebra)
-                _cell_top_border(cell, self.theme.accent)
-                self.first(cell, "Figure Qualifier").add_run(item.qualifier)
-                run = self.para("Figure Value", cell).add_run(item.value)
+            cells = _row(table, widths)
+            for tc, item in zip(cells, kf.items[i : i + cols], strict=False):
+                tcpr = tc[0]
+                _shade_tcpr(tcpr, zebra)
+                borders = SubElement(tcpr, _TC_BORDERS)
+                SubElement(borders, _TOP, {_VAL: "single", _SZ: "16", _COLOR: accent})
+                _run(self.para("Figure Qualifier", tc), item.qualifier, props=False)
+                value = _run(self.para("Figure Value", tc), item.value, props=False)
                 size = fit_size(
                     item.value,
                     str(self.theme.font_path(self.theme.heading_font.bold)),
@@ -421,69 +419,156 @@ class _Translator:
                     width / 3 / 25.4 * 72 - 12,
                 )
                 if size != self.theme.figure_size:
-                    run.font.size = Pt(round(size * 2) / 2)
-                self.para("Figure Label", cell).add_run(item.label)
+                    Run(value, None).font.size = Pt(round(size * 2) / 2)  # type: ignore[arg-type]
+                _run(self.para("Figure Label", tc), item.label, props=False)
                 if item.note:
-                    self.para("Figure Note", cell).add_run(item.note)
+                    _run(self.para("Figure Note", tc), item.note, props=False)
+            for tc in cells[len(kf.items[i : i + cols]) :]:
+                SubElement(tc, _P)  # an empty cell still holds one paragraph
         self._gap()
 
     def _barchart(self, chart: n.BarChart) -> None:
         width_pt = self.theme.text_width_mm / 25.4 * 72
         geo = chartlib.layout(chart, width_pt, self.theme)
         png = chart_png(geo, self.theme)
-        p = self.para("Normal")
+        p = Paragraph(self.para("Normal"), self.doc._body)
         p.add_run().add_picture(io.BytesIO(png), width=Mm(self.theme.text_width_mm))
         _alt_text(p, chart)
 
     def _table(self, t: n.Table) -> None:
         ncols = len(t.header) or max(len(r.cells) for r in t.rows)
         weights = t.widths or (1.0,) * ncols
-        widths = [self.theme.text_width_mm * w / sum(weights) for w in weights]
-        table = self._table_shell(ncols, widths)
+        widths_mm = [self.theme.text_width_mm * w / sum(weights) for w in weights]
+        table, widths = self._table_shell(ncols, widths_mm)
         _borders(table, {"insideH": (self.theme.rule, 0.5), "bottom": (self.theme.rule, 0.5)})
+        accent, light, zebra_fill = (
+            _hex(c) for c in (self.theme.accent, self.theme.accent_light, self.theme.zebra)
+        )
         if t.header:
-            row = table.add_row()
-            _repeat_header(row)
-            for cell, c in zip(row.cells, t.header, strict=True):
-                _shade(cell, self.theme.accent)
-                self.runs(self.first(cell, "Table Heading", c.align), c.children)
+            cells = _row(table, widths, header=True)
+            for tc, c in zip(cells, t.header, strict=True):
+                _shade_tcpr(tc[0], accent)
+                self.runs(self.para("Table Heading", tc, c.align), c.children)
+        span = str(sum(int(w) for w in widths))
         zebra = 0
         for r in t.rows:
-            row = table.add_row()
             if r.role == "group":
-                merged = row.cells[0].merge(row.cells[-1])
-                _shade(merged, self.theme.accent_light)
-                self.runs(
-                    self.first(merged, "Table Group"),
-                    r.cells[0].children if r.cells else (),
-                )
+                tr = SubElement(table, _TR)
+                tc = SubElement(tr, _TC)
+                tcpr = SubElement(tc, _TC_PR)
+                SubElement(tcpr, _TC_W, {_TYPE: "dxa", _W: span})
+                SubElement(tcpr, _GRID_SPAN, {_VAL: str(ncols)})
+                _shade_tcpr(tcpr, light)
+                self.runs(self.para("Table Group", tc), r.cells[0].children if r.cells else ())
                 zebra = 0
                 continue
             shade = t.role == "grid" and zebra % 2
-            for cell, c in zip(row.cells, r.cells, strict=True):
+            for tc, c in zip(_row(table, widths), r.cells, strict=True):
                 if shade:
-                    _shade(cell, self.theme.zebra)
-                self.runs(self.first(cell, "Table Text", c.align), c.children)
+                    _shade_tcpr(tc[0], zebra_fill)
+                self.runs(self.para("Table Text", tc, c.align), c.children)
             zebra += 1
         self._gap()
 
     def _pagebreak(self, _: n.PageBreak) -> None:
-        self.para("Normal").add_run().add_break(_PAGE_BREAK)
+        SubElement(SubElement(self.para("Normal"), _R), _BR, {_TYPE: "page"})
 
     # -- table helpers
-    def _table_shell(self, ncols: int, widths_mm: list[float]) -> Any:
+    def _table_shell(self, ncols: int, widths_mm: list[float]) -> tuple[Any, list[str]]:
+        """An empty table (properties and grid, no rows) and its column widths in twips."""
         table = self.doc.add_table(rows=0, cols=ncols)
         table.style = self.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         table.autofit = False
         for col, w in zip(table.columns, widths_mm, strict=True):
             col.width = Mm(w)
-        return table
+        tbl = table._tbl
+        return tbl, [str(col.get(_W)) for col in tbl.tblGrid.iterchildren(_GRID_COL)]
 
     def _gap(self) -> None:
         p = self.para("Normal")
-        p.paragraph_format.space_after = Pt(4)
-        p.paragraph_format.line_spacing = 0.8
+        SubElement(p[0], _SPACING, {_AFTER: "80", _LINE: "192", _LINE_RULE: "auto"})
+
+
+# ------------------------------------------------------------------ XML helpers
+
+_P, _PPR, _PSTYLE, _JC = qn("w:p"), qn("w:pPr"), qn("w:pStyle"), qn("w:jc")
+_R, _RPR, _T, _BR, _TAB = qn("w:r"), qn("w:rPr"), qn("w:t"), qn("w:br"), qn("w:tab")
+_B, _I, _U = qn("w:b"), qn("w:i"), qn("w:u")
+_VAL, _TYPE, _W, _SZ, _COLOR = qn("w:val"), qn("w:type"), qn("w:w"), qn("w:sz"), qn("w:color")
+_TR, _TR_PR, _TBL_HEADER = qn("w:tr"), qn("w:trPr"), qn("w:tblHeader")
+_TC, _TC_PR, _TC_W, _GRID_SPAN = qn("w:tc"), qn("w:tcPr"), qn("w:tcW"), qn("w:gridSpan")
+_SHD, _FILL, _TC_BORDERS, _TOP = qn("w:shd"), qn("w:fill"), qn("w:tcBorders"), qn("w:top")
+_GRID_COL, _SECT_PR, _HYPERLINK, _RID = (
+    qn("w:gridCol"),
+    qn("w:sectPr"),
+    qn("w:hyperlink"),
+    qn("r:id"),
+)
+_SPACING, _AFTER, _LINE, _LINE_RULE = (
+    qn("w:spacing"),
+    qn("w:after"),
+    qn("w:line"),
+    qn("w:lineRule"),
+)
+_XML_SPACE = qn("xml:space")
+_SPECIAL = re.compile(r"([\t\r\n])")
+
+
+def _hex(colour: str) -> str:
+    return colour.lstrip("#").upper()
+
+
+def _style_p(p: Any, style_id: str | None, align: str = "left") -> None:
+    ppr = SubElement(p, _PPR)
+    if style_id is not None:
+        SubElement(ppr, _PSTYLE, {_VAL: style_id})
+    if align != "left":
+        SubElement(ppr, _JC, {_VAL: align})
+
+
+def _run(p: Any, text: str, bold: bool = False, italic: bool = False, props: bool = True) -> Any:
+    """A run as python-docx's ``add_run(text)`` then ``bold``/``italic`` make it: a
+    property element (empty when plain; none with ``props=False``, a bare
+    ``add_run``), then text; tabs and line ends become ``w:tab`` and ``w:br``."""
+    r = SubElement(p, _R)
+    if props:
+        rpr = SubElement(r, _RPR)
+        if bold:
+            SubElement(rpr, _B)
+        if italic:
+            SubElement(rpr, _I)
+    if not text:
+        return r
+    pieces = _SPECIAL.split(text) if ("\t" in text or "\n" in text or "\r" in text) else (text,)
+    for piece in pieces:
+        if piece == "\t":
+            SubElement(r, _TAB)
+        elif piece in ("\r", "\n"):
+            SubElement(r, _BR)
+        elif piece:
+            t = SubElement(r, _T)
+            t.text = piece
+            if len(piece.strip()) < len(piece):
+                t.set(_XML_SPACE, "preserve")
+    return r
+
+
+def _row(tbl: Any, widths: list[str], header: bool = False) -> list[Any]:
+    """A new row of empty cells (``w:tc`` with its width), as ``table.add_row()``."""
+    tr = SubElement(tbl, _TR)
+    if header:
+        SubElement(SubElement(tr, _TR_PR), _TBL_HEADER, {_VAL: "true"})
+    cells = []
+    for w in widths:
+        tc = SubElement(tr, _TC)
+        SubElement(SubElement(tc, _TC_PR), _TC_W, {_TYPE: "dxa", _W: w})
+        cells.append(tc)
+    return cells
+
+
+def _shade_tcpr(tcpr: Any, fill: str) -> None:
+    SubElement(tcpr, _SHD, {_VAL: "clear", _COLOR: "auto", _FILL: fill})
 
 
 def _upper(children: n.Inlines) -> str:
@@ -492,25 +577,8 @@ def _upper(children: n.Inlines) -> str:
     return inline_text(children).upper()
 
 
-def _repeat_header(row: Any) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    trpr.append(el)
-
-
-def _cell_top_border(cell: Any, colour: str) -> None:
-    tcpr = cell._tc.get_or_add_tcPr()
-    borders = OxmlElement("w:tcBorders")
-    top = OxmlElement("w:top")
-    for k, v in (("val", "single"), ("sz", "16"), ("color", colour.lstrip("#").upper())):
-        top.set(qn(f"w:{k}"), v)
-    borders.append(top)
-    tcpr.append(borders)
-
-
-def _bottom_rule(p: Paragraph, colour: str) -> None:
-    ppr = p._p.get_or_add_pPr()
+def _bottom_rule(p: Any, colour: str) -> None:
+    ppr = p[0]
     bdr = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
     for k, v in (
@@ -524,7 +592,7 @@ def _bottom_rule(p: Paragraph, colour: str) -> None:
     ppr.append(bdr)
 
 
-def _run(text: str) -> Any:
+def _text_run(text: str) -> Any:
     r = OxmlElement("w:r")
     if text == "\t":
         r.append(OxmlElement("w:tab"))
@@ -554,26 +622,26 @@ def _complex_field(parent: Any, instruction: str, cached: str) -> None:
     r.append(instr)
     parent.append(r)
     parent.append(fld("separate"))
-    parent.append(_run(cached))
+    parent.append(_text_run(cached))
     parent.append(fld("end"))
 
 
-def _wrap_bookmark(p: Paragraph, name: str, ident: int) -> None:
+def _wrap_bookmark(p: Any, name: str, ident: int) -> None:
     start = OxmlElement("w:bookmarkStart")
     start.set(qn("w:id"), str(ident))
     start.set(qn("w:name"), name)
     end = OxmlElement("w:bookmarkEnd")
     end.set(qn("w:id"), str(ident))
-    ppr = p._p.pPr
+    ppr = p.pPr
     if ppr is not None:
         ppr.addnext(start)
     else:
-        p._p.insert(0, start)
-    p._p.append(end)
+        p.insert(0, start)
+    p.append(end)
 
 
-def _set_num(p: Paragraph, num_id: str, level: int) -> None:
-    ppr = p._p.get_or_add_pPr()
+def _set_num(p: Any, num_id: str, level: int) -> None:
+    ppr = p[0]
     numpr = ppr.get_or_add_numPr()
     numpr.get_or_add_ilvl().val = level
     numpr.get_or_add_numId().val = int(num_id)
@@ -591,11 +659,6 @@ def _alt_text(p: Paragraph, chart: n.BarChart) -> None:
                 for b in chart.bars
             ),
         )
-
-
-from docx.enum.text import WD_BREAK  # noqa: E402
-
-_PAGE_BREAK = WD_BREAK.PAGE
 
 
 # ------------------------------------------------------------------ chart picture
