@@ -1,0 +1,544 @@
+"""The benchmark suite: whole-process timings of ``kzru``, printed as a table and
+written to ``docs/performance.md`` with the machine, date and versions.
+
+    python benchmarks/run.py                 # every scenario (a few minutes)
+    python benchmarks/run.py --only cold,noop --runs 3 --no-write
+
+Every timing is a whole process (``python -m kzru_reports ...``, as a user runs it),
+started with ``subprocess`` and measured with ``time.perf_counter``; CPU time and
+peak memory come from ``os.wait4`` (the child's own resource usage). Each scenario
+runs once to warm up (page cache, compiled bytecode) and then ``--runs`` times; the
+tables show medians. Where two things are compared (the engine against LibreOffice,
+against the bare libraries) their runs alternate, A B A B, in the same session, and
+the comparison is the ratio of the two medians.
+
+Scenarios:
+
+- ``cold``: a fresh full build of the shipped visit (every audience, document and
+  format the installed version builds by default; ``--force`` when it has it).
+- ``batch``: 200 generated visits of realistic size, every document in both formats
+  (``-j 2`` when the version has ``--jobs``): files per second.
+- ``big``: agreement summaries of 100, 1,000 and 10,000 agreements, both formats:
+  time, peak memory, growth from 1,000 to 10,000.
+- ``noop``: a second build of the shipped visit with nothing changed.
+- ``floor``: the memo by ``benchmarks/floor.py`` (reportlab and python-docx used
+  directly) against ``kzru build -d memo``.
+- ``libreoffice``: ``soffice --convert-to pdf`` of the DOCX files of ``cold`` in one
+  call, against the whole ``cold`` build (skipped where ``soffice`` is missing).
+
+Benchmarks are not tests: nothing here fails on a slow machine; the targets are
+shown next to the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import visit as make_visit  # noqa: E402
+from generate import write_visit, write_visits  # noqa: E402
+
+SHIPPED = ROOT / "data" / "visits" / "kz-ru-state-visit-2025.yaml"
+SCENARIOS = ("cold", "libreoffice", "noop", "floor", "batch", "big")
+BIG_SIZES = (100, 1_000, 10_000)
+
+
+# ------------------------------------------------------------------ running
+
+
+@dataclass
+class Run:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process and the children it waited for
+    rss_mb: float  # peak resident memory of the largest process, MiB
+    out: str = ""
+
+
+@dataclass
+class Sample:
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(r.wall for r in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
+
+    @property
+    def rss_mb(self) -> float:
+        return max(r.rss_mb for r in self.runs)
+
+    @property
+    def spread(self) -> str:
+        walls = [r.wall for r in self.runs]
+        return f"{min(walls):.2f}–{max(walls):.2f} s"
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Run the checkout's code, as an installed package would run (bytecode cached).
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p
+    )
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("SOURCE_DATE_EPOCH", "1763000000")
+    return env
+
+
+def run(cmd: Sequence[str], cwd: Path | None = None, check: bool = True) -> Run:
+    """One whole process: wall time, and from ``os.wait4`` its CPU time (user +
+    system) and peak resident memory, each including the processes it waited for."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), cwd=cwd, env=child_env(), stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text, errors = out.read(), err.read()
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{errors[-2000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text)
+
+
+def kzru(*args: str) -> list[str]:
+    return [sys.executable, "-m", "kzru_reports", *args]
+
+
+def timed(
+    cmd_for: Callable[[int], Sequence[str]], runs: int, before: Callable[[], None] | None = None
+) -> Sample:
+    """Warm up once, then ``runs`` timed runs; ``cmd_for(i)`` gives each command."""
+    sample = Sample()
+    for i in range(runs + 1):
+        if before:
+            before()
+        r = run(cmd_for(i))
+        if i:
+            sample.runs.append(r)
+    return sample
+
+
+def alternate(a: Callable[[], Run], b: Callable[[], Run], runs: int) -> tuple[Sample, Sample]:
+    """A and B alternately (after one warm-up of each), so both see the same machine."""
+    a(), b()
+    sa, sb = Sample(), Sample()
+    for _ in range(runs):
+        sa.runs.append(a())
+        sb.runs.append(b())
+    return sa, sb
+
+
+# ------------------------------------------------------------------ what the CLI offers
+
+
+@dataclass(frozen=True)
+class Features:
+    force: bool
+    jobs: bool
+    help_text: str
+
+
+def features() -> Features:
+    text = run(kzru("build", "--help")).out
+    return Features(force="--force" in text, jobs="--jobs" in text, help_text=text)
+
+
+def build_args(
+    feat: Features, out: Path, *extra: str, force: bool = True, jobs: int = 0
+) -> list[str]:
+    args = ["build", "-o", str(out), "--json"]
+    if force and feat.force:
+        args.append("--force")
+    if jobs and feat.jobs:
+        args += ["-j", str(jobs)]
+    return kzru(*args, *extra)
+
+
+def outputs(report: str) -> list[dict[str, object]]:
+    return list(json.loads(report).get("outputs", []))
+
+
+# ------------------------------------------------------------------ scenarios
+
+
+@dataclass
+class Row:
+    scenario: str
+    what: str
+    value: str
+    target: str
+    ok: bool | None
+    detail: str = ""
+
+
+def scenario_cold(
+    feat: Features, work: Path, runs: int, rows: list[Row], ctx: dict[str, object]
+) -> None:
+    out = work / "cold"
+
+    def fresh() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+
+    sample = timed(lambda i: build_args(feat, out, str(SHIPPED)), runs, before=fresh)
+    made = outputs(sample.runs[-1].out)
+    ctx["cold"] = sample
+    ctx["cold_files"] = made
+    kinds = sorted({(str(o["audience"]), str(o["document"])) for o in made})
+    rows.append(
+        Row(
+            "cold",
+            f"full build of the shipped visit: {len(made)} files "
+            f"({len({a for a, _ in kinds})} audience(s), "
+            f"{len({d for _, d in kinds})} documents, both formats)",
+            f"{sample.wall:.2f} s",
+            "<= 0.8 s",
+            sample.wall <= 0.8,
+            f"CPU {sample.cpu:.2f} s; runs {sample.spread}",
+        )
+    )
+
+
+def scenario_libreoffice(
+    feat: Features, work: Path, runs: int, rows: list[Row], ctx: dict[str, object]
+) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        rows.append(Row("libreoffice", "soffice not installed: skipped", "–", ">= 6x", None))
+        return
+    out = work / "lo-cold"
+    first = run(build_args(feat, out, str(SHIPPED)))
+    # copies of the DOCX files, so the engine's next fresh build does not remove them
+    keep_dir = work / "lo-docx"
+    keep_dir.mkdir(exist_ok=True)
+    keep: list[str] = []
+    for o in outputs(first.out):
+        if o["format"] == "docx":
+            target = keep_dir / f"{len(keep)}-{Path(str(o['path'])).name}"
+            shutil.copy(str(o["path"]), target)
+            keep.append(str(target))
+    pdf_out = work / "lo-pdf"
+    office_cmd = [
+        soffice,
+        f"-env:UserInstallation=file://{work / 'lo-profile'}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(pdf_out),
+        *keep,
+    ]
+
+    def engine() -> Run:
+        shutil.rmtree(out, ignore_errors=True)
+        return run(build_args(feat, out, str(SHIPPED)))
+
+    def office() -> Run:
+        shutil.rmtree(pdf_out, ignore_errors=True)
+        return run(office_cmd)
+
+    eng, lo = alternate(engine, office, runs)
+    ratio = lo.wall / eng.wall
+    ctx["libreoffice_version"] = run([soffice, "--version"], check=False).out.strip()
+    rows.append(
+        Row(
+            "libreoffice",
+            f"LibreOffice converting the {len(keep)} DOCX files of `cold` to PDF in one call, "
+            "against the whole `cold` build (DOCX and PDF)",
+            f"{lo.wall:.2f} s vs {eng.wall:.2f} s = {ratio:.1f}x",
+            ">= 6x",
+            ratio >= 6,
+            f"LibreOffice CPU {lo.cpu:.2f} s, peak {lo.rss_mb:.0f} MiB; "
+            f"engine CPU {eng.cpu:.2f} s, peak {eng.rss_mb:.0f} MiB",
+        )
+    )
+
+
+def scenario_noop(
+    feat: Features, work: Path, runs: int, rows: list[Row], ctx: dict[str, object]
+) -> None:
+    out = work / "noop"
+    shutil.rmtree(out, ignore_errors=True)
+    run(build_args(feat, out, str(SHIPPED)))
+    sample = timed(lambda i: build_args(feat, out, str(SHIPPED), force=False), runs)
+    statuses = {str(o.get("status")) for o in outputs(sample.runs[-1].out)}
+    real = statuses == {"unchanged"}
+    rows.append(
+        Row(
+            "noop",
+            "second build of the shipped visit, nothing changed"
+            + ("" if real else " (this version has no up-to-date check: it rebuilds)"),
+            f"{sample.wall:.2f} s",
+            "<= 0.3 s",
+            sample.wall <= 0.3,
+            f"statuses {sorted(statuses)}; CPU {sample.cpu:.2f} s; runs {sample.spread}",
+        )
+    )
+
+
+def scenario_floor(
+    feat: Features, work: Path, runs: int, rows: list[Row], ctx: dict[str, object]
+) -> None:
+    out_e, out_f = work / "floor-engine", work / "floor-direct"
+
+    def engine() -> Run:
+        shutil.rmtree(out_e, ignore_errors=True)
+        return run(build_args(feat, out_e, "-d", "memo", str(SHIPPED)))
+
+    def direct() -> Run:
+        shutil.rmtree(out_f, ignore_errors=True)
+        return run([sys.executable, str(HERE / "floor.py"), str(SHIPPED), str(out_f)])
+
+    eng, flo = alternate(engine, direct, runs)
+    made = outputs(eng.runs[-1].out)
+    per_doc = len(made) // 2 or 1
+    ratio = eng.wall / (flo.wall * per_doc) if per_doc > 1 else eng.wall / flo.wall
+    rows.append(
+        Row(
+            "floor",
+            "the memo, both formats: `kzru build -d memo` vs reportlab + python-docx used "
+            "directly (`benchmarks/floor.py`)"
+            + (
+                f"; the engine built it for {per_doc} audiences, compared per memo"
+                if per_doc > 1
+                else ""
+            ),
+            f"{eng.wall:.2f} s vs {flo.wall:.2f} s = {ratio:.2f}x",
+            "<= 1.5x",
+            ratio <= 1.5,
+            f"CPU {eng.cpu:.2f} s vs {flo.cpu:.2f} s",
+        )
+    )
+
+
+def scenario_batch(
+    feat: Features, work: Path, runs: int, rows: list[Row], ctx: dict[str, object], count: int = 200
+) -> None:
+    folder = work / "batch-visits"
+    if not folder.exists():
+        write_visits(folder, count, seed=1)
+    out = work / "batch"
+
+    def fresh() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+
+    sample = timed(lambda i: build_args(feat, out, str(folder), jobs=2), runs, before=fresh)
+    files = len(outputs(sample.runs[-1].out))
+    rate = files / sample.wall
+    rows.append(
+        Row(
+            "batch",
+            f"{count} generated visits, every document, both formats"
+            + (", `-j 2`" if feat.jobs else " (this version has no -j)")
+            + f": {files} files",
+            f"{rate:.0f} files/s ({sample.wall:.1f} s)",
+            ">= 50 files/s",
+            rate >= 50,
+            f"CPU {sample.cpu:.1f} s; runs {sample.spread}",
+        )
+    )
+
+
+def scenario_big(
+    feat: Features,
+    work: Path,
+    runs: int,
+    rows: list[Row],
+    ctx: dict[str, object],
+    sizes: Sequence[int] = BIG_SIZES,
+) -> None:
+    times: dict[int, float] = {}
+    for size in sizes:
+        file = work / "big" / f"agreements-{size}.yaml"
+        if not file.exists():
+            write_visit(file, make_visit(seed=size, agreements=size, prefix=f"big{size}"))
+        out = work / f"big-out-{size}"
+
+        def fresh(out: Path = out) -> None:
+            shutil.rmtree(out, ignore_errors=True)
+
+        n = runs if size < 10_000 else max(1, min(runs, 3))
+        sample = timed(
+            lambda i, f=file, o=out: build_args(feat, o, "-d", "agreements", str(f)),
+            n,
+            before=fresh,
+        )
+        rss = sample.rss_mb
+        times[size] = sample.wall
+        limit = size == 10_000
+        rows.append(
+            Row(
+                "big",
+                f"agreement summary, {size:,} agreements, DOCX + PDF",
+                f"{sample.wall:.2f} s, {rss:.0f} MiB",
+                "<= 20 s, <= 400 MB" if limit else "",
+                (sample.wall <= 20 and rss * 1.048576 <= 400) if limit else None,
+                f"CPU {sample.cpu:.2f} s; runs {sample.spread}",
+            )
+        )
+    if 1_000 in times and 10_000 in times:
+        growth = times[10_000] / times[1_000]
+        rows.append(
+            Row(
+                "big",
+                "growth from 1,000 to 10,000 agreements (time)",
+                f"{growth:.1f}x",
+                "<= 12x",
+                growth <= 12,
+            )
+        )
+
+
+RUNNERS = {
+    "cold": scenario_cold,
+    "libreoffice": scenario_libreoffice,
+    "noop": scenario_noop,
+    "floor": scenario_floor,
+    "batch": scenario_batch,
+    "big": scenario_big,
+}
+
+
+# ------------------------------------------------------------------ report
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    libs = {}
+    for name in (
+        "reportlab",
+        "rl_accel",
+        "python-docx",
+        "lxml",
+        "Jinja2",
+        "pydantic",
+        "Babel",
+        "PyYAML",
+        "click",
+        "pillow",
+    ):
+        try:
+            libs[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libs[name] = "not installed"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "libs": ", ".join(f"{k} {v}" for k, v in libs.items()),
+        "load": load,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def table(rows: list[Row]) -> str:
+    head = "| scenario | what | measured | target | met |\n| --- | --- | --- | --- | --- |\n"
+    body = "".join(
+        f"| `{r.scenario}` | {r.what} | {r.value} | {r.target or '–'} | "
+        f"{'–' if r.ok is None else ('yes' if r.ok else '**no**')} |\n"
+        for r in rows
+    )
+    return head + body
+
+
+def details(rows: list[Row]) -> str:
+    return "".join(f"- `{r.scenario}` {r.what}: {r.detail}\n" for r in rows if r.detail)
+
+
+def report(
+    rows: list[Row], info: dict[str, str], ctx: dict[str, object], runs: int, command: str
+) -> str:
+    notes = (HERE / "notes.md").read_text(encoding="utf-8")
+    lo = ctx.get("libreoffice_version")
+    return (
+        "# Performance\n\n"
+        f"Generated by `{command}` on {info['date']}; every number below comes from that "
+        "run. Whole-process timings, median of "
+        f"{runs} runs after one warm-up (the 10,000-agreement build: up to 3); "
+        "comparisons alternate their two sides in the same run.\n\n"
+        f"- Machine: {info['cpu']}, {info['cores']} cores, {info['os']}; load average "
+        f"at the start {info['load']} (the machine may be shared: CPU times are given "
+        "with the wall times)\n"
+        f"- Python {info['python']}; {info['libs']}\n"
+        + (f"- {lo}\n" if lo else "")
+        + "\n## Results\n\n"
+        + table(rows)
+        + "\n### Details\n\n"
+        + details(rows)
+        + "\n"
+        + notes
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="kzru-reports benchmarks")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="timed runs per scenario (after a warm-up)"
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
+    args = parser.parse_args(argv)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(chosen) - set(RUNNERS))
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(unknown)} (known: {', '.join(SCENARIOS)})")
+
+    info = machine()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="kzru-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+    ctx: dict[str, object] = {}
+    try:
+        feat = features()
+        for name in SCENARIOS:
+            if name in chosen:
+                print(f"... {name}", file=sys.stderr, flush=True)
+                RUNNERS[name](feat, work, args.runs, rows, ctx)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(table(rows))
+    print(details(rows))
+    if not args.no_write:
+        command = "python benchmarks/run.py" + (
+            f" {' '.join(argv or sys.argv[1:])}" if (argv or sys.argv[1:]) else ""
+        )
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report(rows, info, ctx, args.runs, command), encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
