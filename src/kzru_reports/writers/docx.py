@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from docx.enum.text import (
     WD_TAB_LEADER,
 )
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -853,6 +855,56 @@ def normalize_zip(data: bytes, stamp: datetime | None = None) -> bytes:
     return out.getvalue()
 
 
+@functools.lru_cache(maxsize=8)
+def _blank(theme: Theme, reference_state: tuple[int, int] | None) -> tuple[bytes, frozenset[str]]:
+    """A document with the theme's styles and page set up and an empty body, made
+    once per process and theme (setting up styles by name through python-docx costs
+    more than writing a whole memo); each document starts from a copy of it. Also the
+    names of the styles the writer uses. ``reference_state`` (the reference
+    document's modification time and size) makes an edited reference count as new."""
+    reference = theme.reference_docx
+    word = new_document(str(reference) if reference else None)
+    keep = frozenset(st.name for st in word.styles) if reference else frozenset()
+    names = frozenset(_configure_styles(word, theme, keep))
+    _page_setup(word, theme)
+    _clear_body(word)
+    buf = io.BytesIO()
+    word.save(buf)
+    return buf.getvalue(), names
+
+
+def _file_state(path: Any) -> tuple[int, int] | None:
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+class _StampedZip:
+    """The writer python-docx's ``PackageWriter`` writes parts to: a zip whose entries
+    all carry one fixed time and the same mode, so equal content gives equal bytes."""
+
+    def __init__(self, file: io.BytesIO, stamp: datetime | None) -> None:
+        when = (stamp or EPOCH).timetuple()[:6]
+        self.when = (max(1980, when[0]), *when[1:])
+        self.zip = zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        entry = zipfile.ZipInfo(pack_uri.membername, date_time=self.when)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o600 << 16
+        self.zip.writestr(entry, blob)
+
+    def __enter__(self) -> _StampedZip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.zip.close()
+
+
 class DocxWriter:
     """Writes a ``Document`` or a ``Pack`` as DOCX bytes."""
 
@@ -862,20 +914,28 @@ class DocxWriter:
         self.theme = theme
 
     def _start(self, meta: n.Meta) -> tuple[Any, dict[str, Any], _Translator]:
-        reference = self.theme.reference_docx
-        word = new_document(str(reference) if reference else None)
-        keep = frozenset(st.name for st in word.styles) if reference else frozenset()
-        styles = _configure_styles(word, self.theme, keep)
-        section = _page_setup(word, self.theme)
-        _header_footer(section, meta, styles, self.theme)
+        blank, names = _blank(self.theme, _file_state(self.theme.reference_docx))
+        word = new_document(io.BytesIO(blank))
+        styles: dict[str, Any] = {}
+        for style in word.styles:
+            if style.name in names:
+                styles.setdefault(style.name, style)
+        _header_footer(word.sections[0], meta, styles, self.theme)
         _properties(word, meta)
-        _clear_body(word)
         return word, styles, _Translator(word, styles, self.theme)
 
     def _save(self, word: Any, meta: n.Meta) -> bytes:
+        """The package as a zip with fixed entry times (as ``normalize_zip`` makes it),
+        written once rather than saved and rewritten."""
+        package = word.part.package
+        for part in package.parts:
+            part.before_marshal()
         buf = io.BytesIO()
-        word.save(buf)
-        return normalize_zip(buf.getvalue(), meta.created)
+        with _StampedZip(buf, meta.created) as out:
+            PackageWriter._write_content_types_stream(out, package.parts)
+            PackageWriter._write_pkg_rels(out, package.rels)
+            PackageWriter._write_parts(out, package.parts)
+        return buf.getvalue()
 
     def render(self, doc: n.Document) -> bytes:
         word, _, translator = self._start(doc.meta)
