@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,6 @@ def template_closure(
     ``audience``: through its own folders first)."""
     import hashlib
 
-    import jinja2.meta
-
     search = audience_search_path(templates, audience) if audience else search_path(templates)
     env = make_environment(search, lang)
     out: dict[str, str] = {}
@@ -78,9 +77,18 @@ def template_closure(
             out[name] = "missing"
             continue
         out[name] = hashlib.sha256(source.encode("utf-8")).hexdigest()
-        try:
-            refs = jinja2.meta.find_referenced_templates(env.parse(source))
-        except jinja2.TemplateSyntaxError:
-            continue
-        todo.extend(env.join_path(r, name) for r in refs if r)
+        todo.extend(env.join_path(r, name) for r in _references(env, source))
     return dict(sorted(out.items()))
+
+
+@functools.lru_cache(maxsize=256)
+def _references(env: Any, source: str) -> tuple[str, ...]:
+    """The templates a template's source names (parsed once per process and source:
+    every job of a build asks for the same few)."""
+    import jinja2.meta
+
+    try:
+        refs = jinja2.meta.find_referenced_templates(env.parse(source))
+    except jinja2.TemplateSyntaxError:
+        return ()
+    return tuple(r for r in refs if r)
