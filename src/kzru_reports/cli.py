@@ -143,7 +143,10 @@ def build(
         started = time.perf_counter()
         live = not as_json and sys.stdout.isatty()
         progress = None if as_json else _Progress(live)
-        report = api.build(targets, options, progress=progress)
+        from kzru_reports.writers import fewer_collections
+
+        with fewer_collections():  # loading, templating and writing all make many objects
+            report = api.build(targets, options, progress=progress)
         if progress is not None:
             progress.done(report, time.perf_counter() - started)
         return _finish(report, as_json)
