@@ -408,7 +408,7 @@ def _run(jobs: list[Job], options: BuildOptions) -> Iterator[tuple[Job, Any]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _warm(options)
+    _warm(options, jobs)
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         max_workers=min(options.jobs, len(jobs)),
@@ -433,12 +433,20 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _warm(options: BuildOptions) -> None:
-    """Import the writers and load fonts before forking, so workers start ready."""
+def _warm(options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
+    """Import the writers, load fonts and styles and compile the templates before
+    forking, so workers start ready and none of them does it again."""
+    from kzru_reports.templating import warm_templates
     from kzru_reports.writers import get_writer
 
     for fmt in options.formats:
         get_writer(fmt, options.theme)
+    done: set[str] = set()
+    for job in jobs:
+        if job.audience.name not in done:
+            done.add(job.audience.name)
+            names = job.inputs.get("templates", {})
+            warm_templates(names, options.templates, options.lang, job.audience)
 
 
 def _attempt(job: Job, options: BuildOptions) -> Any:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,29 @@ def render_document(
     return parse_document(markup, name, document)
 
 
-__all__ = ["audience_search_path", "render_document", "template_closure", "template_name"]
+def warm_templates(
+    names: Iterable[str],
+    templates: Sequence[str | Path] = (),
+    lang: str = "en",
+    audience: Audience | None = None,
+) -> None:
+    """Compile templates ahead of rendering: a build does this before it starts its
+    worker processes, so that each of them does not compile the same templates again.
+    A template that fails here is left for rendering to report."""
+    search = audience_search_path(templates, audience) if audience else search_path(templates)
+    env = make_environment(search, lang, folder_stamp(search))
+    for name in names:
+        with contextlib.suppress(Exception):
+            env.get_template(name)
+
+
+__all__ = [
+    "audience_search_path",
+    "render_document",
+    "template_closure",
+    "template_name",
+    "warm_templates",
+]
 
 
 def template_closure(

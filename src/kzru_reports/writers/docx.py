@@ -9,6 +9,7 @@ properties, and saves reproducibly.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -912,6 +913,10 @@ class DocxWriter:
 
     def __init__(self, theme: Theme) -> None:
         self.theme = theme
+        # Set the styles up now (before a build forks its workers); a reference
+        # document that fails here fails again, and is reported, when rendering.
+        with contextlib.suppress(Exception):
+            _blank(theme, _file_state(theme.reference_docx))
 
     def _start(self, meta: n.Meta) -> tuple[Any, dict[str, Any], _Translator]:
         blank, names = _blank(self.theme, _file_state(self.theme.reference_docx))
