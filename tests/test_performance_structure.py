@@ -1,0 +1,209 @@
+"""Guards for the structural speed-ups. None of these measures time: they check the
+shapes that make the engine fast (what is imported, how big tables are written),
+so they pass on any machine, however slow."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from kzru_reports.model import nodes as n
+from kzru_reports.theme import default_theme
+
+ROOT = Path(__file__).resolve().parents[1]
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+HEAVY = ("reportlab", "docx", "PIL")
+
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def _modules_after(code: str, cwd: Path) -> set[str]:
+    """The top-level packages loaded by running ``code`` in a fresh interpreter."""
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    env = ENV
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    return {m.split(".")[0] for m in json.loads(last)}
+
+
+def test_importing_the_cli_loads_no_writer_library(tmp_path: Path) -> None:
+    loaded = _modules_after("import kzru_reports.cli", tmp_path)
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["build", "--help"], ["validate"], ["schema"]],
+    ids=["help", "build-help", "validate", "schema"],
+)
+def test_commands_that_write_nothing_load_no_writer_library(
+    tmp_path: Path, args: list[str]
+) -> None:
+    code = (
+        "import sys\nfrom kzru_reports.cli import main\n"
+        f"sys.argv = ['kzru', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+    )
+    loaded = _modules_after(code, tmp_path)
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_a_build_with_nothing_to_do_loads_no_writer_library(tmp_path: Path) -> None:
+    command = ["build", "-o", "out", "--json", "-d", "memo"]
+    first = subprocess.run(
+        [sys.executable, "-m", "kzru_reports", *command],
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert first.returncode == 0, first.stderr
+    code = (
+        "import contextlib, io, json, sys\nfrom kzru_reports.cli import main\n"
+        f"sys.argv = ['kzru', *{command!r}]\nout = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n    try:\n        main()\n"
+        "    except SystemExit as e:\n        assert not e.code, e.code\n"
+        "report = json.loads(out.getvalue())\n"
+        "assert {o['status'] for o in report['outputs']} == {'unchanged'}, report\n"
+    )
+    loaded = _modules_after(code, tmp_path)
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_fingerprints_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """A second build rebuilds nothing, whatever order a process keeps sets in."""
+    code = (
+        "from kzru_reports.api import stable_repr\n"
+        "from kzru_reports.audiences import Audience\n"
+        "print(stable_repr(Audience('x', sections=frozenset('abcdefghij'), "
+        "templates={'b': '2', 'a': '1'})))"
+    )
+    seen = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        seen.add(done.stdout)
+    assert len(seen) == 1, seen
+
+
+# ------------------------------------------------------------------ big tables
+
+
+def _agreements_table(rows: int) -> n.Document:
+    header = (
+        n.Cell((n.Text("#"),), "right"),
+        n.Cell((n.Text("Title"),)),
+        n.Cell((n.Text("Summary"),)),
+    )
+    body: list[n.Row] = []
+    for i in range(rows):
+        if i % 500 == 0:
+            body.append(n.Row((n.Cell((n.Text(f"Group {i // 500}"),)),), "group"))
+        body.append(
+            n.Row(
+                (
+                    n.Cell((n.Text(str(i + 1)),), "right"),
+                    n.Cell((n.Strong((n.Text(f"Agreement {i}"),)),)),
+                    n.Cell((n.Text("A summary long enough to wrap in a narrow column. " * 2),)),
+                )
+            )
+        )
+    table = n.Table(header, tuple(body), (0.4, 3.0, 4.0), "grid")
+    return n.Document(n.Meta(title="Agreements"), (n.Heading(2, (n.Text("All"),)), table), "x")
+
+
+@pytest.fixture(scope="module")
+def big_docx() -> bytes:
+    from kzru_reports.writers.docx import DocxWriter
+
+    return DocxWriter(default_theme()).render(_agreements_table(2_000))
+
+
+def test_a_big_docx_table_keeps_its_structure(big_docx: bytes) -> None:
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(big_docx)) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+        styles = z.read("word/styles.xml").decode()
+    table = root.find(f".//{W}tbl")
+    assert table is not None
+    rows = table.findall(f"{W}tr")
+    assert len(rows) == 1 + 2_000 + 4  # header, agreements, group headings
+    # the header row repeats on every page, and only the header row
+    assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
+    assert all(r.find(f"{W}trPr/{W}tblHeader") is None for r in rows[1:])
+    # named styles, not direct formatting
+    assert table.find(f"{W}tblPr/{W}tblStyle").get(f"{W}val") == "TableGrid"
+    used = {p.get(f"{W}val") for p in table.iter(f"{W}pStyle")}
+    assert used == {"TableHeading", "TableText", "TableGroup"}
+    for style_id in used:
+        assert f'w:styleId="{style_id}"' in styles
+    # shading: accent header, group rows across the table, every other row tinted
+    fills = [s.get(f"{W}fill") for s in rows[0].iter(f"{W}shd")]
+    assert len(fills) == 3 and len(set(fills)) == 1
+    group = rows[1].find(f"{W}tc/{W}tcPr/{W}gridSpan")
+    assert group is not None and group.get(f"{W}val") == "3"
+    tinted = [r for r in rows[2:12] if r.find(f".//{W}shd") is not None]
+    assert len(tinted) == 5
+    # every cell's width is set, as Word needs for a fixed layout
+    assert all(tc.find(f"{W}tcPr/{W}tcW") is not None for tc in table.iter(f"{W}tc"))
+
+
+def test_a_big_docx_opens_in_python_docx(big_docx: bytes) -> None:
+    from docx import Document
+
+    doc = Document(io.BytesIO(big_docx))
+    table = doc.tables[0]
+    assert len(table.rows) == 2_005
+    assert table.rows[2].cells[1].paragraphs[0].style.name == "Table Text"
+    assert table.rows[2].cells[1].paragraphs[0].runs[0].bold
+
+
+def test_a_long_pdf_table_keeps_every_row_and_repeats_its_header() -> None:
+    from pypdf import PdfReader
+
+    from kzru_reports.writers.pdf import LONG_TABLE_ROWS, PdfWriter
+
+    rows = 3 * LONG_TABLE_ROWS
+    data = PdfWriter(default_theme()).render(_agreements_table(rows))
+    reader = PdfReader(io.BytesIO(data))
+    pages = [p.extract_text() for p in reader.pages]
+    text = "\n".join(pages)
+    for i in range(rows):
+        assert f"Agreement {i}" in text, i
+    assert len(pages) > 3
+    assert all("Summary" in page for page in pages[1:])  # the header on every page
+
+
+def test_long_and_short_tables_lay_out_the_same_pages() -> None:
+    """The page-at-a-time layout gives the same pages as reportlab's own table."""
+    from pypdf import PdfReader
+
+    from kzru_reports.writers import pdf
+
+    doc = _agreements_table(pdf.LONG_TABLE_ROWS + 40)
+    fast = pdf.PdfWriter(default_theme()).render(doc)
+    old = pdf.LONG_TABLE_ROWS
+    try:
+        pdf.LONG_TABLE_ROWS = 10**9  # every table the plain way
+        plain = pdf.PdfWriter(default_theme()).render(doc)
+    finally:
+        pdf.LONG_TABLE_ROWS = old
+
+    def pages(data: bytes) -> list[str]:
+        return [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
+
+    assert pages(fast) == pages(plain)
