@@ -1,9 +1,11 @@
 """Generated visit files (format ``visit/1``) of realistic size, for the benchmarks.
 
 Every visit is made from a seed, so the same arguments always give the same file.
-A "realistic" visit is about the size of the shipped state visit: two or three
-parties, a handful of events and statements, six figures, six to eight topics with
-points and projects, ten to fifteen agreements, five follow-ups and five sources.
+A "realistic" visit is about the size of the shipped state visit (its pack has as
+many pages): two or three parties, five events, three statements, six figures, five
+to seven topics with one to three points and up to two projects each, eight to
+twelve agreements, five follow-ups and five sources, in English, Russian and Kazakh
+words.
 ``agreements=`` makes an agreement summary of any length (the ``big`` scenario).
 
     python benchmarks/generate.py OUT_DIR [--count N] [--agreements N] [--seed S]
@@ -120,7 +122,7 @@ def visit(seed: int = 0, agreements: int | None = None, prefix: str = "gen") -> 
             "title": _sentence(rng, 5).rstrip("."),
             "date": start + timedelta(days=min(i, 1)),
             "venue": rng.choice(VENUES),
-            "summary": _text(rng, 2),
+            "summary": _text(rng, 1),
             "source": rng.choice(src),
         }
         for i, kind in enumerate(["ceremony", "talks", "talks", "signing", "press"])
@@ -130,18 +132,20 @@ def visit(seed: int = 0, agreements: int | None = None, prefix: str = "gen") -> 
             "speaker": pids[i % nparties],
             "event": f"event-{1 + i % 2}",
             "context": "Said during the talks",
-            "text": _text(rng, 3),
+            "text": _text(rng, 2),
             "source": rng.choice(src),
         }
         for i in range(3)
     ]
-    topic_list = rng.sample(TOPICS, rng.randint(6, 8))
+    topic_list = rng.sample(TOPICS, rng.randint(5, 7))
     topics = [
         {
             "id": tid,
             "title": title,
             "summary": _text(rng, 1),
-            "points": [{"text": _text(rng, 1), "source": rng.choice(src)} for _ in range(3)],
+            "points": [
+                {"text": _text(rng, 1), "source": rng.choice(src)} for _ in range(rng.randint(1, 3))
+            ],
             "projects": [
                 {
                     "id": f"{tid}-project-{j}",
@@ -150,7 +154,7 @@ def visit(seed: int = 0, agreements: int | None = None, prefix: str = "gen") -> 
                     "summary": _text(rng, 1),
                     "source": rng.choice(src),
                 }
-                for j in range(rng.randint(0, 3))
+                for j in range(rng.randint(0, 2))
             ],
         }
         for tid, title in topic_list
@@ -206,7 +210,7 @@ def visit(seed: int = 0, agreements: int | None = None, prefix: str = "gen") -> 
             "source": src[4],
         },
     ]
-    count = agreements if agreements is not None else rng.randint(10, 15)
+    count = agreements if agreements is not None else rng.randint(8, 12)
     agreement_list = []
     for i in range(count):
         item: dict[str, Any] = {
@@ -215,7 +219,7 @@ def visit(seed: int = 0, agreements: int | None = None, prefix: str = "gen") -> 
             "kind": rng.choice(KINDS),
             "status": rng.choice(STATUSES),
             "parties": pids[:2],
-            "summary": _text(rng, rng.randint(1, 2)),
+            "summary": _text(rng, 1),
             "source": rng.choice(src),
         }
         if rng.random() < 0.4:
@@ -229,7 +233,7 @@ def visit(seed: int = 0, agreements: int | None = None, prefix: str = "gen") -> 
         "title": f"State visit of the President of {chosen[1][1]} to {chosen[0][1]}",
         "kind": "State visit",
         "classification": "public",
-        "summary": _text(rng, 5),
+        "summary": _text(rng, 4),
         "dates": {"start": start, "end": start + timedelta(days=1)},
         "location": {"city": rng.choice(CITIES), "country": chosen[0][1], "venue": "Kremlin"},
         "parties": parties,

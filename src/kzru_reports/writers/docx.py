@@ -480,7 +480,7 @@ class _Translator:
     def _table_shell(self, ncols: int, widths_mm: list[float]) -> tuple[Any, list[str]]:
         """An empty table (properties and grid, no rows) and its column widths in twips."""
         table = self.doc.add_table(rows=0, cols=ncols)
-        table.style = self.styles["Table Grid"]
+        table._tbl.tblStyle_val = self.ids["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         table.autofit = False
         for col, w in zip(table.columns, widths_mm, strict=True):
@@ -667,8 +667,10 @@ def _alt_text(p: Paragraph, chart: n.BarChart) -> None:
 # ------------------------------------------------------------------ chart picture
 
 
+@functools.lru_cache(maxsize=16)
 def chart_png(geo: chartlib.ChartLayout, theme: Theme, scale: float = 300 / 72) -> bytes:
-    """Draw a chart layout as a PNG at print resolution (with Pillow)."""
+    """Draw a chart layout as a PNG at print resolution (with Pillow); a pack draws the
+    same chart as its fact sheet, so the last few are kept."""
     from PIL import Image, ImageDraw
 
     img = Image.new("RGB", (round(geo.width * scale), round(geo.height * scale)), "white")
@@ -765,7 +767,7 @@ def _next_paragraph(part: Any) -> Paragraph:
 def _fill_header(header: Any, meta: n.Meta, styles: dict[str, Any]) -> None:
     header.is_linked_to_previous = False
     mark = _next_paragraph(header)
-    mark.style = styles["Header"]
+    _style(mark, styles["Header"])
     mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
     mark.add_run(meta.marking)
 
@@ -773,7 +775,7 @@ def _fill_header(header: Any, meta: n.Meta, styles: dict[str, Any]) -> None:
 def _fill_footer(footer_part: Any, meta: n.Meta, styles: dict[str, Any], theme: Theme) -> None:
     footer_part.is_linked_to_previous = False
     footer = _next_paragraph(footer_part)
-    footer.style = styles["Footer"]
+    _style(footer, styles["Footer"])
     footer.paragraph_format.tab_stops.add_tab_stop(Mm(theme.text_width_mm), WD_TAB_ALIGNMENT.RIGHT)
     footer.add_run(meta.footer or meta.title)
     footer.add_run("\t")
@@ -786,7 +788,8 @@ def _fill_footer(footer_part: Any, meta: n.Meta, styles: dict[str, Any], theme: 
         elif piece:
             footer.add_run(piece)
     if meta.marking:
-        mark = footer_part.add_paragraph(style=styles["Header"])
+        mark = footer_part.add_paragraph()
+        _style(mark, styles["Header"])
         mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
         mark.paragraph_format.space_before = Pt(3)
         mark.add_run(meta.marking)
@@ -801,16 +804,23 @@ def _letterhead(header: Any, styles: dict[str, Any], theme: Theme) -> None:
     right.width = Mm(theme.text_width_mm - theme.logo_width - 4)
     if theme.logo is not None:
         logo = left.paragraphs[0]
-        logo.style = styles["Letterhead"]
+        _style(logo, styles["Letterhead"])
         logo.add_run().add_picture(str(theme.logo), width=Mm(theme.logo_width))
     for i, line in enumerate(theme.letterhead):
         p = right.paragraphs[0] if i == 0 else right.add_paragraph()
-        p.style = styles["Letterhead"]
+        _style(p, styles["Letterhead"])
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         run = p.add_run(line)
         run.bold = i == 0 or None
-    gap = header.add_paragraph(style=styles["Letterhead"])  # a header ends with a paragraph
+    gap = header.add_paragraph()  # a header ends with a paragraph
+    _style(gap, styles["Letterhead"])
     gap.paragraph_format.space_after = Pt(6)
+
+
+def _style(p: Paragraph, style: Any) -> None:
+    """``p.style = style``, by id: python-docx's setter searches every style for the
+    default one each time, which made headers and footers the slow part of a memo."""
+    p._p.style = None if style.element.default else style.style_id
 
 
 def _split_label(label: str) -> list[str]:
