@@ -34,6 +34,8 @@ from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from docx.styles import BabelFish
+from docx.styles.style import StyleFactory
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml.etree import SubElement
@@ -108,13 +110,22 @@ def _configure_styles(doc: Any, theme: Theme, keep: frozenset[str] = frozenset()
     body, head = theme.body_font.name, theme.heading_font.name
     text, accent, muted = _rgb(theme.text), _rgb(theme.accent), _rgb(theme.muted)
 
+    # python-docx finds a style by name by scanning them all, and checks each new one
+    # the same way; looked up here once, as ``styles[name]`` would find it
+    found: dict[str, Any] = {}
+    for st in styles:
+        found.setdefault(st.element.name_val, st)
+
     def para_style(name: str, base: str | None = "Normal") -> Any:
-        try:
-            style = styles[name]
-        except KeyError:
-            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style = found.get(BabelFish.ui2internal(name))
+        if style is None:  # as ``styles.add_style(name, PARAGRAPH)``, without the scan
+            internal = BabelFish.ui2internal(name)
+            style = StyleFactory(
+                styles.element.add_style_of_type(internal, WD_STYLE_TYPE.PARAGRAPH, False)
+            )
+            found[internal] = style
             if base:
-                style.base_style = styles[base]
+                style.base_style = found[BabelFish.ui2internal(base)]
             style.quick_style = True
         return style
 
