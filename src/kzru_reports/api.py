@@ -416,7 +416,14 @@ def _run(jobs: list[Job], options: BuildOptions) -> Iterator[tuple[Job, Any]]:
         initializer=_exit_with_parent,
         initargs=(os.getpid(),),
     ) as pool:
-        yield from zip(jobs, pool.map(_attempt, jobs, [options] * len(jobs)), strict=True)
+        # The heaviest jobs (packs hold three documents) start first, so that no worker
+        # is left with one at the end while the others wait; results keep job order.
+        futures = {
+            id(job): pool.submit(_attempt, job, options)
+            for job in sorted(jobs, key=lambda j: j.document != "pack")
+        }
+        for job in jobs:
+            yield job, futures[id(job)].result()
 
 
 def _exit_with_parent(parent: int) -> None:
