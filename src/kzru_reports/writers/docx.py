@@ -15,6 +15,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -905,6 +906,24 @@ def _file_state(path: Any) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
+_REUSE_FROM = 32 * 1024  # parts this large are kept compressed between documents
+_DEFLATED: dict[bytes, bytes] = {}  # part bytes -> their raw deflate stream (last few)
+
+
+class _Replay:
+    """Stands in for zipfile's compressor when the compressed bytes are known."""
+
+    def __init__(self, deflated: bytes) -> None:
+        self.deflated = deflated
+
+    def compress(self, data: bytes) -> bytes:
+        out, self.deflated = self.deflated, b""
+        return out
+
+    def flush(self) -> bytes:
+        return b""
+
+
 class _StampedZip:
     """The writer python-docx's ``PackageWriter`` writes parts to: a zip whose entries
     all carry one fixed time and the same mode, so equal content gives equal bytes."""
@@ -918,7 +937,23 @@ class _StampedZip:
         entry = zipfile.ZipInfo(pack_uri.membername, date_time=self.when)
         entry.compress_type = zipfile.ZIP_DEFLATED
         entry.external_attr = 0o600 << 16
-        self.zip.writestr(entry, blob)
+        if len(blob) < _REUSE_FROM:
+            self.zip.writestr(entry, blob)
+            return
+        # The style parts (some 800 kB of XML) are the same in every document of a
+        # theme: they are compressed once, and the same bytes written again after.
+        deflated = _DEFLATED.pop(blob, None)
+        if deflated is None:
+            packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+            deflated = packer.compress(blob) + packer.flush()
+        _DEFLATED[blob] = deflated
+        while len(_DEFLATED) > 8:
+            del _DEFLATED[next(iter(_DEFLATED))]
+        entry.file_size = len(blob)
+        with self.zip.open(entry, "w") as dest:
+            if getattr(dest, "_compressor", None) is not None:
+                dest._compressor = _Replay(deflated)  # what zipfile's compressor would give
+            dest.write(blob)
 
     def __enter__(self) -> _StampedZip:
         return self
