@@ -12,7 +12,7 @@ import functools
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -641,10 +641,9 @@ class _Translator:
         zebra = 0
         for row in t.rows:
             if row.role == "group":
-                cells = [self.paras(row.cells[0].children, self.st["group"]) if row.cells else ""]
                 rows.append(
                     _Row(
-                        cells + [""] * (ncols - 1),
+                        functools.partial(self._group_cells, row, ncols),
                         (
                             ("SPAN", 0, -1),
                             ("BACKGROUND", 0, -1, colors.HexColor(self.theme.accent_light)),
@@ -657,13 +656,20 @@ class _Translator:
             shade = t.role == "grid" and zebra % 2
             rows.append(
                 _Row(
-                    [self._cell(c, "td") for c in row.cells],
+                    functools.partial(self._row_cells, row),
                     (("BACKGROUND", 0, -1, colors.HexColor(self.theme.zebra)),) if shade else (),
                 )
             )
             zebra += 1
         yield _PagedTable(col_widths, header, rows, self._style(commands))
         yield Spacer(1, 10)
+
+    def _group_cells(self, row: n.Row, ncols: int) -> list[Any]:
+        first = self.paras(row.cells[0].children, self.st["group"]) if row.cells else ""
+        return [first] + [""] * (ncols - 1)
+
+    def _row_cells(self, row: n.Row) -> list[Any]:
+        return [self._cell(c, "td") for c in row.cells]
 
     def _cell(self, cell: n.Cell, style: str) -> list[Flowable]:
         st = self.st[style]
@@ -730,13 +736,33 @@ class _RowGap(Flowable):
         self.table.drawOn(canvas, x, y + self.gap, _sW)
 
 
-@dataclass(frozen=True, slots=True)
 class _Row:
     """A table row: its cells and its own style commands, as (command, first column,
-    last column, *arguments), the row being filled in when a page's table is made."""
+    last column, *arguments), the row being filled in when a page's table is made.
 
-    cells: list[Any]
-    commands: tuple[tuple[Any, ...], ...] = ()
+    The cells are made when a page first needs them and dropped once the row is laid
+    out, so a table of 10,000 rows holds a few pages of paragraphs at a time, not all
+    of them."""
+
+    __slots__ = ("_cells", "_make", "commands")
+
+    def __init__(
+        self, make: Callable[[], list[Any]], commands: tuple[tuple[Any, ...], ...] = ()
+    ) -> None:
+        self._make, self.commands = make, commands
+        self._cells: list[Any] | None = None
+
+    @property
+    def cells(self) -> list[Any]:
+        if self._cells is None:
+            self._cells = self._make()
+        return self._cells
+
+    def release(self) -> None:
+        self._cells = None
+
+
+WINDOW = 32  # rows a long table first tries to fit on a page
 
 
 class _PagedTable(Flowable):
@@ -750,7 +776,6 @@ class _PagedTable(Flowable):
     carried over as the first row of the next page.
     """
 
-    WINDOW = 32
     MAX_WINDOW = 512
 
     def __init__(
@@ -761,10 +786,12 @@ class _PagedTable(Flowable):
         style: TableStyle,
         start: int = 0,
         lead: list[Any] | None = None,
+        window: int = WINDOW,
     ) -> None:
         super().__init__()
         self.widths, self.header, self.rows, self.style = widths, header, rows, style
         self.start, self.lead = start, lead
+        self.window = window  # rows to try first: twice what the last page took
         self._table: Table | None = None
         self._count = 0
 
@@ -791,7 +818,7 @@ class _PagedTable(Flowable):
         return table
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        count = self.WINDOW
+        count = self.window
         while True:
             table = self._make(count)
             w, h = table.wrap(aw, ah)
@@ -816,6 +843,7 @@ class _PagedTable(Flowable):
             rest = _PagedTable(
                 self.widths, self.header, self.rows, self.style, self.start + self._count
             )
+            self._release(self._count)
             return [self._table, rest]
         parts = self._table.split(aw, ah)
         if len(parts) < 2:
@@ -828,8 +856,22 @@ class _PagedTable(Flowable):
         if done + left > self._count:  # the last row on this page continues on the next
             done -= 1
             lead = tail._cellvalues[first]
-        rest = _PagedTable(self.widths, self.header, self.rows, self.style, self.start + done, lead)
+        rest = _PagedTable(
+            self.widths,
+            self.header,
+            self.rows,
+            self.style,
+            self.start + done,
+            lead,
+            max(8, 2 * done),
+        )
+        self._release(done)
         return [head, rest]
+
+    def _release(self, done: int) -> None:
+        """Forget the cells of the rows this page took (its table keeps what it draws)."""
+        for row in self.rows[self.start : self.start + done]:
+            row.release()
 
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
         assert self._table is not None
