@@ -111,7 +111,9 @@ def _references(env: Any, source: str) -> tuple[str, ...]:
     import jinja2.meta
 
     try:
-        refs = jinja2.meta.find_referenced_templates(env.parse(source))
+        from kzru_reports.templating.env import parse_source
+
+        refs = jinja2.meta.find_referenced_templates(parse_source(env, source))
     except jinja2.TemplateSyntaxError:
         return ()
     return tuple(r for r in refs if r)

@@ -227,6 +227,28 @@ def _safe_range(*args: int) -> range:
     return r
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates shared by every environment of the process: each audience's
+    search chain is its own environment, but a template file is compiled once (Jinja
+    checks the source's checksum, so an edited file is compiled again)."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _MemoryBytecodeCache()
+# parses template sources for analysis (blocks, references); settings as below
+_SYNTAX = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, autoescape=True)
+
+
 @functools.lru_cache(maxsize=64)
 def make_environment(
     search: tuple[str, ...], lang: str = "en", stamp: tuple[Any, ...] = ()
@@ -249,6 +271,7 @@ def make_environment(
         keep_trailing_newline=False,
         auto_reload=False,
         cache_size=400,
+        bytecode_cache=_BYTECODE,
     )
     env.globals["range"] = _safe_range
     for name in _WIDTH_FILTERS:
@@ -331,7 +354,21 @@ def _parse(env: jinja2.Environment, name: str) -> tuple[jinja2.nodes.Template, s
     """A template's syntax tree and file, by the name it is looked up with (a
     template loaded through ``builtin/`` forgets that prefix in its own ``name``)."""
     text, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-    return env.parse(text, name, filename), filename or name
+    return parse_source(env, text, name, filename), filename or name
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str, filename: str | None) -> jinja2.nodes.Template:
+    # every environment here has the same syntax settings, so a tree is shared
+    # (a file reached as NAME and as builtin/NAME is parsed once)
+    return _SYNTAX.parse(text, filename, filename)
+
+
+def parse_source(
+    env: jinja2.Environment, text: str, name: str | None = None, filename: str | None = None
+) -> jinja2.nodes.Template:
+    """The syntax tree of a template source, parsed once per process (read-only use)."""
+    return _parsed(text, filename or name)
 
 
 def _parent(env: jinja2.Environment, name: str) -> str | None:
