@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kzru_reports import api
 
-from .conftest import SHIPPED, SUMMIT
+from .conftest import SHIPPED, SUMMIT, pdf_text
 
 
 def files(folder: Path) -> dict[str, str]:
@@ -80,6 +80,13 @@ def test_touching_one_visit_rebuilds_only_its_outputs(tmp_path: Path) -> None:
     status = {(o.visit, o.document, o.format): o.status for o in report.outputs}
     assert {s for (v, _, _), s in status.items() if v == "astana-summit-2026"} == {"built"}
     assert {s for (v, _, _), s in status.items() if v != "astana-summit-2026"} == {"unchanged"}
+    # ... and rebuilt from the edited file, even in the same process
+    memo = next(
+        o
+        for o in report.outputs
+        if o.visit == "astana-summit-2026" and o.document == "memo" and o.format == "pdf"
+    )
+    assert "Test note two" in pdf_text(Path(memo.path).read_bytes())
 
 
 def test_changing_a_template_rebuilds_only_what_uses_it(tmp_path: Path) -> None:

@@ -197,18 +197,21 @@ def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
     """Every format of one job's document, as (format, bytes)."""
     from kzru_reports.writers import render as write
 
-    visit = _load_cached(job.file, job.display, options.theme)
+    visit = _load_cached(job.file, job.display, options.theme, job.inputs["data"])
     model = render_models(visit, job.audience, job.document, options)
     return [(fmt, write(fmt, options.theme, model)) for fmt in job.formats]
 
 
-_VISITS: dict[tuple[str, str], Visit] = {}
+_VISITS: dict[tuple[str, str, str, str], Visit] = {}
 
 
-def _load_cached(file: str, display: str, theme: Theme) -> Visit:
-    """A worker loads each visit file once, however many jobs it gets from it."""
-    key = (file, display)
+def _load_cached(file: str, display: str, theme: Theme, sha: str) -> Visit:
+    """A process loads each version of a visit file once, however many jobs it gets
+    from it (``sha`` is the file's content hash, so an edited file is read again)."""
+    key = (file, display, sha, repr(theme))
     if key not in _VISITS:
+        if len(_VISITS) > 256:
+            _VISITS.clear()
         _VISITS[key] = load_visit(file, display, theme)
     return _VISITS[key]
 
@@ -344,8 +347,9 @@ def _plan(
                     )
         if not jobs:
             continue
-        try:  # validate once here, so a bad file is reported once, not per job
-            visit = load_visit(file, display, options.theme)
+        try:  # validate once here, so a bad file is reported once, not per job;
+            # the loaded visit is kept, and forked workers inherit it
+            visit = _load_cached(str(file), display, options.theme, data_sha)
         except KzruError as exc:
             report.errors += [_in_file(p, display) for p in exc.problems()]
             continue
