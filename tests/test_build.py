@@ -203,3 +203,17 @@ def test_factsheet_fits_two_pages(shipped_build: Path) -> None:
     from pypdf import PdfReader
 
     assert len(PdfReader(next(shipped_build.glob("*-factsheet.pdf"))).pages) <= 2
+
+
+def test_a_group_heading_row_never_ends_a_page(shipped_build: Path) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(next(shipped_build.glob("*-agreements.pdf")))
+    pages = [squash(p.extract_text()) for p in reader.pages]
+    for label, first_row in [
+        ("Agreements (5)", "transit transport by rail"),
+        ("Memorandum (1)", "Memorandum of understanding"),
+        ("Letter (1)", "Letter of intent"),
+    ]:
+        [page] = [p for p in pages if label in p]
+        assert first_row in page, label  # the group's first row is on the same page

@@ -649,6 +649,7 @@ class _Translator:
                             ("BACKGROUND", 0, -1, colors.HexColor(self.theme.accent_light)),
                             ("TOPPADDING", 0, -1, 5),
                         ),
+                        keep_with_next=True,
                     )
                 )
                 zebra = 0
@@ -744,12 +745,16 @@ class _Row:
     out, so a table of 10,000 rows holds a few pages of paragraphs at a time, not all
     of them."""
 
-    __slots__ = ("_cells", "_make", "commands")
+    __slots__ = ("_cells", "_make", "commands", "keep_with_next")
 
     def __init__(
-        self, make: Callable[[], list[Any]], commands: tuple[tuple[Any, ...], ...] = ()
+        self,
+        make: Callable[[], list[Any]],
+        commands: tuple[tuple[Any, ...], ...] = (),
+        keep_with_next: bool = False,
     ) -> None:
         self._make, self.commands = make, commands
+        self.keep_with_next = keep_with_next  # a group's heading row: never last on a page
         self._cells: list[Any] | None = None
 
     @property
@@ -794,6 +799,7 @@ class _PagedTable(Flowable):
         self.window = window  # rows to try first: twice what the last page took
         self._table: Table | None = None
         self._count = 0
+        self._deferred = False
 
     def _make(self, count: int) -> Table:
         window = self.rows[self.start : self.start + count]
@@ -840,11 +846,15 @@ class _PagedTable(Flowable):
             self.wrap(aw, ah)
         assert self._table is not None
         if self._table.wrap(aw, ah)[1] <= ah:  # the whole window fits: the rest follows
-            rest = _PagedTable(
-                self.widths, self.header, self.rows, self.style, self.start + self._count
-            )
-            self._release(self._count)
-            return [self._table, rest]
+            count, table = self._count, self._table
+            last = self.start + count - 1
+            if count > 1 and last + 1 < len(self.rows) and self.rows[last].keep_with_next:
+                count -= 1  # a group heading row goes on with the row it heads
+                table = self._make(count)
+                table.wrap(aw, ah)
+            rest = _PagedTable(self.widths, self.header, self.rows, self.style, self.start + count)
+            self._release(count)
+            return [table, rest]
         parts = self._table.split(aw, ah)
         if len(parts) < 2:
             return parts
@@ -856,6 +866,17 @@ class _PagedTable(Flowable):
         if done + left > self._count:  # the last row on this page continues on the next
             done -= 1
             lead = tail._cellvalues[first]
+        elif 0 < done < self._count and self.rows[self.start + done - 1].keep_with_next:
+            # a group heading would end the page alone: it moves on with its first row
+            done -= 1
+            if done == 0:
+                if self._deferred:  # already moved once: on a fresh page, keep it
+                    done = 1
+                else:
+                    self._deferred = True
+                    return []  # the whole rest starts on the next page
+            head = self._make(done)
+            head.wrap(aw, ah)
         rest = _PagedTable(
             self.widths,
             self.header,
