@@ -217,3 +217,33 @@ def test_a_group_heading_row_never_ends_a_page(shipped_build: Path) -> None:
     ]:
         [page] = [p for p in pages if label in p]
         assert first_row in page, label  # the group's first row is on the same page
+
+
+def test_a_long_title_is_shortened_in_the_running_footer_of_both_formats(tmp_path: Path) -> None:
+    from docx import Document
+
+    from kzru_reports import api
+
+    from .conftest import SUMMIT
+
+    title = "A very long title of a visit " * 12
+    visit = tmp_path / "long.yaml"
+    visit.write_text(
+        SUMMIT.read_text(encoding="utf-8").replace(
+            'title: "Саммит в Астане: Қазақстан, Әзірбайжан және Өзбекстан"', f"title: {title}"
+        ),
+        encoding="utf-8",
+    )
+    report = api.build([visit], api.BuildOptions(out=str(tmp_path / "o"), documents=("memo",)))
+    assert report.ok, report.errors
+    folder = tmp_path / "o" / "astana-summit-2026" / "analyst"
+    word = Document(next(folder.glob("*.docx")))
+    subject = word.core_properties.subject  # Word's properties hold 255 characters
+    assert len(subject) <= 255 and subject.endswith("…")
+    footer = word.sections[0].footer.paragraphs[0].text
+    running, _, page = footer.partition("\t")
+    assert running.endswith("…") and running.startswith("Briefing memo · A very long")
+    from pypdf import PdfReader
+
+    last = PdfReader(next(folder.glob("*.pdf"))).pages[0].extract_text()
+    assert "…" in last and "Page 1 of" in last

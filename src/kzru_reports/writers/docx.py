@@ -44,7 +44,7 @@ from lxml.etree import SubElement
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
-from kzru_reports.writers.measure import fit_size
+from kzru_reports.writers.measure import ellipsize, fit_size, text_width
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 ALIGN = {
@@ -790,7 +790,10 @@ def _fill_footer(footer_part: Any, meta: n.Meta, styles: dict[str, Any], theme: 
     footer = _next_paragraph(footer_part)
     _style(footer, styles["Footer"])
     footer.paragraph_format.tab_stops.add_tab_stop(Mm(theme.text_width_mm), WD_TAB_ALIGNMENT.RIGHT)
-    footer.add_run(meta.footer or meta.title)
+    label = meta.page_label.format(page=999, pages=999)  # room for the widest numbers
+    face = str(theme.font_path(theme.heading_font.regular))
+    room = theme.text_width_mm / 25.4 * 72 - text_width(label, face, 7.5) - 12
+    footer.add_run(ellipsize(meta.footer or meta.title, face, 7.5, room))  # one line
     footer.add_run("\t")
     # "Page {page} of {pages}" with live fields in place of the two names
     for piece in _split_label(meta.page_label):
@@ -849,13 +852,18 @@ def _split_label(label: str) -> list[str]:
     return out
 
 
+def _prop(text: str) -> str:
+    """Core properties hold at most 255 characters (python-docx refuses more)."""
+    return text if len(text) <= 255 else text[:254].rstrip() + "…"
+
+
 def _properties(doc: Any, meta: n.Meta) -> None:
     props = doc.core_properties
-    props.title, props.subject = meta.title, meta.subject
-    props.keywords = "; ".join(meta.keywords)
-    props.author = meta.author
-    props.last_modified_by = meta.author
-    props.category = meta.marking
+    props.title, props.subject = _prop(meta.title), _prop(meta.subject)
+    props.keywords = _prop("; ".join(meta.keywords))
+    props.author = _prop(meta.author)
+    props.last_modified_by = _prop(meta.author)
+    props.category = _prop(meta.marking)
     props.comments = ""
     props.language = meta.lang
     props.revision = 1

@@ -25,3 +25,19 @@ def fit_size(text: str, font_path: str, size: float, width: float, floor: float 
     if needed <= width:
         return size
     return max(size * width / needed * 0.98, size * floor)
+
+
+def ellipsize(text: str, font_path: str, size: float, width: float) -> str:
+    """``text`` shortened with an ellipsis to fit ``width`` points on one line (a binary
+    search, so a very long title costs a few measurements, not one per character)."""
+    text = text[:2000]  # far more than any line holds
+    if text_width(text, font_path, size) <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if text_width(text[:mid] + "…", font_path, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"

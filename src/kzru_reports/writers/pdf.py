@@ -47,7 +47,7 @@ from kzru_reports.model import nodes as n
 from kzru_reports.model.dump import inline_text
 from kzru_reports.theme import FontFamily, Theme
 from kzru_reports.writers import chart as chartlib
-from kzru_reports.writers.measure import fit_size
+from kzru_reports.writers.measure import ellipsize, fit_size
 
 # ------------------------------------------------------------------ fonts and styles
 
@@ -1118,24 +1118,9 @@ def _decorate(
     label = meta.page_label.format(page=page, pages=total)
     c.drawRightString(right, foot_y, label)
     room = right - left - pdfmetrics.stringWidth(label, head["regular"], 7.5) - 12
-    c.drawString(left, foot_y, _fit(meta.footer or meta.title, head["regular"], 7.5, room))
+    face = str(theme.font_path(theme.heading_font.regular))
+    c.drawString(left, foot_y, ellipsize(meta.footer or meta.title, face, 7.5, room))
     c.restoreState()
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    """``text`` shortened with an ellipsis to fit ``width`` (a binary search, so a
-    very long title costs a few measurements, not one per character)."""
-    text = text[:2000]  # far more than any line holds
-    if pdfmetrics.stringWidth(text, font, size) <= width:
-        return text
-    lo, hi = 0, len(text)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if pdfmetrics.stringWidth(text[:mid] + "…", font, size) <= width:
-            lo = mid
-        else:
-            hi = mid - 1
-    return text[:lo].rstrip() + "…"
 
 
 def _short(title: str, limit: int = 300) -> str:
