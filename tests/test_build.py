@@ -242,6 +242,7 @@ def test_a_long_title_is_shortened_in_the_running_footer_of_both_formats(tmp_pat
     assert len(subject) <= 255 and subject.endswith("…")
     footer = word.sections[0].footer.paragraphs[0].text
     running, _, page = footer.partition("\t")
+    assert page.startswith("Page ")
     assert running.endswith("…") and running.startswith("Briefing memo · A very long")
     from pypdf import PdfReader
 
