@@ -123,3 +123,36 @@ def test_pack_docx_contents_visible_in_libreoffice(shipped_build: Path, tmp_path
     assert re.search(r"Briefing memo\W+\d+", contents)
     assert re.search(r"Agreement summary\W+\d+", contents)
     assert "Kassym-Jomart Tokayev" in text
+
+
+@pytest.mark.client
+def test_docx_running_footer_keeps_title_and_page_apart(
+    shipped_build: Path, tmp_path: Path
+) -> None:
+    soffice = shutil.which("soffice")
+    if soffice is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice or poppler-utils not installed")
+    memo = next(shipped_build.glob("*-memo.docx"))
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(memo),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-f", "1", "-l", "1", str(tmp_path / (memo.stem + ".pdf")), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    [line] = [x for x in text.splitlines() if "Page 1 of" in x]
+    assert re.search(r"Briefing memo · .*\S {3,}Page 1 of \d+$", line), line

@@ -221,6 +221,10 @@ def _configure_styles(doc: Any, theme: Theme, keep: frozenset[str] = frozenset()
         )
     setup("Header", head, 8.5, _rgb(theme.marking), bold=True, after=0, line=1.0)
     setup("Footer", head, 7.5, muted, after=0, line=1.0)
+    for name in ("Header", "Footer"):
+        # the template's own stops (centre 4680, right 9360) would take the running
+        # footer's tab in LibreOffice; each paragraph sets the stop it needs
+        out[name].paragraph_format.tab_stops.clear_all()
     setup("Letterhead", head, small + 0.5, accent, after=0, line=1.2)
     quote = out["Quote"]
     if "Quote" not in keep:
