@@ -32,16 +32,16 @@ from kzru_reports.files import write_atomic
 from kzru_reports.manifest import (
     Entry,
     Manifest,
-    count_pdf_pages,
     engine_digest,
     remove_partial_files,
     sha256_text,
 )
 from kzru_reports.theme import Theme, default_theme
+from kzru_reports.writers import FORMAT_NAMES, count_pages
 
 PARTS = ("memo", "factsheet", "agreements")
 DOCUMENTS = (*PARTS, "pack")
-FORMATS = ("docx", "pdf")
+FORMATS = FORMAT_NAMES
 log = logging.getLogger(__name__)
 
 
@@ -509,7 +509,7 @@ def _write(
                 path = output_path(options.out, job.visit, job.audience.name, job.document, fmt)
                 write_atomic(Path(path), data)
                 sha = hashlib.sha256(data).hexdigest()
-                pages = count_pdf_pages(data) if fmt == "pdf" else None
+                pages = count_pages(fmt, options.theme, data)
                 rel = relative_path(job.visit, job.audience.name, job.document, fmt)
                 manifest.entries[rel] = Entry(
                     rel,

@@ -13,9 +13,10 @@ import click
 
 from kzru_reports import __version__
 from kzru_reports.errors import KzruError, UsageError, one_line
+from kzru_reports.writers import FORMAT_NAMES
 
 DOC_CHOICES = ("memo", "factsheet", "agreements", "pack")
-FORMAT_CHOICES = ("docx", "pdf")
+FORMAT_CHOICES = FORMAT_NAMES
 
 
 def _run(debug: bool, action: Callable[[], int]) -> None:

@@ -38,9 +38,10 @@ from kzru_reports.audiences import BUILTIN, DETAILS, DOCUMENTS, SECTIONS, Audien
 from kzru_reports.data.schema import LEVELS, SLUG_RE
 from kzru_reports.errors import DataError, Problem, UsageError
 from kzru_reports.theme import Theme, default_theme, load_theme
+from kzru_reports.writers import FORMAT_NAMES
 
 CONFIG_NAME = "kzru.toml"
-FORMATS = ("docx", "pdf")
+FORMATS = FORMAT_NAMES
 BUILD_DOCUMENTS = ("memo", "factsheet", "agreements", "pack")
 
 _TOP = {"data", "templates", "output", "defaults", "theme", "audiences"}

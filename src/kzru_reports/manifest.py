@@ -114,13 +114,6 @@ class Manifest:
         write_atomic(self.file, text.encode("utf-8", "backslashreplace"))
 
 
-def count_pdf_pages(data: bytes) -> int:
-    """Pages of a PDF written by this engine (page objects are never compressed)."""
-    import re
-
-    return len(re.findall(rb"/Type /Page[^s]", data))
-
-
 def remove_partial_files(out: str) -> None:
     """Delete temporary files a killed build left behind (``.NAME.*.part``)."""
     for path in Path(out).rglob(".*.part"):

@@ -24,12 +24,15 @@ class Writer(Protocol):
 
     def render_pack(self, pack: Pack) -> bytes: ...
 
+    def count_pages(self, data: bytes) -> int | None: ...
+
 
 # format name -> (module, class)
 FORMATS: dict[str, tuple[str, str]] = {
     "pdf": ("kzru_reports.writers.pdf", "PdfWriter"),
     "docx": ("kzru_reports.writers.docx", "DocxWriter"),
 }
+FORMAT_NAMES: tuple[str, ...] = ("docx", "pdf")  # the default set, in build order
 
 
 @functools.cache
@@ -51,6 +54,12 @@ def paginate(pack: Pack, theme: Theme) -> Pack:
 
     _, pages = get_writer(PAGINATOR, theme).layout_pack(pack)  # type: ignore[attr-defined]
     return with_pages(pack, pages)
+
+
+def count_pages(fmt: str, theme: Theme, data: bytes) -> int | None:
+    """Pages of a written file, where its format fixes them (None for DOCX, whose
+    pages are laid out by the reader's word processor)."""
+    return get_writer(fmt, theme).count_pages(data)
 
 
 def render(fmt: str, theme: Theme, model: Document | Pack) -> bytes:

@@ -980,6 +980,11 @@ class DocxWriter:
 
     extension = "docx"
 
+    @staticmethod
+    def count_pages(data: bytes) -> None:
+        """A DOCX has no pages of its own: the reader's word processor lays them out."""
+        return None
+
     def __init__(self, theme: Theme) -> None:
         self.theme = theme
         # Set the styles up now (before a build forks its workers); a reference

@@ -1143,6 +1143,11 @@ class PdfWriter:
     def render_pack(self, pack: n.Pack) -> bytes:
         return self.layout_pack(pack)[0]
 
+    @staticmethod
+    def count_pages(data: bytes) -> int:
+        """Pages of a PDF this writer made (its page objects are never compressed)."""
+        return len(re.findall(rb"/Type /Page[^s]", data))
+
     def layout_pack(self, pack: n.Pack) -> tuple[bytes, dict[str, int]]:
         """The pack as PDF, and the page on which each anchor landed."""
         return _layout_pack(self, pack)
