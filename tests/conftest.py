@@ -75,3 +75,43 @@ def summit_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = api.build([SUMMIT], api.BuildOptions(out=str(out)))
     assert report.ok, report.errors
     return out / "astana-summit-2026" / "analyst"
+
+
+def libreoffice_pdf(docx: Path, folder: Path) -> Path:
+    """``docx`` converted to PDF by LibreOffice (a fresh profile in ``folder``), as a
+    reader would open it; the test is skipped where LibreOffice is not installed."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{folder}/lo-profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return folder / f"{docx.stem}.pdf"
+
+
+def layout_text(pdf: Path, first_page_only: bool = False) -> str:
+    """The text of a PDF as poppler's pdftotext lays it out (skipped without poppler)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    pages = ["-f", "1", "-l", "1"] if first_page_only else []
+    return subprocess.run(
+        ["pdftotext", "-layout", *pages, str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout

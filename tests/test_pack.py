@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from .conftest import docx_text
+from .conftest import docx_text, layout_text, libreoffice_pdf
 
 
 def _outline(reader: PdfReader) -> list[tuple[int, str, int]]:
@@ -95,31 +93,9 @@ def test_pack_docx_has_sections_contents_links_and_cached_pages(shipped_build: P
 
 @pytest.mark.client
 def test_pack_docx_contents_visible_in_libreoffice(shipped_build: Path, tmp_path: Path) -> None:
-    soffice = shutil.which("soffice")
-    if soffice is None or shutil.which("pdftotext") is None:
-        pytest.skip("LibreOffice or poppler-utils not installed")
     pack = next(shipped_build.glob("*-pack.docx"))
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(pack),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    pdf = tmp_path / (pack.stem + ".pdf")
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    pages = text.split("\f")
-    contents = next(p for p in pages if "Contents" in p)
+    text = layout_text(libreoffice_pdf(pack, tmp_path))
+    contents = next(p for p in text.split("\f") if "Contents" in p)
     assert re.search(r"Briefing memo\W+\d+", contents)
     assert re.search(r"Agreement summary\W+\d+", contents)
     assert "Kassym-Jomart Tokayev" in text
@@ -129,30 +105,8 @@ def test_pack_docx_contents_visible_in_libreoffice(shipped_build: Path, tmp_path
 def test_docx_running_footer_keeps_title_and_page_apart(
     shipped_build: Path, tmp_path: Path
 ) -> None:
-    soffice = shutil.which("soffice")
-    if soffice is None or shutil.which("pdftotext") is None:
-        pytest.skip("LibreOffice or poppler-utils not installed")
-    memo = next(shipped_build.glob("*-memo.docx"))
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(memo),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    text = subprocess.run(
-        ["pdftotext", "-layout", "-f", "1", "-l", "1", str(tmp_path / (memo.stem + ".pdf")), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    [line] = [x for x in text.splitlines() if "Page 1 of" in x]
-    assert re.search(r"Briefing memo · .*\S {3,}Page 1 of \d+$", line), line
+    for doc in ("memo", "factsheet", "agreements"):
+        docx = next(shipped_build.glob(f"*-{doc}.docx"))
+        text = layout_text(libreoffice_pdf(docx, tmp_path), first_page_only=True)
+        [line] = [x for x in text.splitlines() if "Page 1 of" in x]
+        assert re.search(r" · .*\S {3,}Page 1 of \d+$", line), (doc, line)

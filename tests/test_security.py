@@ -299,28 +299,9 @@ def test_the_leadership_memo_fits_on_two_pages(leadership_memo: Path) -> None:
 def test_the_leadership_memo_docx_fits_on_two_pages_in_a_word_processor(
     leadership_memo: Path, tmp_path: Path
 ) -> None:
-    import shutil
-    import subprocess
-
     from pypdf import PdfReader
 
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
-    docx = leadership_memo.with_suffix(".docx")
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path}/profile",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(docx),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    assert len(PdfReader(tmp_path / f"{docx.stem}.pdf").pages) == 2
+    from .conftest import libreoffice_pdf
+
+    pdf = libreoffice_pdf(leadership_memo.with_suffix(".docx"), tmp_path)
+    assert len(PdfReader(pdf).pages) == 2
