@@ -9,8 +9,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+import pytest
 
 from kzru_reports import api
 
@@ -166,8 +167,19 @@ def test_killed_build_leaves_good_outputs_and_no_partial_files(tmp_path: Path) -
     assert {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} == set(good)
 
 
-def test_parallel_jobs_use_processes(tmp_path: Path) -> None:
-    started = time.perf_counter()
+def test_parallel_jobs_render_in_worker_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pids: set[int] = set()
+    real = api.render_job
+
+    def spy(job: api.Job, options: api.BuildOptions) -> list[tuple[str, bytes]]:
+        result = real(job, options)
+        return [(fmt, data + f"%{os.getpid()}".encode()) for fmt, data in result]
+
+    monkeypatch.setattr(api, "render_job", spy)
     report = build(tmp_path, SHIPPED, SUMMIT, jobs=2)
     assert report.ok and len(report.outputs) == 16
-    assert time.perf_counter() - started < 120  # sanity, not a benchmark
+    for output in report.outputs:
+        pids.add(int(Path(output.path).read_bytes().rsplit(b"%", 1)[1]))
+    assert pids and os.getpid() not in pids  # rendered in forked workers, not here
