@@ -37,12 +37,6 @@ def font_face(path: str) -> frozenset[int]:
     return frozenset(c for c, g in face.charToGlyph.items() if g)
 
 
-def missing(path: str, text: str) -> list[str]:
-    """The characters of ``text`` (spaces and controls aside) the font has no glyph for."""
-    have = font_face(path)
-    return sorted({c for c in text if ord(c) not in have and not c.isspace() and c.isprintable()})
-
-
 def coverage_note(path: str) -> str:
     """What the font lacks of Cyrillic and Kazakh, in words (for error messages)."""
     lacks = [c for c in CYRILLIC + KAZAKH if ord(c) not in font_face(path)]
@@ -68,18 +62,25 @@ def document_text(doc: n.Document, theme: Theme) -> str:
 
 
 def check_glyphs(doc: n.Document, theme: Theme) -> None:
-    """Refuse a document that uses a character one of the theme's own fonts lacks."""
+    """Refuse a document that uses a character one of the theme's own fonts lacks.
+
+    The visit's text was checked field by field when it was loaded; this covers what
+    the templates and labels add. Both use the same coverage (``glyphs``)."""
     if not theme.custom_fonts:
         return
-    text = document_text(doc, theme)
-    for family in (theme.body_font, theme.heading_font):
-        for file in dict.fromkeys(family.files):
-            path = str(theme.font_path(file))
-            lacking = missing(path, text)
-            if lacking:
-                shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in lacking[:8])
-                raise RenderError(
-                    f"the font {family.name!r} ({Path(path).name}) has no glyph for {shown}, "
-                    f"which the {doc.name or 'document'} uses; {coverage_note(path)}. "
-                    "Choose a font that covers the text, such as the shipped Noto fonts"
-                )
+    from kzru_reports.glyphs import describe, theme_coverage
+
+    cov = theme_coverage(theme)
+    chars = cov.missing(document_text(doc, theme))
+    if not chars:
+        return
+    files = [
+        str(theme.font_path(f))
+        for fam in (theme.body_font, theme.heading_font)
+        for f in dict.fromkeys(fam.files)
+    ]
+    file = next(f for f in files if any(ord(c) not in font_face(f) for c in chars))
+    raise RenderError(
+        f"the {doc.name or 'document'} uses {describe(chars, cov)}; "
+        f"{Path(file).name}: {coverage_note(file)}"
+    )
