@@ -115,3 +115,37 @@ def test_schema_is_json_schema() -> None:
 def test_version() -> None:
     code, stdout, _ = run("--version")
     assert code == 0 and "kzru" in stdout
+
+
+def test_the_program_ends_with_the_command_exit_code_and_all_its_output(tmp_path: Path) -> None:
+    """``kzru`` ends its process without the interpreter's teardown: the exit code
+    and every byte written to a pipe must still come through."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+
+    def kzru(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kzru_reports", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: [unclosed\n")
+    failed = kzru("build", str(bad), "-o", "out", "--json")
+    assert failed.returncode == 1
+    assert json.loads(failed.stdout)["errors"][0]["file"] == str(bad)
+
+    usage = kzru("build", "--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+    done = kzru("build", str(SHIPPED), "-o", "out", "-d", "memo", "-a", "analyst", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [(tmp_path / o["path"]).exists() for o in report["outputs"]] == [True, True]
+    assert kzru("--version").returncode == 0

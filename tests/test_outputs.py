@@ -3,6 +3,7 @@ build killed at any moment leaves every earlier output whole."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
 import json
@@ -87,6 +88,16 @@ def _whole(path: Path) -> bool:
         return z.testzip() is None and "word/document.xml" in z.namelist()
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` has started (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
 def _visits(folder: Path, title: str) -> None:
     body = GOOD.read_text()
     for i in range(4):
@@ -109,13 +120,16 @@ def test_sigkill_mid_build_leaves_earlier_outputs_whole(tmp_path: Path, when: st
     assert len(before) == 4 * len(DOCS) * 2
 
     _visits(data, "Second")
-    proc = _cli("build", str(data), "-o", str(out), "-a", "analyst", *(f"--doc={d}" for d in DOCS))
+    docs = (f"--doc={d}" for d in DOCS)
+    proc = _cli("build", str(data), "-o", str(out), "-a", "analyst", "-j", "2", *docs)
     assert proc.stdout is not None
     if when == "after-first-write":
         first = proc.stdout.readline()
         assert first.startswith("built "), first
-    else:
-        time.sleep(0.8)
+    else:  # the workers are forked once the jobs are planned: rendering has begun
+        deadline = time.monotonic() + 60
+        while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
@@ -129,6 +143,8 @@ def test_sigkill_mid_build_leaves_earlier_outputs_whole(tmp_path: Path, when: st
     assert all(_whole(p) for p in outputs)
     if when == "after-first-write":
         assert changed  # the kill did land in the middle of writing
+    else:
+        assert not changed  # files are written only once every job has rendered
 
     # The next build finishes the job and sweeps what the killed one left behind.
     assert api.build([data], options).ok

@@ -209,3 +209,23 @@ def test_a_long_pdf_table_keeps_every_row_and_repeats_its_header() -> None:
         assert f"Agreement {i}" in text, i
     assert len(pages) > 3
     assert all("Summary" in page for page in pages[1:])  # the header on every page
+
+
+def test_a_font_file_is_parsed_once_for_the_glyph_check_and_the_pdf() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from kzru_reports.fonts import truetype
+    from kzru_reports.glyphs import theme_coverage
+    from kzru_reports.writers.pdf import _font_names, _ParsedTTFont, register_fonts
+
+    theme = default_theme()
+    theme_coverage(theme)
+    register_fonts(theme)
+    for family in (theme.body_font, theme.heading_font):
+        for face, name in _font_names(family).items():
+            path = str(theme.font_path(getattr(family, face)))
+            assert pdfmetrics.getFont(name).face is truetype(path)
+    # the shortcut sets what reportlab's own constructor sets, no more and no less
+    path = str(theme.font_path(theme.body_font.regular))
+    assert vars(_ParsedTTFont("Probe", path)).keys() == vars(TTFont("Probe", path)).keys()

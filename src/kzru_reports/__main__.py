@@ -1,3 +1,3 @@
-from kzru_reports.cli import main
+from kzru_reports.cli import run
 
-main()
+run()

@@ -452,12 +452,13 @@ def _warm(options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
 
     for fmt in options.formats:
         get_writer(fmt, options.theme)
-    done: set[str] = set()
-    for job in jobs:
-        if job.audience.name not in done:
-            done.add(job.audience.name)
-            names = job.inputs.get("templates", {})
-            warm_templates(names, options.templates, options.lang, job.audience)
+    names: dict[str, tuple[Audience, set[str]]] = {}
+    for job in jobs:  # every template of every document an audience gets
+        names.setdefault(job.audience.name, (job.audience, set()))[1].update(
+            job.inputs.get("templates", {})
+        )
+    for audience, templates in names.values():
+        warm_templates(sorted(templates), options.templates, options.lang, audience)
 
 
 def _attempt(job: Job, options: BuildOptions) -> Any:

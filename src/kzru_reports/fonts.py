@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 from kzru_reports.errors import ConfigError, RenderError
 from kzru_reports.model import nodes as n
@@ -21,20 +22,25 @@ CYRILLIC = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯа
 
 
 @functools.cache
-def font_face(path: str) -> frozenset[int]:
-    """The code points a TrueType file has glyphs for; ``ConfigError`` if it cannot
-    be used (not TrueType, PostScript outlines, damaged)."""
-    from reportlab.pdfbase.ttfonts import TTFError, TTFontFile
+def truetype(path: str) -> Any:
+    """A TrueType file as reportlab's parsed face, read once per process: the glyph
+    check reads its character map and the PDF writer embeds it from the same object.
+    ``ConfigError`` if it cannot be used (not TrueType, PostScript outlines, damaged)."""
+    from reportlab.pdfbase.ttfonts import TTFError, TTFontFace
 
     try:
-        with open(path, "rb") as fh:
-            face = TTFontFile(fh, validate=1)
+        return TTFontFace(path, validate=1)
     except (TTFError, OSError, ValueError, KeyError, IndexError, AssertionError) as exc:
         raise ConfigError(
             f"the font {Path(path).name} cannot be used: {exc} "
             "(a TrueType .ttf file with glyf outlines is needed)"
         ) from None
-    return frozenset(c for c, g in face.charToGlyph.items() if g)
+
+
+@functools.cache
+def font_face(path: str) -> frozenset[int]:
+    """The code points a TrueType file has glyphs for (see ``truetype``)."""
+    return frozenset(c for c, g in truetype(path).charToGlyph.items() if g)
 
 
 def coverage_note(path: str) -> str:

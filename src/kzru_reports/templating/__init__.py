@@ -12,11 +12,13 @@ from kzru_reports.audiences import Audience
 from kzru_reports.model.nodes import Document
 from kzru_reports.templating.env import (
     TEMPLATE_SUFFIX,
+    check_blocks,
     folder_stamp,
     make_environment,
     render,
     search_path,
 )
+from kzru_reports.templating.locale import Formatter, load_labels
 from kzru_reports.templating.markup import parse_document
 from kzru_reports.view import VisitView
 
@@ -61,9 +63,12 @@ def warm_templates(
     A template that fails here is left for rendering to report."""
     search = audience_search_path(templates, audience) if audience else search_path(templates)
     env = make_environment(search, lang, folder_stamp(search))
+    with contextlib.suppress(Exception):  # a missing label file is reported when rendering
+        Formatter(load_labels(lang)).load()
     for name in names:
         with contextlib.suppress(Exception):
             env.get_template(name)
+            check_blocks(env, name)
 
 
 __all__ = [

@@ -66,6 +66,12 @@ class Formatter:
     def locale(self) -> Locale:
         return Locale.parse(self.labels["locale"])
 
+    def load(self) -> None:
+        """Read the locale's CLDR data now rather than at the first number formatted
+        (a build does this before it forks its workers, which then share it)."""
+        _ = self.locale.number_symbols, self.locale.currency_formats
+        format_date(date(2000, 1, 1), "long", locale=self.locale)
+
     def number(self, value: float) -> str:
         if isinstance(value, float) and value.is_integer():
             value = int(value)

@@ -40,6 +40,7 @@ from docx.styles.style import StyleFactory
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml.etree import SubElement
+from PIL import Image, ImageDraw, ImageFont
 
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
@@ -688,8 +689,6 @@ def _alt_text(p: Paragraph, chart: n.BarChart) -> None:
 def chart_png(geo: chartlib.ChartLayout, theme: Theme, scale: float = 300 / 72) -> bytes:
     """Draw a chart layout as a PNG at print resolution (with Pillow); a pack draws the
     same chart as its fact sheet, so the last few are kept."""
-    from PIL import Image, ImageDraw
-
     img = Image.new("RGB", (round(geo.width * scale), round(geo.height * scale)), "white")
     draw = ImageDraw.Draw(img)
     fam = theme.heading_font
@@ -724,8 +723,6 @@ def chart_png(geo: chartlib.ChartLayout, theme: Theme, scale: float = 300 / 72) 
 
 @functools.cache
 def _pil_font(path: str, size: int) -> Any:
-    from PIL import ImageFont
-
     return ImageFont.truetype(path, size)
 
 
@@ -991,6 +988,7 @@ class DocxWriter:
         # document that fails here fails again, and is reported, when rendering.
         with contextlib.suppress(Exception):
             _blank(theme, _file_state(theme.reference_docx))
+        Image.preinit()  # Pillow's image formats, loaded at the first chart otherwise
 
     def _start(self, meta: n.Meta) -> tuple[Any, dict[str, Any], _Translator]:
         blank, names = _blank(self.theme, _file_state(self.theme.reference_docx))

@@ -8,16 +8,19 @@ read as reportlab markup.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import hashlib
 import io
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from reportlab import rl_config
 from reportlab.graphics.shapes import Drawing
 from reportlab.graphics.shapes import Line as RLine
 from reportlab.graphics.shapes import Rect as RRect
@@ -27,7 +30,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import mm
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTEncoding, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -43,6 +46,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kzru_reports.fonts import truetype
 from kzru_reports.model import nodes as n
 from kzru_reports.model.dump import inline_text
 from kzru_reports.theme import FontFamily, Theme
@@ -66,6 +70,20 @@ def _font_names(family: FontFamily) -> dict[str, str]:
     }
 
 
+class _ParsedTTFont(TTFont):
+    """reportlab's ``TTFont`` made from the face the glyph check parsed already
+    (``fonts.truetype``), so a font file is parsed once a process, not twice. It sets
+    what ``TTFont.__init__`` sets, after its parsing step."""
+
+    def __init__(self, name: str, path: str) -> None:
+        self.fontName = name
+        self.face = truetype(path)
+        self.encoding = TTEncoding()
+        self.state = weakref.WeakKeyDictionary()
+        self._asciiReadable = rl_config.ttfAsciiReadable
+        self.shapable = not any(fnmatch.fnmatch(name, g) for g in rl_config.unShapedFontGlob)
+
+
 @functools.cache
 def register_fonts(theme: Theme) -> None:
     """Register the theme's fonts with reportlab once per process; they are embedded
@@ -74,7 +92,8 @@ def register_fonts(theme: Theme) -> None:
         names = _font_names(family)
         for face, name in names.items():
             if name not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont(name, str(theme.font_path(getattr(family, face)))))
+                font = _ParsedTTFont(name, str(theme.font_path(getattr(family, face))))
+                pdfmetrics.registerFont(font)
         pdfmetrics.registerFontFamily(
             names["regular"],
             normal=names["regular"],
