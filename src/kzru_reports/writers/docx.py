@@ -16,8 +16,10 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from docx import Document as new_document
@@ -30,13 +32,20 @@ from docx.enum.text import (
     WD_TAB_ALIGNMENT,
     WD_TAB_LEADER,
 )
+from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.package import Unmarshaller
+from docx.opc.part import Part, PartFactory
+from docx.opc.pkgreader import PackageReader
 from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Tbl
+from docx.package import Package
 from docx.shared import Mm, Pt, RGBColor
 from docx.styles import BabelFish
 from docx.styles.style import StyleFactory
+from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml.etree import SubElement
@@ -266,22 +275,17 @@ class _Translator:
     object API would make: named styles, header rows that repeat, shading, spans.
     """
 
-    def __init__(self, doc: Any, styles: dict[str, Any], theme: Theme) -> None:
+    def __init__(self, doc: Any, blank: _Blank, theme: Theme) -> None:
         self.doc = doc
         self.part = doc.part
         self.body = doc.element.body
-        self.styles = styles
         self.theme = theme
         try:
             self.numbering = doc.part.numbering_part.element
         except NotImplementedError:  # a reference document without numbering
             self.numbering = None
-        self.list_num_id = self._num_id_of("List Number") if self.numbering is not None else None
-        # style name -> style id (None for the default paragraph style, as python-docx)
-        self.ids: dict[str, str | None] = {
-            name: (None if style.element.default else style.style_id)
-            for name, style in styles.items()
-        }
+        self.list_num_id = blank.list_num_id if self.numbering is not None else None
+        self.ids = blank.ids
         self.sect = self.body.find(_SECT_PR)
         self.bookmarks: dict[str, str] = {}  # anchor -> Word bookmark name
 
@@ -330,11 +334,6 @@ class _Translator:
                 r.insert(0, rpr)
             SubElement(rpr, _U, {_VAL: "single"})
             link.append(r)
-
-    def _num_id_of(self, style: str) -> str | None:
-        ppr = self.styles[style].element.pPr
-        num = ppr.numPr if ppr is not None else None
-        return None if num is None or num.numId is None else str(num.numId.val)
 
     def _restart(self) -> str | None:
         """A new numbering instance so each ordered list starts again at 1."""
@@ -497,7 +496,13 @@ class _Translator:
     # -- table helpers
     def _table_shell(self, ncols: int, widths_mm: list[float]) -> tuple[Any, list[str]]:
         """An empty table (properties and grid, no rows) and its column widths in twips."""
-        table = self.doc.add_table(rows=0, cols=ncols)
+        # as ``Document.add_table``, without its style lookup by name
+        tbl = CT_Tbl.new_tbl(0, ncols, Mm(self.theme.text_width_mm))
+        if self.sect is not None:
+            self.sect.addprevious(tbl)
+        else:
+            self.body.append(tbl)
+        table = Table(tbl, self.doc)
         table._tbl.tblStyle_val = self.ids["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         table.autofit = False
@@ -752,18 +757,18 @@ def _field(p: Paragraph, instruction: str, cached: str) -> None:
 
 
 def _header_footer(
-    section: Any, meta: n.Meta, styles: dict[str, Any], theme: Theme, letterhead: bool = True
+    section: Any, meta: n.Meta, ids: Mapping[str, str | None], theme: Theme, letterhead: bool = True
 ) -> None:
     """Marking top and bottom, title and "Page X of Y" in the footer; on the first
     page also the theme's logo and letterhead lines (a pack has them on its cover
     only, as in the PDF)."""
-    _fill_header(section.header, meta, styles)
-    _fill_footer(section.footer, meta, styles, theme)
+    _fill_header(section.header, meta, ids)
+    _fill_footer(section.footer, meta, ids, theme)
     if letterhead and theme.has_letterhead:
         section.different_first_page_header_footer = True
-        _fill_header(section.first_page_header, meta, styles)
-        _letterhead(section.first_page_header, styles, theme)
-        _fill_footer(section.first_page_footer, meta, styles, theme)
+        _fill_header(section.first_page_header, meta, ids)
+        _letterhead(section.first_page_header, ids, theme)
+        _fill_footer(section.first_page_footer, meta, ids, theme)
     elif section.different_first_page_header_footer:  # copied from the section before
         section.different_first_page_header_footer = False
         section.first_page_header.is_linked_to_previous = True
@@ -778,18 +783,20 @@ def _next_paragraph(part: Any) -> Paragraph:
     return part.add_paragraph()
 
 
-def _fill_header(header: Any, meta: n.Meta, styles: dict[str, Any]) -> None:
+def _fill_header(header: Any, meta: n.Meta, ids: Mapping[str, str | None]) -> None:
     header.is_linked_to_previous = False
     mark = _next_paragraph(header)
-    _style(mark, styles["Header"])
+    _style(mark, ids["Header"])
     mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
     mark.add_run(meta.marking)
 
 
-def _fill_footer(footer_part: Any, meta: n.Meta, styles: dict[str, Any], theme: Theme) -> None:
+def _fill_footer(
+    footer_part: Any, meta: n.Meta, ids: Mapping[str, str | None], theme: Theme
+) -> None:
     footer_part.is_linked_to_previous = False
     footer = _next_paragraph(footer_part)
-    _style(footer, styles["Footer"])
+    _style(footer, ids["Footer"])
     footer.paragraph_format.tab_stops.add_tab_stop(Mm(theme.text_width_mm), WD_TAB_ALIGNMENT.RIGHT)
     label = meta.page_label.format(page=999, pages=999)  # room for the widest numbers
     face = str(theme.font_path(theme.heading_font.regular))
@@ -806,13 +813,13 @@ def _fill_footer(footer_part: Any, meta: n.Meta, styles: dict[str, Any], theme: 
             footer.add_run(piece)
     if meta.marking:
         mark = footer_part.add_paragraph()
-        _style(mark, styles["Header"])
+        _style(mark, ids["Header"])
         mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
         mark.paragraph_format.space_before = Pt(3)
         mark.add_run(meta.marking)
 
 
-def _letterhead(header: Any, styles: dict[str, Any], theme: Theme) -> None:
+def _letterhead(header: Any, ids: Mapping[str, str | None], theme: Theme) -> None:
     """Logo on the left, letterhead lines on the right, under the first page's marking."""
     table = header.add_table(1, 2, Mm(theme.text_width_mm))
     table.autofit = False
@@ -821,23 +828,23 @@ def _letterhead(header: Any, styles: dict[str, Any], theme: Theme) -> None:
     right.width = Mm(theme.text_width_mm - theme.logo_width - 4)
     if theme.logo is not None:
         logo = left.paragraphs[0]
-        _style(logo, styles["Letterhead"])
+        _style(logo, ids["Letterhead"])
         logo.add_run().add_picture(str(theme.logo), width=Mm(theme.logo_width))
     for i, line in enumerate(theme.letterhead):
         p = right.paragraphs[0] if i == 0 else right.add_paragraph()
-        _style(p, styles["Letterhead"])
+        _style(p, ids["Letterhead"])
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         run = p.add_run(line)
         run.bold = i == 0 or None
     gap = header.add_paragraph()  # a header ends with a paragraph
-    _style(gap, styles["Letterhead"])
+    _style(gap, ids["Letterhead"])
     gap.paragraph_format.space_after = Pt(6)
 
 
-def _style(p: Paragraph, style: Any) -> None:
+def _style(p: Paragraph, style_id: str | None) -> None:
     """``p.style = style``, by id: python-docx's setter searches every style for the
     default one each time, which made headers and footers the slow part of a memo."""
-    p._p.style = None if style.element.default else style.style_id
+    p._p.style = style_id
 
 
 def _split_label(label: str) -> list[str]:
@@ -888,22 +895,55 @@ def normalize_zip(data: bytes, stamp: datetime | None = None) -> bytes:
     return out.getvalue()
 
 
+@dataclass(frozen=True)
+class _Blank:
+    """A theme's starting document, made once per process and theme."""
+
+    data: bytes  # the package: styles and page set up, an empty body
+    ids: Mapping[str, str | None]  # style name -> id (None: the default paragraph style)
+    list_num_id: str | None  # the numbering of the "List Number" style
+
+
 @functools.lru_cache(maxsize=8)
-def _blank(theme: Theme, reference_state: tuple[int, int] | None) -> tuple[bytes, frozenset[str]]:
+def _blank(theme: Theme, reference_state: tuple[int, int] | None) -> _Blank:
     """A document with the theme's styles and page set up and an empty body, made
     once per process and theme (setting up styles by name through python-docx costs
-    more than writing a whole memo); each document starts from a copy of it. Also the
-    names of the styles the writer uses. ``reference_state`` (the reference
+    more than writing a whole memo); each document starts from a copy of it, knowing
+    the ids of the styles the writer uses. ``reference_state`` (the reference
     document's modification time and size) makes an edited reference count as new."""
     reference = theme.reference_docx
     word = new_document(str(reference) if reference else None)
     keep = frozenset(st.name for st in word.styles) if reference else frozenset()
-    names = frozenset(_configure_styles(word, theme, keep))
+    styles = _configure_styles(word, theme, keep)
+    ids = {name: (None if st.element.default else st.style_id) for name, st in styles.items()}
+    ppr = styles["List Number"].element.pPr
+    num = ppr.numPr if ppr is not None else None
+    list_num_id = None if num is None or num.numId is None else str(num.numId.val)
     _page_setup(word, theme)
     _clear_body(word)
     buf = io.BytesIO()
     word.save(buf)
-    return buf.getvalue(), names
+    return _Blank(buf.getvalue(), MappingProxyType(ids), list_num_id)
+
+
+class _StylesAsBytes:
+    """The part factory a document is opened with: as python-docx's own, except that
+    the style part (hundreds of kilobytes of XML, set up once in ``_blank`` and only
+    referred to by id after) stays the bytes it was, neither parsed nor re-serialised."""
+
+    def __new__(
+        cls, partname: Any, content_type: str, reltype: str, blob: bytes, package: Any
+    ) -> Any:
+        if content_type == CT.WML_STYLES:
+            return Part.load(partname, content_type, blob, package)
+        return PartFactory(partname, content_type, reltype, blob, package)
+
+
+def _open(blank: _Blank) -> Any:
+    """A new document from the theme's blank (``docx.Document(...)``, faster)."""
+    package = Package()
+    Unmarshaller.unmarshal(PackageReader.from_file(io.BytesIO(blank.data)), package, _StylesAsBytes)
+    return package.main_document_part.document
 
 
 def _file_state(path: Any) -> tuple[int, int] | None:
@@ -990,16 +1030,12 @@ class DocxWriter:
             _blank(theme, _file_state(theme.reference_docx))
         Image.preinit()  # Pillow's image formats, loaded at the first chart otherwise
 
-    def _start(self, meta: n.Meta) -> tuple[Any, dict[str, Any], _Translator]:
-        blank, names = _blank(self.theme, _file_state(self.theme.reference_docx))
-        word = new_document(io.BytesIO(blank))
-        styles: dict[str, Any] = {}
-        for style in word.styles:
-            if style.name in names:
-                styles.setdefault(style.name, style)
-        _header_footer(word.sections[0], meta, styles, self.theme)
+    def _start(self, meta: n.Meta) -> tuple[Any, _Blank, _Translator]:
+        blank = _blank(self.theme, _file_state(self.theme.reference_docx))
+        word = _open(blank)
+        _header_footer(word.sections[0], meta, blank.ids, self.theme)
         _properties(word, meta)
-        return word, styles, _Translator(word, styles, self.theme)
+        return word, blank, _Translator(word, blank, self.theme)
 
     def _save(self, word: Any, meta: n.Meta) -> bytes:
         """The package as a zip with fixed entry times (as ``normalize_zip`` makes it),
@@ -1022,7 +1058,7 @@ class DocxWriter:
     def render_pack(self, pack: n.Pack) -> bytes:
         """Cover, contents, then each part in its own section (its own header and
         footer), page numbers running on through the whole pack."""
-        word, styles, translator = self._start(pack.meta)
+        word, blank, translator = self._start(pack.meta)
         translator.blocks(pack.cover.body)
         translator.blocks((n.PageBreak(),))
         translator.contents(pack.contents_title, pack.contents)
@@ -1031,7 +1067,7 @@ class DocxWriter:
             for hf in (section.header, section.footer):
                 hf.is_linked_to_previous = True  # drop the copied reference ...
                 hf.is_linked_to_previous = False  # ... and give the part its own
-            _header_footer(section, part.meta, styles, self.theme, letterhead=False)
+            _header_footer(section, part.meta, blank.ids, self.theme, letterhead=False)
             translator.blocks(part.body)
         return self._save(word, pack.meta)
 
