@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
+import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "visits" / "kz-ru-state-visit-2025.yaml"
 FIXTURES = Path(__file__).parent / "fixtures"
 SUMMIT = FIXTURES / "three-party-summit.yaml"
+
+
+# The tests, and the programs they start, keep compiled templates in a folder of their
+# own, never in the user's cache (set on import, before any test module reads environ).
+_CACHE = tempfile.mkdtemp(prefix="kzru-test-cache-")
+os.environ["KZRU_CACHE_DIR"] = _CACHE
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_folder() -> Iterator[None]:
+    yield
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 def squash(text: str) -> str:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import re
 import signal
+import sys
 import threading
 import time
 import weakref
@@ -227,24 +229,51 @@ def _safe_range(*args: int) -> range:
     return r
 
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates shared by every environment of the process: each audience's
-    search chain is its own environment, but a template file is compiled once (Jinja
-    checks the source's checksum, so an edited file is compiled again)."""
+class _BytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates, shared by every environment of the process (each audience's
+    search chain is its own environment, but a template file is compiled once) and
+    kept in the user's cache folder between runs (see ``kzru_reports.cache``).
+
+    Jinja checks each entry against the template source's checksum, so an edited file
+    is compiled again; entries are also keyed by the engine (its code decides how a
+    template compiles: the sandbox, the filters), Jinja and Python versions."""
+
+    KIND = "templates"
 
     def __init__(self) -> None:
         self.store: dict[str, bytes] = {}
 
+    def _name(self, bucket: jinja2.bccache.Bucket) -> str:
+        from kzru_reports.manifest import engine_digest
+
+        key = f"{engine_digest()}|{jinja2.__version__}|{sys.version}|{bucket.key}"
+        return hashlib.sha256(key.encode()).hexdigest()[:40] + ".jinja"
+
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        from kzru_reports import cache
+
         data = self.store.get(bucket.key)
-        if data is not None:
-            bucket.bytecode_from_string(data)
+        if data is None:
+            data = cache.read(self.KIND, self._name(bucket))
+        if data is None:
+            return
+        try:
+            bucket.bytecode_from_string(data)  # a stale entry leaves the bucket empty
+        except (ValueError, EOFError, TypeError):  # a damaged one too
+            bucket.reset()
+        if bucket.code is not None:
+            self.store[bucket.key] = data
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.store[bucket.key] = bucket.bytecode_to_string()
+        from kzru_reports import cache
+
+        data = bucket.bytecode_to_string()
+        if self.store.get(bucket.key) != data:
+            self.store[bucket.key] = data
+            cache.write(self.KIND, self._name(bucket), data)
 
 
-_BYTECODE = _MemoryBytecodeCache()
+_BYTECODE = _BytecodeCache()
 # parses template sources for analysis (blocks, references); settings as below
 _SYNTAX = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, autoescape=True)
 

@@ -1,0 +1,126 @@
+"""The cache folder: compiled templates kept between runs, checked before use, and
+only in a folder nobody else can write to."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from kzru_reports import cache
+from kzru_reports.templating.env import _BytecodeCache
+
+from .conftest import ROOT, SHIPPED
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    where = tmp_path / "cache"
+    monkeypatch.setenv(cache.ENV, str(where))
+    return where
+
+
+def _env(sources: dict[str, str]) -> jinja2.Environment:
+    """A new environment with a new in-memory layer: as a new process would start."""
+    return jinja2.Environment(loader=jinja2.DictLoader(sources), bytecode_cache=_BytecodeCache())
+
+
+def _refuse_compiling(env: jinja2.Environment, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    compiled: list[str] = []
+    real = env.compile
+
+    def compile(source: object, name: str | None = None, *args: object, **kw: object) -> object:
+        compiled.append(str(name))
+        return real(source, name, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(env, "compile", compile)
+    return compiled
+
+
+def test_a_template_compiled_once_is_read_back_by_the_next_run(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _env({"a": "Hello {{ name }}"}).get_template("a").render(name="A") == "Hello A"
+    assert len(list((folder / "templates").iterdir())) == 1
+
+    again = _env({"a": "Hello {{ name }}"})
+    compiled = _refuse_compiling(again, monkeypatch)
+    assert again.get_template("a").render(name="B") == "Hello B"
+    assert compiled == []
+
+
+def test_an_edited_or_damaged_entry_is_compiled_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _env({"a": "one"}).get_template("a")
+    edited = _env({"a": "two"})
+    compiled = _refuse_compiling(edited, monkeypatch)
+    assert edited.get_template("a").render() == "two"
+    assert compiled == ["a"]
+
+    [entry] = (folder / "templates").iterdir()
+    entry.write_bytes(b"j2" + os.urandom(64))
+    damaged = _env({"a": "two"})
+    compiled = _refuse_compiling(damaged, monkeypatch)
+    assert damaged.get_template("a").render() == "two"
+    assert compiled == ["a"]
+
+
+def test_a_folder_others_can_write_to_is_not_used(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (folder / "templates").mkdir(parents=True)
+    folder.chmod(0o777)
+    assert cache.folder("templates") is None
+    _env({"a": "x"}).get_template("a")
+    assert list((folder / "templates").iterdir()) == []
+
+
+def test_an_empty_setting_turns_the_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV, "")
+    assert cache.folder("templates") is None
+    assert cache.read("templates", "x") is None
+    cache.write("templates", "x", b"y")  # nowhere to go, and no error
+
+
+def test_a_folder_that_cannot_be_made_turns_the_cache_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv(cache.ENV, str(blocker / "cache"))
+    assert cache.folder("templates") is None
+
+
+def test_old_entries_are_pruned(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
+    for i in range(5):
+        cache.write("templates", f"e{i}", b"x")
+        os.utime(folder / "templates" / f"e{i}", (i, i))
+    assert sorted(p.name for p in (folder / "templates").iterdir()) == ["e2", "e3", "e4"]
+
+
+def test_builds_with_an_empty_and_a_filled_cache_make_the_same_files(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "SOURCE_DATE_EPOCH": "1700000000",
+        cache.ENV: str(tmp_path / "cache"),
+    }
+    made = []
+    for run in ("empty", "filled"):
+        out = tmp_path / run
+        done = subprocess.run(
+            [sys.executable, "-m", "kzru_reports", "build", str(SHIPPED), "-o", str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        made.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*.*")})
+        assert list((tmp_path / "cache" / "templates").iterdir())
+    assert made[0] == made[1]
