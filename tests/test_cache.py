@@ -3,9 +3,11 @@ only in a folder nobody else can write to."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import jinja2
@@ -123,4 +125,39 @@ def test_builds_with_an_empty_and_a_filled_cache_make_the_same_files(tmp_path: P
         assert done.returncode == 0, done.stderr
         made.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*.*")})
         assert list((tmp_path / "cache" / "templates").iterdir())
+        assert list((tmp_path / "cache" / "docx").iterdir())
     assert made[0] == made[1]
+
+
+def test_the_docx_blank_of_a_theme_is_read_back_and_a_damaged_one_made_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kzru_reports.theme import default_theme
+    from kzru_reports.writers import docx as writer
+
+    theme = default_theme()
+    writer._blank.cache_clear()
+    made = writer._blank(theme, None)
+    [entry] = (folder / "docx").iterdir()
+
+    def refuse(theme: object) -> None:
+        raise AssertionError("made again instead of read back")
+
+    writer._blank.cache_clear()
+    with monkeypatch.context() as m:
+        m.setattr(writer, "_make_blank", refuse)
+        assert writer._blank(theme, None) == made
+
+    def same(a: writer._Blank, b: writer._Blank) -> bool:  # zip entry times aside
+        def parts(data: bytes) -> dict[str, bytes]:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                return {name: z.read(name) for name in z.namelist()}
+
+        return (a.ids, a.list_num_id, parts(a.data)) == (b.ids, b.list_num_id, parts(b.data))
+
+    for damage in (b"not json\nPK", b'{"ids": {}, "list_num_id": null}\nPK\x03\x04 cut short'):
+        entry.write_bytes(damage)
+        writer._blank.cache_clear()
+        assert same(writer._blank(theme, None), made)
+        assert entry.read_bytes() != damage  # and the entry is whole again
+    writer._blank.cache_clear()

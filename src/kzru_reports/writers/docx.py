@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import io
+import json
 import os
 import re
 import zipfile
@@ -908,9 +910,68 @@ class _Blank:
 def _blank(theme: Theme, reference_state: tuple[int, int] | None) -> _Blank:
     """A document with the theme's styles and page set up and an empty body, made
     once per process and theme (setting up styles by name through python-docx costs
-    more than writing a whole memo); each document starts from a copy of it, knowing
-    the ids of the styles the writer uses. ``reference_state`` (the reference
-    document's modification time and size) makes an edited reference count as new."""
+    more than writing a whole memo) and kept in the cache folder between runs; each
+    document starts from a copy of it, knowing the ids of the styles the writer uses.
+    ``reference_state`` (the reference document's modification time and size) makes
+    an edited reference count as new."""
+    from kzru_reports import cache
+
+    key = _blank_key(theme)
+    kept = _decode_blank(cache.read("docx", key))
+    if kept is not None:
+        return kept
+    blank = _make_blank(theme)
+    cache.write("docx", key, _encode_blank(blank))
+    return blank
+
+
+def _blank_key(theme: Theme) -> str:
+    """What a blank depends on: the engine's code, the libraries that write it, the
+    theme's settings and the reference document's content."""
+    import docx
+    from lxml import etree
+
+    from kzru_reports.manifest import engine_digest
+
+    h = hashlib.sha256()
+    for part in (engine_digest(), docx.__version__, etree.__version__, repr(theme)):
+        h.update(part.encode() + b"\0")
+    if theme.reference_docx is not None:
+        h.update(theme.reference_docx.read_bytes())
+    return h.hexdigest()[:40] + ".docx-blank"
+
+
+def _encode_blank(blank: _Blank) -> bytes:
+    head = json.dumps({"ids": dict(blank.ids), "list_num_id": blank.list_num_id})
+    return head.encode() + b"\n" + blank.data
+
+
+def _decode_blank(data: bytes | None) -> _Blank | None:
+    """A blank read back from the cache, or None if absent or not whole."""
+    if data is None:
+        return None
+    head, _, package = data.partition(b"\n")
+    try:
+        meta = json.loads(head)
+        ids, num = meta["ids"], meta["list_num_id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    valid = (
+        isinstance(ids, dict)
+        and all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in ids.items())
+        and (num is None or isinstance(num, str))
+        and package.startswith(b"PK")
+    )
+    if not valid:
+        return None
+    try:  # its directory (entries are written whole, renamed into place)
+        zipfile.ZipFile(io.BytesIO(package)).close()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    return _Blank(package, MappingProxyType(ids), num)
+
+
+def _make_blank(theme: Theme) -> _Blank:
     reference = theme.reference_docx
     word = new_document(str(reference) if reference else None)
     keep = frozenset(st.name for st in word.styles) if reference else frozenset()
