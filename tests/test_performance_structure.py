@@ -229,3 +229,40 @@ def test_a_font_file_is_parsed_once_for_the_glyph_check_and_the_pdf() -> None:
     # the shortcut sets what reportlab's own constructor sets, no more and no less
     path = str(theme.font_path(theme.body_font.regular))
     assert vars(_ParsedTTFont("Probe", path)).keys() == vars(TTFont("Probe", path)).keys()
+
+
+def test_workers_forked_after_the_warm_up_load_and_compile_nothing(tmp_path: Path) -> None:
+    """What a build loads before forking its workers is all they need: rendering every
+    job afterwards imports no library module, compiles no template and sets up no
+    DOCX styles (each worker would otherwise do it again)."""
+    code = """
+import sys
+import jinja2
+from kzru_reports import api
+from kzru_reports.audiences import BUILTIN
+from kzru_reports.data import find_visit_files
+from kzru_reports.manifest import Manifest
+from kzru_reports.writers import docx
+
+options = api.BuildOptions(out="out", audiences=tuple(BUILTIN.values()), jobs=2)
+files = find_visit_files([api.shipped_visits()])
+jobs = list(api._plan(files, options, Manifest.load("out"), api.Report()))
+api._warm(options, jobs)
+before = set(sys.modules)
+compiled = []
+real = jinja2.Environment.compile
+jinja2.Environment.compile = lambda self, *a, **k: compiled.append(a[1]) or real(self, *a, **k)
+blanks = docx._blank.cache_info().misses
+for job in jobs:
+    api.render_job(job, options)
+new = sorted(m for m in set(sys.modules) - before if not m.startswith("kzru_reports"))
+assert not new, new
+assert not compiled, compiled
+assert docx._blank.cache_info().misses == blanks
+print("ok", len(jobs))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=ENV, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ok", "12"]

@@ -451,7 +451,7 @@ def _warm(options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
     from kzru_reports.writers import get_writer
 
     for fmt in options.formats:
-        get_writer(fmt, options.theme)
+        get_writer(fmt, options.theme).warm()
     names: dict[str, tuple[Audience, set[str]]] = {}
     for job in jobs:  # every template of every document an audience gets
         names.setdefault(job.audience.name, (job.audience, set()))[1].update(

@@ -130,7 +130,12 @@ Level = Literal["public", "official", "restricted"]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    # defer_build: validators are made when first used, so a command that never reads
+    # a visit does not pay for them, and a visit builds one validator for its whole
+    # tree instead of one per record class
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True
+    )
 
 
 class Classified(Record):
@@ -284,6 +289,7 @@ class Visit(Record):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
+        defer_build=True,
         json_schema_extra={
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "kzru-reports visit, format 1",

@@ -26,6 +26,10 @@ class Writer(Protocol):
 
     def count_pages(self, data: bytes) -> int | None: ...
 
+    def warm(self) -> None:
+        """Load now what the first document would load on the way (a build does this
+        before forking its workers, so that none of them loads it again)."""
+
 
 # format name -> (module, class)
 FORMATS: dict[str, tuple[str, str]] = {

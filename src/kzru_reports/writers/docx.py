@@ -1089,6 +1089,8 @@ class DocxWriter:
         # document that fails here fails again, and is reported, when rendering.
         with contextlib.suppress(Exception):
             _blank(theme, _file_state(theme.reference_docx))
+
+    def warm(self) -> None:
         Image.preinit()  # Pillow's image formats, loaded at the first chart otherwise
 
     def _start(self, meta: n.Meta) -> tuple[Any, _Blank, _Translator]:

@@ -1155,6 +1155,9 @@ class PdfWriter:
         self.theme = theme
         register_fonts(theme)
 
+    def warm(self) -> None:
+        import reportlab.graphics.renderPDF  # noqa: F401  (drawn charts need it)
+
     def render(self, doc: n.Document) -> bytes:
         translator = _Translator(self.theme, self._frame_width())
         return self._build(doc.meta, list(translator.blocks(doc.body)))[0]
