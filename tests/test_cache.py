@@ -161,3 +161,30 @@ def test_the_docx_blank_of_a_theme_is_read_back_and_a_damaged_one_made_again(
         assert same(writer._blank(theme, None), made)
         assert entry.read_bytes() != damage  # and the entry is whole again
     writer._blank.cache_clear()
+
+
+def test_a_template_analysis_is_read_back_and_gives_the_same_lines(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kzru_reports.templating import env as tenv
+
+    source = (
+        '{% extends "base.xml.j2" %}\n{% import "macros.xml.j2" as m %}\n\n'
+        "{% block x %}{% endblock %}\n"
+    )
+    monkeypatch.setattr(tenv, "_ANALYSES", {})
+    first = tenv.analyse(source, "t.xml.j2")
+    assert first == tenv.Analysis("base.xml.j2", (("x", 4),), ("base.xml.j2", "macros.xml.j2"))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed again instead of read back")
+
+    monkeypatch.setattr(tenv, "_ANALYSES", {})  # as a new process
+    with monkeypatch.context() as m:
+        m.setattr(tenv._SYNTAX, "parse", refuse)
+        assert tenv.analyse(source, "t.xml.j2") == first
+
+    for entry in (folder / "templates").glob("*.analysis"):
+        entry.write_bytes(b'{"extends": 1, "blocks": [], "references": []}')
+    monkeypatch.setattr(tenv, "_ANALYSES", {})
+    assert tenv.analyse(source, "t.xml.j2") == first

@@ -34,6 +34,7 @@ from kzru_reports.manifest import (
     Manifest,
     engine_digest,
     remove_partial_files,
+    sha256_file,
     sha256_text,
 )
 from kzru_reports.theme import Theme, default_theme
@@ -235,10 +236,10 @@ def _theme_digests(theme: Theme) -> tuple[str, str]:
     h = hashlib.sha256()
     for family in (theme.body_font, theme.heading_font):
         for face in (family.regular, family.bold, family.italic, family.bold_italic):
-            h.update(theme.font_path(face).read_bytes())
+            h.update(sha256_file(theme.font_path(face)).encode())
     for extra in (theme.logo, theme.reference_docx):
         if extra is not None:
-            h.update(extra.read_bytes())
+            h.update(sha256_file(extra).encode())
     return sha256_text(stable_repr(theme)), h.hexdigest()
 
 

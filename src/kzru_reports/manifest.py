@@ -27,6 +27,14 @@ FORMAT = "kzru-manifest/1"
 
 
 def sha256_file(path: Path) -> str:
+    """A file's SHA-256, read once per process for each version of the file (fonts
+    are hashed for the engine's digest and again for the theme's)."""
+    info = os.stat(path)
+    return _sha256_file(str(path), info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+@functools.lru_cache(maxsize=1024)
+def _sha256_file(path: str, mtime_ns: int, size: int, inode: int) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -47,7 +55,7 @@ def engine_digest() -> str:
     for path in sorted(root.rglob("*")):
         if path.suffix in (".py", ".yaml", ".ttf") and "__pycache__" not in path.parts:
             h.update(str(path.relative_to(root)).encode())
-            h.update(path.read_bytes())
+            h.update(sha256_file(path).encode())
     return f"{__version__}+{h.hexdigest()[:20]}"
 
 

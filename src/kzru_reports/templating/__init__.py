@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -109,16 +108,13 @@ def template_closure(
     return dict(sorted(out.items()))
 
 
-@functools.lru_cache(maxsize=256)
 def _references(env: Any, source: str) -> tuple[str, ...]:
-    """The templates a template's source names (parsed once per process and source:
-    every job of a build asks for the same few)."""
-    import jinja2.meta
+    """The templates a template's source names (see ``env.analyse``)."""
+    import jinja2
+
+    from kzru_reports.templating.env import analyse
 
     try:
-        from kzru_reports.templating.env import parse_source
-
-        refs = jinja2.meta.find_referenced_templates(parse_source(env, source))
+        return analyse(source).references
     except jinja2.TemplateSyntaxError:
         return ()
-    return tuple(r for r in refs if r)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import os
 import re
 import signal
@@ -26,11 +27,13 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -379,32 +382,72 @@ def _blocks_of(env: jinja2.Environment, name: str) -> set[str]:
     return names | _blocks_of(env, parent) if parent is not None else names
 
 
-def _parse(env: jinja2.Environment, name: str) -> tuple[jinja2.nodes.Template, str]:
-    """A template's syntax tree and file, by the name it is looked up with (a
+@dataclass(frozen=True)
+class Analysis:
+    """What the engine reads from a template's syntax tree, besides compiling it."""
+
+    extends: str | None  # the template it extends, when named by a constant
+    blocks: tuple[tuple[str, int], ...]  # its top-level blocks, with their lines
+    references: tuple[str, ...]  # every template it names (extends, import, include)
+
+
+def analyse(text: str, filename: str | None = None) -> Analysis:
+    """A template source's ``Analysis``: kept for the process and in the cache folder
+    (keyed by the source), so an unchanged template is not parsed again to find it.
+    A syntax error raises ``jinja2.TemplateSyntaxError`` naming ``filename``."""
+    found = _ANALYSES.get(text)
+    if found is None:
+        if len(_ANALYSES) > 256:
+            _ANALYSES.clear()
+        found = _ANALYSES[text] = _analyse(text, filename)
+    return found
+
+
+_ANALYSES: dict[str, Analysis] = {}  # source -> analysis, for the process
+
+
+def _analyse(text: str, filename: str | None) -> Analysis:
+    from kzru_reports import cache
+    from kzru_reports.manifest import engine_digest
+
+    key = f"{engine_digest()}|{jinja2.__version__}|{text}"
+    entry = hashlib.sha256(key.encode()).hexdigest()[:40] + ".analysis"
+    kept = cache.read(_BytecodeCache.KIND, entry)
+    if kept is not None:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            data = json.loads(kept)
+            if not isinstance(data["extends"], str | None):
+                raise TypeError("extends")
+            return Analysis(
+                data["extends"],
+                tuple((str(b), int(line)) for b, line in data["blocks"]),
+                tuple(str(r) for r in data["references"]),
+            )
+    # every environment here has the same syntax settings, so one parser serves all
+    tree = _SYNTAX.parse(text, filename, filename)
+    extends = tree.find(jinja2.nodes.Extends)
+    found = Analysis(
+        str(extends.template.value)
+        if extends is not None and isinstance(extends.template, jinja2.nodes.Const)
+        else None,
+        tuple((b.name, b.lineno) for b in tree.body if isinstance(b, jinja2.nodes.Block)),
+        tuple(r for r in jinja2.meta.find_referenced_templates(tree) if r),
+    )
+    record = {"extends": found.extends, "blocks": found.blocks, "references": found.references}
+    cache.write(_BytecodeCache.KIND, entry, json.dumps(record).encode())
+    return found
+
+
+def _analysis(env: jinja2.Environment, name: str) -> tuple[Analysis, str]:
+    """A template's ``Analysis`` and file, by the name it is looked up with (a
     template loaded through ``builtin/`` forgets that prefix in its own ``name``)."""
     text, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-    return parse_source(env, text, name, filename), filename or name
-
-
-@functools.lru_cache(maxsize=256)
-def _parsed(text: str, filename: str | None) -> jinja2.nodes.Template:
-    # every environment here has the same syntax settings, so a tree is shared
-    # (a file reached as NAME and as builtin/NAME is parsed once)
-    return _SYNTAX.parse(text, filename, filename)
-
-
-def parse_source(
-    env: jinja2.Environment, text: str, name: str | None = None, filename: str | None = None
-) -> jinja2.nodes.Template:
-    """The syntax tree of a template source, parsed once per process (read-only use)."""
-    return _parsed(text, filename or name)
+    return analyse(text, filename), filename or name
 
 
 def _parent(env: jinja2.Environment, name: str) -> str | None:
-    extends = _parse(env, name)[0].find(jinja2.nodes.Extends)
-    if extends is None or not isinstance(extends.template, jinja2.nodes.Const):
-        return None
-    return env.join_path(str(extends.template.value), name)
+    extends = _analysis(env, name)[0].extends
+    return None if extends is None else env.join_path(extends, name)
 
 
 def check_blocks(env: jinja2.Environment, name: str) -> None:
@@ -416,15 +459,15 @@ def check_blocks(env: jinja2.Environment, name: str) -> None:
     parent = _parent(env, name)
     if parent is not None:
         known = _blocks_of(env, parent)
-        tree, filename = _parse(env, name)
+        found, filename = _analysis(env, name)
         # only the top level counts: a block inside an override may be a new one
-        for block in tree.body:
-            if isinstance(block, jinja2.nodes.Block) and block.name not in known:
+        for block, line in found.blocks:
+            if block not in known:
                 raise TemplateError(
-                    f"block {block.name!r} is not a block of {parent} "
+                    f"block {block!r} is not a block of {parent} "
                     f"(its blocks: {', '.join(sorted(known))})",
                     _display(filename),
-                    block.lineno,
+                    line,
                 )
         check_blocks(env, parent)
     checked.add(name)
