@@ -188,3 +188,14 @@ def test_a_template_analysis_is_read_back_and_gives_the_same_lines(
         entry.write_bytes(b'{"extends": 1, "blocks": [], "references": []}')
     monkeypatch.setattr(tenv, "_ANALYSES", {})
     assert tenv.analyse(source, "t.xml.j2") == first
+
+
+def test_a_symlinked_cache_folder_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = tmp_path / "elsewhere"
+    (real / "templates").mkdir(parents=True, mode=0o700)
+    real.chmod(0o700)
+    (tmp_path / "link").symlink_to(real)
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "link"))
+    assert cache.folder("templates") is None

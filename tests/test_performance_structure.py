@@ -99,6 +99,8 @@ def test_a_build_with_nothing_to_do_loads_no_writer_library(tmp_path: Path) -> N
         "    except SystemExit as e:\n        assert not e.code, e.code\n"
         "report = json.loads(out.getvalue())\n"
         "assert {o['status'] for o in report['outputs']} == {'unchanged'}, report\n"
+        "from kzru_reports.data.schema import Visit\n"
+        "assert not Visit.__pydantic_complete__, 'the visit validator was built'\n"
     )
     loaded = _modules_after(code, tmp_path)
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
