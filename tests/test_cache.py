@@ -199,3 +199,18 @@ def test_a_symlinked_cache_folder_is_not_used(
     (tmp_path / "link").symlink_to(real)
     monkeypatch.setenv(cache.ENV, str(tmp_path / "link"))
     assert cache.folder("templates") is None
+
+
+def test_code_compiled_by_one_kind_of_environment_is_not_read_by_another(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sandboxed environment never runs code that an unsandboxed one compiled."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    _env({"a": "{{ x }}"}).get_template("a")
+    sandboxed = SandboxedEnvironment(
+        loader=jinja2.DictLoader({"a": "{{ x }}"}), bytecode_cache=_BytecodeCache()
+    )
+    compiled = _refuse_compiling(sandboxed, monkeypatch)
+    sandboxed.get_template("a")
+    assert compiled == ["a"]

@@ -249,7 +249,8 @@ class _BytecodeCache(jinja2.BytecodeCache):
     def _name(self, bucket: jinja2.bccache.Bucket) -> str:
         from kzru_reports.manifest import engine_digest
 
-        key = f"{engine_digest()}|{jinja2.__version__}|{sys.version}|{bucket.key}"
+        kind = type(bucket.environment).__qualname__  # never a sandboxed one's for another
+        key = f"{engine_digest()}|{jinja2.__version__}|{sys.version}|{kind}|{bucket.key}"
         return hashlib.sha256(key.encode()).hexdigest()[:40] + ".jinja"
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
