@@ -61,6 +61,11 @@ def test_init_makes_a_workspace_that_builds_at_once(inside: Path) -> None:
     assert all(Path(o["path"]).is_file() for o in outputs)
     assert outputs[0]["path"].startswith("build" + os.sep)
     assert run("init", ".")[0] == 2  # never over an existing workspace
+    # a plain `kzru build` there makes what the README promises, the pack included
+    from kzru_reports.api import DOCUMENTS
+    from kzru_reports.config import load_workspace
+
+    assert load_workspace(ws).documents == DOCUMENTS
 
 
 def test_build_from_a_subfolder_uses_the_workspace(inside: Path) -> None:

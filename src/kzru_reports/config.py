@@ -11,7 +11,7 @@ meant. Paths in the file are relative to the folder that holds it.
     output = "build"         # (these three are the defaults, beside kzru.toml)
 
     [defaults]
-    docs = ["memo", "factsheet", "agreements"]
+    docs = ["memo", "factsheet", "agreements", "pack"]
     formats = ["docx", "pdf"]
     lang = "en"
     audiences = ["leadership", "analyst", "press"]

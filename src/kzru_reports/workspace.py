@@ -24,7 +24,7 @@ templates = "templates"   # your templates, found before the built-in ones
 output = "build"
 
 [defaults]
-docs = ["memo", "factsheet", "agreements"]
+docs = ["memo", "factsheet", "agreements", "pack"]
 formats = ["docx", "pdf"]
 lang = "en"
 # audiences = ["leadership", "analyst", "press"]   # default: all three built-ins
