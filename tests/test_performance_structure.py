@@ -109,7 +109,7 @@ def test_a_build_with_nothing_to_do_loads_no_writer_library(tmp_path: Path) -> N
 def test_fingerprints_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
     """A second build rebuilds nothing, whatever order a process keeps sets in."""
     code = (
-        "from kzru_reports.api import stable_repr\n"
+        "from kzru_reports.manifest import stable_repr\n"
         "from kzru_reports.audiences import Audience\n"
         "print(stable_repr(Audience('x', sections=frozenset('abcdefghij'), "
         "templates={'b': '2', 'a': '1'})))"

@@ -11,12 +11,11 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -36,6 +35,7 @@ from kzru_reports.manifest import (
     remove_partial_files,
     sha256_file,
     sha256_text,
+    stable_repr,
 )
 from kzru_reports.theme import Theme, default_theme
 from kzru_reports.writers import FORMAT_NAMES, count_pages
@@ -241,24 +241,6 @@ def _theme_digests(theme: Theme) -> tuple[str, str]:
         if extra is not None:
             h.update(sha256_file(extra).encode())
     return sha256_text(stable_repr(theme)), h.hexdigest()
-
-
-def stable_repr(value: Any) -> str:
-    """``repr`` with sets and mappings in sorted order, so that a fingerprint is the
-    same in every process (a frozenset's order changes with the hash seed)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        inner = ", ".join(
-            f"{f.name}={stable_repr(getattr(value, f.name))}" for f in dataclasses.fields(value)
-        )
-        return f"{type(value).__name__}({inner})"
-    if isinstance(value, set | frozenset):
-        return "{" + ", ".join(sorted(stable_repr(v) for v in value)) + "}"
-    if isinstance(value, Mapping):
-        items = sorted((stable_repr(k), stable_repr(v)) for k, v in value.items())
-        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
-    if isinstance(value, list | tuple):
-        return "(" + ", ".join(stable_repr(v) for v in value) + ")"
-    return repr(value)
 
 
 def _inputs(

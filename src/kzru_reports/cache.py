@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
@@ -59,6 +61,19 @@ def _trusted(path: Path) -> bool:
         return False
     getuid = getattr(os, "getuid", None)
     return getuid is None or info.st_uid == getuid()
+
+
+def entry_name(suffix: str, *parts: str | bytes) -> str:
+    """The file name of the entry made from ``parts``: a hash of them together with
+    the engine's own digest and the Python version, so that an entry written by other
+    code (another release, an edited checkout) is never read back."""
+    from kzru_reports.manifest import engine_digest
+
+    h = hashlib.sha256()
+    for part in (engine_digest(), sys.version, *parts):
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big") + data)
+    return f"{h.hexdigest()[:40]}.{suffix}"
 
 
 def read(kind: str, name: str) -> bytes | None:

@@ -10,10 +10,12 @@ one of those inputs is unchanged.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,6 +46,24 @@ def _sha256_file(path: str, mtime_ns: int, size: int, inode: int) -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stable_repr(value: Any) -> str:
+    """``repr`` with sets and mappings in sorted order, so that a fingerprint is the
+    same in every process (a frozenset's order changes with the hash seed)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = ", ".join(
+            f"{f.name}={stable_repr(getattr(value, f.name))}" for f in dataclasses.fields(value)
+        )
+        return f"{type(value).__name__}({inner})"
+    if isinstance(value, set | frozenset):
+        return "{" + ", ".join(sorted(stable_repr(v) for v in value)) + "}"
+    if isinstance(value, Mapping):
+        items = sorted((stable_repr(k), stable_repr(v)) for k, v in value.items())
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    if isinstance(value, list | tuple):
+        return "(" + ", ".join(stable_repr(v) for v in value) + ")"
+    return repr(value)
 
 
 @functools.cache

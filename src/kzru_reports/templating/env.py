@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import re
 import signal
-import sys
 import threading
 import time
 import weakref
@@ -247,11 +245,10 @@ class _BytecodeCache(jinja2.BytecodeCache):
         self.store: dict[str, bytes] = {}
 
     def _name(self, bucket: jinja2.bccache.Bucket) -> str:
-        from kzru_reports.manifest import engine_digest
+        from kzru_reports import cache
 
         kind = type(bucket.environment).__qualname__  # never a sandboxed one's for another
-        key = f"{engine_digest()}|{jinja2.__version__}|{sys.version}|{kind}|{bucket.key}"
-        return hashlib.sha256(key.encode()).hexdigest()[:40] + ".jinja"
+        return cache.entry_name("jinja", jinja2.__version__, kind, bucket.key)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         from kzru_reports import cache
@@ -409,10 +406,8 @@ _ANALYSES: dict[str, Analysis] = {}  # source -> analysis, for the process
 
 def _analyse(text: str, filename: str | None) -> Analysis:
     from kzru_reports import cache
-    from kzru_reports.manifest import engine_digest
 
-    key = f"{engine_digest()}|{jinja2.__version__}|{text}"
-    entry = hashlib.sha256(key.encode()).hexdigest()[:40] + ".analysis"
+    entry = cache.entry_name("analysis", jinja2.__version__, text)
     kept = cache.read(_BytecodeCache.KIND, entry)
     if kept is not None:
         with contextlib.suppress(ValueError, KeyError, TypeError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import io
 import json
 import os
@@ -931,14 +930,12 @@ def _blank_key(theme: Theme) -> str:
     import docx
     from lxml import etree
 
-    from kzru_reports.manifest import engine_digest
+    from kzru_reports import cache
+    from kzru_reports.manifest import sha256_file, stable_repr
 
-    h = hashlib.sha256()
-    for part in (engine_digest(), docx.__version__, etree.__version__, repr(theme)):
-        h.update(part.encode() + b"\0")
-    if theme.reference_docx is not None:
-        h.update(theme.reference_docx.read_bytes())
-    return h.hexdigest()[:40] + ".docx-blank"
+    reference = "" if theme.reference_docx is None else sha256_file(theme.reference_docx)
+    parts = (docx.__version__, etree.__version__, stable_repr(theme), reference)
+    return cache.entry_name("docx-blank", *parts)
 
 
 def _encode_blank(blank: _Blank) -> bytes:
