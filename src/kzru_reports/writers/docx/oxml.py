@@ -130,19 +130,21 @@ def shade_tcpr(tcpr: Any, fill: str) -> None:
     SubElement(tcpr, W_SHD, {W_VAL: "clear", W_COLOR: "auto", W_FILL: fill})
 
 
-def bottom_rule(p: Any, colour: str) -> None:
-    ppr = p[0]
+def paragraph_border(ppr: Any, edge: str, colour: str, size: int, space: int) -> None:
+    """A single line on one edge of a paragraph (``w:pPr``): ``size`` in eighths of a
+    point, ``space`` between it and the text in points."""
     bdr = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for k, v in (
-        ("val", "single"),
-        ("sz", "12"),
-        ("space", "4"),
-        ("color", colour.lstrip("#").upper()),
-    ):
-        bottom.set(qn(f"w:{k}"), v)
-    bdr.append(bottom)
+    line = OxmlElement(f"w:{edge}")
+    for k, v in (("val", "single"), ("sz", str(size)), ("space", str(space))):
+        line.set(qn(f"w:{k}"), v)
+    line.set(qn("w:color"), hex_colour(colour))
+    bdr.append(line)
     ppr.append(bdr)
+
+
+def bottom_rule(p: Any, colour: str) -> None:
+    """The rule under a title (a paragraph made by ``style_p``)."""
+    paragraph_border(p[0], "bottom", colour, 12, 4)
 
 
 def text_run(text: str) -> Any:

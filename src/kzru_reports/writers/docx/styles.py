@@ -11,12 +11,11 @@ from docx.enum.text import (
     WD_TAB_ALIGNMENT,
     WD_TAB_LEADER,
 )
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from kzru_reports.theme import Theme
 from kzru_reports.writers.docx.oxml import (
+    paragraph_border,
     rgb,
     set_font,
 )
@@ -155,25 +154,10 @@ def configure_styles(doc: Any, theme: Theme, keep: frozenset[str] = frozenset())
     quote = out["Quote"]
     if "Quote" not in keep:
         quote.paragraph_format.right_indent = Mm(4)
-        _quote_bar(quote, theme.accent)
+        paragraph_border(quote.element.get_or_add_pPr(), "left", theme.accent, 18, 8)
     out["Table Heading"].paragraph_format.keep_with_next = False
     try:
         out["Table Grid"] = styles["Table Grid"]
     except KeyError:  # a reference document without it
         out["Table Grid"] = styles.add_style("Table Grid", WD_STYLE_TYPE.TABLE)
     return out
-
-
-def _quote_bar(style: Any, colour: str) -> None:
-    ppr = style.element.get_or_add_pPr()
-    bdr = OxmlElement("w:pBdr")
-    left = OxmlElement("w:left")
-    for k, v in (
-        ("val", "single"),
-        ("sz", "18"),
-        ("space", "8"),
-        ("color", colour.lstrip("#").upper()),
-    ):
-        left.set(qn(f"w:{k}"), v)
-    bdr.append(left)
-    ppr.append(bdr)
