@@ -69,7 +69,13 @@ def run() -> None:
     By the time a command returns, its outputs are written, renamed into place and
     reported. Tearing the interpreter down after that (freeing every module's objects:
     parsed fonts, styles, compiled templates) took a tenth of a second of a build, so
-    the streams are flushed and the process ends without it."""
+    the streams are flushed and the process ends without it.
+
+    The process's memory is bounded (``limits.apply_worker_limits``): documents may
+    be rendered here, and a runaway input must end as an error, not take the machine."""
+    from kzru_reports.limits import apply_worker_limits
+
+    apply_worker_limits()
     try:
         main()
         code = 0
