@@ -145,3 +145,61 @@ def test_runaway_templates_end_at_a_limit(tmp_path: Path, case: str) -> None:
     assert "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert "memo.xml.j2" in line and says in line, line
+
+
+# ------------------------------------------------------------------ data at the limits
+
+
+def _visit_at_the_limits() -> str:
+    """A valid visit with as many figures (all with targets) and delegation members
+    as the limits allow, and figures of the largest magnitude allowed."""
+    lines = ["schema: visit/1", "id: at-the-limits", "title: At the limits", "parties:"]
+    for party in ("aa", "bb"):
+        lines += [f"  - id: {party}", f"    country: Country {party}", "    delegation:"]
+        lines += [
+            f"      - {{name: Delegate {i} With A Long Name, title: Deputy Minister of Trade}}"
+            for i in range(limits.DELEGATION)
+        ]
+    lines.append("figures:")
+    big = limits.NUMBER_ABS
+    lines += [
+        f"  - {{id: f{i}, label: Figure {i}, value: {big if i % 2 else -big}, unit: USD,"
+        f" target: {{value: {big}, unit: USD, by: '2030'}}}}"
+        for i in range(limits.FIGURES)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_visit_at_every_limit_builds_under_the_memory_cap(tmp_path: Path) -> None:
+    """validate and build agree: what validate passes at the limits lays out (a
+    delegation over several pages), charts show a bounded number of bars (the rest
+    in a table) and the DOCX chart picture is sized by the page, in bounded memory."""
+    import zipfile
+
+    from PIL import Image
+
+    (tmp_path / "visit.yaml").write_text(_visit_at_the_limits())
+    assert run_capped(["validate", "visit.yaml"], tmp_path).returncode == 0
+    args = ["build", "visit.yaml", "-a", "analyst", "-d", "memo", "-d", "factsheet", "-o", "out"]
+    result = run_capped(args, tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "out" / "at-the-limits" / "analyst"
+    with zipfile.ZipFile(folder / "at-the-limits-factsheet.docx") as z:
+        [picture] = [n for n in z.namelist() if n.startswith("word/media/")]
+        with Image.open(z.open(picture)) as img:
+            assert img.width * img.height <= limits.CHART_PIXELS
+        text = z.read("word/document.xml").decode()
+    assert f"Figure {limits.CHART_BARS}<" in text  # listed in the table after the chart
+    assert f"Figure {limits.FIGURES - 1}<" in text
+
+
+def test_charts_keep_a_bounded_number_of_bars() -> None:
+    from kzru_reports.model import nodes as n
+    from kzru_reports.templating.markup import parse_document
+
+    bars = "".join(f'<bar label="b{i}" value="{i}" value-text="{i} t"/>' for i in range(40))
+    doc = parse_document(f'<document title="t"><chart>{bars}</chart></document>', "t")
+    chart, table = doc.body
+    assert isinstance(chart, n.BarChart) and len(chart.bars) == limits.CHART_BARS
+    assert isinstance(table, n.Table) and len(table.rows) == 40 - limits.CHART_BARS
+    assert table.rows[0].cells[0].children == (n.Text(f"b{limits.CHART_BARS}"),)
