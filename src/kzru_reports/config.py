@@ -251,7 +251,8 @@ class _Reader:
             theme=theme,
             audiences=audiences,
             configured=configured,
-            default_audiences=chosen or configured or tuple(BUILTIN),
+            # built-in audiences stay in the default set beside the configured ones
+            default_audiences=chosen or tuple(audiences),
             documents=self.names(defaults, "docs", "defaults", BUILD_DOCUMENTS) or (),
             formats=self.names(defaults, "formats", "defaults", FORMATS) or (),
             lang=self.lang(defaults),
@@ -318,7 +319,8 @@ class _Reader:
             base,
             name=name,
             label=self.text(p, "label", where) or (base.label if base.name == name else ""),
-            description=self.text(p, "description", where) or base.description,
+            description=self.text(p, "description", where)
+            or (base.description if base.name == name else _derived_description(base_name)),
             clearance=self.choice(p, "clearance", where, LEVELS) or base.clearance,
             documents=self.names(p, "documents", where, DOCUMENTS) or base.documents,
             sections=frozenset(sections) if sections is not None else base.sections,
@@ -326,6 +328,12 @@ class _Reader:
             detail=self.choice(p, "detail", where, DETAILS) or base.detail,
             templates={**base.templates, **{k: str(v) for k, v in templates.items()}},
         )
+
+
+def _derived_description(base: str | None) -> str:
+    """What ``kzru audiences list`` says of a profile of kzru.toml without a
+    ``description``: never the built-in base's words, which describe another profile."""
+    return f"Defined in kzru.toml (based on {base})." if base else "Defined in kzru.toml."
 
 
 def _existing(folder: Path) -> Path | None:

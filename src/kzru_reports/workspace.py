@@ -1,5 +1,5 @@
 """Workspace tasks behind ``kzru init``, ``kzru templates`` and ``kzru audiences``:
-making a workspace that builds at once, showing where each template comes from,
+making a workspace ready to build, showing where each template comes from,
 copying a built-in template out for editing, describing the audience profiles.
 """
 
@@ -18,7 +18,8 @@ SAMPLE_VISIT = "kz-ru-state-visit-2025.yaml"
 
 CONFIG_TEXT = """\
 # kzru-reports workspace: `kzru build` here builds every visit in `data`
-# for every audience below, into `output`. Paths are relative to this file.
+# for every audience of `defaults.audiences`, into `output`. Paths are relative
+# to this file.
 data = "data"
 templates = "templates"   # your templates, found before the built-in ones
 output = "build"
@@ -27,7 +28,9 @@ output = "build"
 docs = ["memo", "factsheet", "agreements", "pack"]
 formats = ["docx", "pdf"]
 lang = "en"
-# audiences = ["leadership", "analyst", "press"]   # default: all three built-ins
+# The audiences a plain `kzru build` builds. Without this line: every audience,
+# the built-in ones and those defined below. `kzru build -a NAME` builds any one.
+audiences = ["leadership", "analyst", "press"]
 
 [theme]
 page_size = "A4"          # or "Letter"
@@ -40,7 +43,9 @@ accent = "#1F3A5F"
 # [audiences.ministers]
 # base = "leadership"
 # label = "Ministers"
+# description = "Two-page memo for the ministers' office."
 # documents = ["memo"]
+# (then add "ministers" to `audiences` above to build it by default)
 """
 
 TEMPLATES_README = """\
