@@ -12,6 +12,7 @@ from pathlib import Path
 from kzru_reports.audiences import Audience
 from kzru_reports.config import CONFIG_NAME, Workspace
 from kzru_reports.errors import ConfigError, UsageError
+from kzru_reports.handling import MarkingScheme
 from kzru_reports.templating.env import TEMPLATE_SUFFIX, builtin_templates
 
 SAMPLE_VISIT = "kz-ru-state-visit-2025.yaml"
@@ -154,11 +155,13 @@ def eject(name: str, to: Path, force: bool = False) -> Path:
     return target
 
 
-def describe(audience: Audience) -> dict[str, object]:
+def describe(audience: Audience, ws: Workspace | None = None) -> dict[str, object]:
     """An audience profile as plain data, for ``kzru audiences list``."""
+    marking = ws.marking if ws is not None else MarkingScheme()
     return {
         "name": audience.name,
         "clearance": audience.clearance,
+        "portion_marks": marking.portions_for(audience),
         "detail": audience.detail,
         "documents": list(audience.documents),
         "sections": "all" if audience.sections is None else sorted(audience.sections),
@@ -178,7 +181,8 @@ def profile_lines(ws: Workspace) -> list[str]:
         omit = f" except {', '.join(sorted(a.omit))}" if a.omit else ""
         lines += [
             f"{a.name}{default}  [{origin}]  {a.description}",
-            f"  clearance: {a.clearance}   detail: {a.detail}",
+            f"  clearance: {a.clearance}   detail: {a.detail}   "
+            f"portion marks: {'on' if ws.marking.portions_for(a) else 'off'}",
             f"  documents: {', '.join(a.documents)}",
             f"  sections: {sections}{omit}",
         ]
