@@ -4,10 +4,8 @@ the marking words of kzru.toml and what it refuses."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -144,16 +142,6 @@ def test_a_template_naming_an_unknown_level_fails_the_visit(tmp_path: Path) -> N
 
 
 # ------------------------------------------------------------------ kzru.toml
-
-
-@pytest.fixture()
-def inside(tmp_path: Path) -> Iterator[Path]:
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(old)
 
 
 def test_marking_words_of_the_workspace(inside: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,17 +24,6 @@ MEMO_OVERRIDE = """\
 {% endfor %}</ol>
 {% endblock %}
 """
-
-
-@pytest.fixture()
-def inside(tmp_path: Path) -> Iterator[Path]:
-    """Run with the current folder in a fresh temporary folder."""
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(old)
 
 
 def run(*args: str) -> tuple[int, str, str]:

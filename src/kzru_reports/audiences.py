@@ -145,23 +145,23 @@ def redact(visit: Visit, clearance: str) -> Visit:
                 }
             )
         )
-    topic_levels = {t.id: t.classification for t in topics}
-    figures = [
-        f.model_copy(update={"classification": _higher(f.classification, topic_levels[f.topic])})
-        if f.topic is not None
-        else f
-        for f in keep(visit.figures)
-        if f.topic is None or f.topic in topic_levels
-    ]
+
+    def with_parent(items: list[Any], parents: list[Any], key: str) -> list[Any]:
+        """Kept items whose parent (``key`` names it) is kept, at least at its level."""
+        levels = {p.id: p.classification for p in parents}
+        out = []
+        for i in keep(items):
+            parent = getattr(i, key)
+            if parent is None:
+                out.append(i)
+            elif parent in levels:
+                raised = _higher(i.classification, levels[parent])
+                out.append(i.model_copy(update={"classification": raised}))
+        return out
+
+    figures = with_parent(visit.figures, topics, "topic")
     events = keep(visit.events)
-    event_levels = {e.id: e.classification for e in events}
-    statements = [
-        s.model_copy(update={"classification": _higher(s.classification, event_levels[s.event])})
-        if s.event is not None
-        else s
-        for s in keep(visit.statements)
-        if s.event is None or s.event in event_levels
-    ]
+    statements = with_parent(visit.statements, events, "event")
     update: dict[str, Any] = {
         "topics": topics,
         "figures": figures,

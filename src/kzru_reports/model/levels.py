@@ -63,8 +63,14 @@ def settle(
     def lead(children: n.Inlines, word: str) -> n.Inlines:
         return (n.Text(f"{word} "), *children) if word and children else children
 
-    def label(text: str, word: str) -> str:
-        return f"{word} {text}" if word and text else text
+    def labelled(items: tuple[Any, ...], parent: str) -> tuple[Any, ...]:
+        """Key figures or bars, each with its level and its mark before its label."""
+        out = []
+        for k in items:
+            level, word = pick(k.handling, parent)
+            text = f"{word} {k.label}" if word and k.label else k.label
+            out.append(replace(k, handling=level, label=text))
+        return tuple(out)
 
     def item(i: n.ListItem, parent: str) -> n.ListItem:
         level, word = pick(i.handling, parent)
@@ -91,17 +97,9 @@ def settle(
             case n.Quote(children=paras):
                 return replace(b, handling=level, children=tuple(block(p, level) for p in paras))
             case n.KeyFigures(items=items):
-                figs = []
-                for k in items:
-                    lv, w = pick(k.handling, level)
-                    figs.append(replace(k, handling=lv, label=label(k.label, w)))
-                return replace(b, handling=level, items=tuple(figs))
+                return replace(b, handling=level, items=labelled(items, level))
             case n.BarChart(bars=bars):
-                kept = []
-                for k in bars:
-                    lv, w = pick(k.handling, level)
-                    kept.append(replace(k, handling=lv, label=label(k.label, w)))
-                return replace(b, handling=level, bars=tuple(kept))
+                return replace(b, handling=level, bars=labelled(bars, level))
             case n.Table(rows=rows):
                 return replace(b, handling=level, rows=tuple(row(r, level) for r in rows))
         return replace(b, handling=level)
