@@ -55,6 +55,7 @@ from PIL import Image, ImageDraw, ImageFont
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
+from kzru_reports.writers import docx_fonts
 from kzru_reports.writers.measure import ellipsize, fit_size, text_width
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -1089,6 +1090,7 @@ class DocxWriter:
 
     def warm(self) -> None:
         Image.preinit()  # Pillow's image formats, loaded at the first chart otherwise
+        docx_fonts.warm(self.theme)
 
     def _start(self, meta: n.Meta) -> tuple[Any, _Blank, _Translator]:
         blank = _blank(self.theme, _file_state(self.theme.reference_docx))
@@ -1100,6 +1102,7 @@ class DocxWriter:
     def _save(self, word: Any, meta: n.Meta) -> bytes:
         """The package as a zip with fixed entry times (as ``normalize_zip`` makes it),
         written once rather than saved and rewritten."""
+        docx_fonts.embed_fonts(word, self.theme)
         package = word.part.package
         for part in package.parts:
             part.before_marshal()
