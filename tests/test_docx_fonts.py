@@ -16,8 +16,8 @@ from fontTools.ttLib import TTFont
 from kzru_reports import api
 from kzru_reports.audiences import BUILTIN
 from kzru_reports.config import load_config
-from kzru_reports.writers import docx_fonts
-from kzru_reports.writers.docx_fonts import deobfuscate, embedded, font_key, obfuscate
+from kzru_reports.writers.docx import fonts as docx_fonts
+from kzru_reports.writers.docx.fonts import deobfuscate, embedded, font_key, obfuscate
 
 from .conftest import SHIPPED, docx_text, libreoffice_pdf
 
