@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -30,8 +31,8 @@ MAX_NODES = limits.DATA_VALUES
 MAX_CHARS = limits.DATA_EXPANDED_BYTES
 MAX_ITEMS = limits.LIST_ITEMS
 
-Path = tuple[str | int, ...]
-Positions = dict[Path, tuple[int, int]]
+FieldPath = tuple[str | int, ...]  # keys and indexes from the top: ("agreements", 2, "kind")
+Positions = dict[FieldPath, tuple[int, int]]
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _STD_TAG = "tag:yaml.org,2002:"
@@ -57,7 +58,7 @@ class Plain(str):
 
 
 class _Fail(Exception):
-    def __init__(self, message: str, line: int | None, column: int | None, path: Path = ()):
+    def __init__(self, message: str, line: int | None, column: int | None, path: FieldPath = ()):
         super().__init__(message)
         self.message, self.line, self.column, self.path = message, line, column, path
 
@@ -158,7 +159,7 @@ class _Frame:
     def __init__(
         self,
         value: dict[str, Any] | list[Any],
-        path: Path,
+        path: FieldPath,
         anchor: str | None,
         count: int,
         chars: int,
@@ -204,7 +205,7 @@ class _YamlBuilder:
         if isinstance(top, _Frame) and isinstance(top.value, dict) and top.key is None:
             self._key(top, event, line, col)
             return
-        path: Path = ()
+        path: FieldPath = ()
         if top is not None:
             path = (*top.path, top.key if isinstance(top.value, dict) else len(top.value))
         if len(path) > MAX_DEPTH:
@@ -274,7 +275,7 @@ class _YamlBuilder:
     def _finish(self, value: Any) -> None:
         self.root, self.done = value, True
 
-    def _count(self, size: int, line: int, col: int, path: Path, chars: int = 0) -> None:
+    def _count(self, size: int, line: int, col: int, path: FieldPath, chars: int = 0) -> None:
         self.count += size
         self.chars += chars
         if self.chars > MAX_CHARS:
@@ -341,13 +342,13 @@ class _JsonParser:
         line_start = self.newlines[before - 1] + 1 if before else 0
         return before + 1, i - line_start + 1
 
-    def fail(self, message: str, i: int, path: Path) -> _Fail:
+    def fail(self, message: str, i: int, path: FieldPath) -> _Fail:
         return _Fail(message, *self.where(i), path)
 
     def _constant(self, name: str) -> Any:
         raise ValueError(f"{name} is not a number JSON allows")
 
-    def value(self, i: int, path: Path, depth: int) -> tuple[Any, int]:
+    def value(self, i: int, path: FieldPath, depth: int) -> tuple[Any, int]:
         if depth > MAX_DEPTH:
             raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", i, path[:1])
         self.positions.setdefault(path, self.where(i))
@@ -364,7 +365,7 @@ class _JsonParser:
             msg = str(exc).split(":")[0]
             raise self.fail(f"JSON syntax: {msg}", i, path) from None
 
-    def obj(self, i: int, path: Path, depth: int) -> tuple[dict[str, Any], int]:
+    def obj(self, i: int, path: FieldPath, depth: int) -> tuple[dict[str, Any], int]:
         out: dict[str, Any] = {}
         i = self.skip(i + 1)
         if self.text.startswith("}", i):
@@ -388,7 +389,7 @@ class _JsonParser:
                 raise self.fail("JSON syntax: expected ',' or '}'", j, path)
             i = self.skip(j + 1)
 
-    def array(self, i: int, path: Path, depth: int) -> tuple[list[Any], int]:
+    def array(self, i: int, path: FieldPath, depth: int) -> tuple[list[Any], int]:
         out: list[Any] = []
         i = self.skip(i + 1)
         if self.text.startswith("]", i):
@@ -413,7 +414,7 @@ def _too_many() -> str:
     )
 
 
-def format_path(path: Path) -> str:
+def format_path(path: FieldPath) -> str:
     """``("agreements", 2, "kind")`` -> ``agreements[2].kind``."""
     out = ""
     for part in path:
@@ -427,3 +428,16 @@ def format_path(path: Path) -> str:
 
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+
+
+def strings(tree: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    """Every string value in a parsed tree with its field path (iteratively)."""
+    stack: list[tuple[FieldPath, Any]] = [(path, tree)]
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, str):
+            yield here, node
+        elif isinstance(node, dict):
+            stack.extend(((*here, k), v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend(((*here, i), v) for i, v in reversed(list(enumerate(node))))
