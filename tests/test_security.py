@@ -17,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kzru_reports.documents import PARTS
+
 from .conftest import FIXTURES, SUMMIT, docx_text, pdf_text
 
 CLASSIFIED = FIXTURES / "classified-visit.yaml"
@@ -246,7 +248,7 @@ def test_no_rendered_document_holds_anything_above_its_clearance(
     raw, expected = case
     visit = parse_visit(json.dumps(raw).encode(), "prop.json", json_syntax=True)
     audience = Audience("reader", clearance, label="Reader")
-    docs = [api.render_models(visit, audience, d, api.BuildOptions()) for d in api.PARTS]
+    docs = [api.render_models(visit, audience, d, api.BuildOptions()) for d in PARTS]
     limit = LEVELS.index(clearance)
     for doc in docs:
         text = dump(doc) + repr(doc.meta)

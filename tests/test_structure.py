@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
 
 import kzru_reports
 
@@ -118,3 +120,56 @@ print("\\n".join(failed))
         [sys.executable, "-c", code, *names], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == ""
+
+
+# ------------------------------------------------------------------ node dispatch
+
+
+def _rule_tables() -> dict[str, dict[type, object]]:
+    modules = {
+        "dump": "kzru_reports.model.dump",  # (the package exports a function of that name)
+        "pdf": "kzru_reports.writers.pdf.translate",
+        "docx": "kzru_reports.writers.docx.translate",
+    }
+    return {name: importlib.import_module(m).RULES for name, m in modules.items()}
+
+
+def test_every_block_node_type_has_a_rule_in_every_writer_and_in_dump() -> None:
+    from kzru_reports.model import nodes as n
+
+    blocks = set(get_args(n.Block))
+    assert len(blocks) > 5
+    for name, rules in _rule_tables().items():
+        assert set(rules) == blocks, name
+
+
+def test_a_document_of_every_node_type_is_written_by_every_writer() -> None:
+    """Inline nodes too: each writer (and dump) handles every one, nested."""
+    from kzru_reports.model import nodes as n
+    from kzru_reports.model.dump import dump
+    from kzru_reports.theme import default_theme
+    from kzru_reports.writers import FORMATS, get_writer
+
+    inlines = (
+        n.Text("plain "),
+        n.Strong((n.Emph((n.Text("both"),)),)),
+        n.LineBreak(),
+        n.Link((n.Text("link"),), "https://example.org"),
+    )
+    assert {type(i) for i in inlines} | {n.Emph, n.Strong} == set(get_args(n.Inline))
+    body: tuple[n.Block, ...] = (
+        n.Heading(1, inlines, "top"),
+        n.Paragraph(inlines),
+        n.List((n.ListItem(inlines, n.List((n.ListItem(inlines),), ordered=True)),)),
+        n.Quote((n.Paragraph(inlines),), inlines),
+        n.FieldList((n.Field((n.Text("Label"),), inlines),)),
+        n.KeyFigures((n.KeyFigure("42", "answers", "note", "about"),)),
+        n.BarChart((n.Bar("bar", 3.0, 4.0, "3", "4"),), "chart", "value", "target"),
+        n.Table((n.Cell(inlines),), (n.Row((n.Cell(inlines, "right"),)),)),
+        n.PageBreak(),
+    )
+    assert {type(b) for b in body} == set(get_args(n.Block))
+    doc = n.Document(n.Meta(title="Every node"), body)
+    assert "both" in dump(doc) and "answers" in dump(doc)
+    for fmt in FORMATS:
+        assert get_writer(fmt, default_theme()).render(doc), fmt

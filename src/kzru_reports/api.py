@@ -26,6 +26,7 @@ from kzru_reports.audiences import BUILTIN, Audience, for_audience
 from kzru_reports.data import Visit, find_visit_files, load_visit
 from kzru_reports.data.load import read_limited
 from kzru_reports.data.schema import DEVICE_NAMES, LEVELS
+from kzru_reports.documents import DOCUMENTS, PACK, PARTS
 from kzru_reports.errors import KzruError, Problem, RenderError, UsageError
 from kzru_reports.files import write_atomic
 from kzru_reports.handling import MarkingScheme
@@ -39,11 +40,8 @@ from kzru_reports.manifest import (
     stable_repr,
 )
 from kzru_reports.theme import Theme, default_theme
-from kzru_reports.writers import FORMAT_NAMES, count_pages
+from kzru_reports.writers import DEFAULT_FORMATS, count_pages, extension
 
-PARTS = ("memo", "factsheet", "agreements")
-DOCUMENTS = (*PARTS, "pack")
-FORMATS = FORMAT_NAMES
 log = logging.getLogger(__name__)
 
 
@@ -93,7 +91,7 @@ class Progress(Protocol):
 class BuildOptions:
     out: str = "build"
     documents: tuple[str, ...] = DOCUMENTS
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     audiences: tuple[Audience, ...] = (BUILTIN["analyst"],)
     templates: tuple[str, ...] = ()
     theme: Theme = field(default_factory=default_theme)
@@ -185,7 +183,7 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
 def _names(visit_id: str, audience: str, document: str, fmt: str) -> tuple[str, str, str]:
-    names = (visit_id, audience, f"{visit_id}-{document}.{fmt}")
+    names = (visit_id, audience, f"{visit_id}-{document}.{extension(fmt)}")
     for name in names:
         if not _SAFE_NAME.fullmatch(name) or name.split(".")[0].lower() in DEVICE_NAMES:
             raise RenderError(f"{name!r} cannot name an output file or folder")
@@ -238,18 +236,18 @@ def render_models(visit: Visit, audience: Audience, document: str, options: Buil
         check_glyphs(doc, options.theme)
         return replace(doc, meta=replace(doc.meta, created=when))
 
-    if document != "pack":
+    if document != PACK:
         return one(document)
     parts = [one(p) for p in PARTS]
     inside = max((level_of(p) for p in parts), key=LEVELS.index)
-    return compose(one("pack", inside), parts, labels["labels"]["contents"])
+    return compose(one(PACK, inside), parts, labels["labels"]["contents"])
 
 
 def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
     """Every format of one job's document, as (format, bytes)."""
     from kzru_reports.writers import render as write
 
-    visit = _load_cached(job.file, job.display, options.theme, job.inputs["data"])
+    visit = _load_cached(job.file, options.theme, job.inputs["data"])
     model = render_models(visit, job.audience, job.document, options)
     return [(fmt, write(fmt, options.theme, model)) for fmt in job.formats]
 
@@ -257,14 +255,14 @@ def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
 _VISITS: dict[tuple[str, str, str, str], Visit] = {}
 
 
-def _load_cached(file: str, display: str, theme: Theme, sha: str) -> Visit:
+def _load_cached(file: str, theme: Theme, sha: str) -> Visit:
     """A process loads each version of a visit file once, however many jobs it gets
     from it (``sha`` is the file's content hash, so an edited file is read again)."""
-    key = (file, display, sha, repr(theme))
+    key = (file, sha, repr(theme))
     if key not in _VISITS:
         if len(_VISITS) > 256:
             _VISITS.clear()
-        _VISITS[key] = load_visit(file, display, theme)
+        _VISITS[key] = load_visit(file, theme=theme)
     return _VISITS[key]
 
 
@@ -273,8 +271,7 @@ def _load_cached(file: str, display: str, theme: Theme, sha: str) -> Visit:
 
 @dataclass(frozen=True)
 class Job:
-    file: str
-    display: str
+    file: str  # the visit file, as given (and named in messages)
     visit: str
     audience: Audience
     document: str
@@ -306,7 +303,7 @@ def _inputs(
 
     names = [
         template_name(d, audience)
-        for d in ((*PARTS, "pack") if document == "pack" else (document,))
+        for d in (DOCUMENTS if document == PACK else (document,))
     ]
     inputs: dict[str, Any] = {
         "data_file": file,
@@ -320,7 +317,7 @@ def _inputs(
         "lang": options.lang,
         "stamp": options.build_time.isoformat() if options.build_time else None,
     }
-    if document == "pack":
+    if document == PACK:
         inputs["issue_date"] = issue_date(options).isoformat()
     return inputs
 
@@ -378,13 +375,13 @@ def _plan(
                         )
                 else:
                     jobs.append(
-                        Job(str(file), display, "", audience, document, options.formats, inputs)
+                        Job(display, "", audience, document, options.formats, inputs)
                     )
         if not jobs:
             continue
         try:  # validate once here, so a bad file is reported once, not per job;
             # the loaded visit is kept, and forked workers inherit it
-            visit = _load_cached(str(file), display, options.theme, data_sha)
+            visit = _load_cached(display, options.theme, data_sha)
         except KzruError as exc:
             report.errors += [_in_file(p, display) for p in exc.problems()]
             continue
@@ -428,7 +425,7 @@ def build(
             if progress:
                 progress.job_done(job)
             if isinstance(result, KzruError):
-                report.errors += [_in_file(p, job.display) for p in result.problems()]
+                report.errors += [_in_file(p, job.file) for p in result.problems()]
                 failed.add(job.visit)
             else:
                 by_visit.setdefault(job.visit, []).append((job, result))
@@ -459,7 +456,7 @@ def _run(jobs: list[Job], options: BuildOptions) -> Iterator[tuple[Job, Any]]:
         # is left with one at the end while the others wait; results keep job order.
         futures = {
             id(job): pool.submit(_attempt, job, options)
-            for job in sorted(jobs, key=lambda j: j.document != "pack")
+            for job in sorted(jobs, key=lambda j: j.document != PACK)
         }
         for job in jobs:
             yield job, futures[id(job)].result()
@@ -513,7 +510,7 @@ def _attempt(job: Job, options: BuildOptions) -> Any:
         limit = f" of {cap:,} MiB" if cap else ""
         return RenderError(f"{job.document}: the memory limit{limit} was reached; stopped")
     except Exception as exc:  # a bug, not the data's fault: still only this visit fails
-        log.debug("building %s failed", job.display, exc_info=True)
+        log.debug("building %s failed", job.file, exc_info=True)
         return RenderError(f"internal error: {type(exc).__name__}: {exc}")
 
 
@@ -529,7 +526,7 @@ def _refuse_unsafe_paths(
                 for fmt, _ in files:
                     output_path(options.out, job.visit, job.audience.name, job.document, fmt)
         except RenderError as exc:
-            report.errors += [_in_file(p, results[0][0].display) for p in exc.problems()]
+            report.errors += [_in_file(p, results[0][0].file) for p in exc.problems()]
             del ready[visit]
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kzru_reports.data.schema import LEVELS, Visit
+from kzru_reports.documents import DOCUMENTS
 
-DOCUMENTS = ("memo", "factsheet", "agreements", "pack")
 DETAILS = ("full", "brief")
 # Section names templates ask about with ``audience.shows(name)``: the named blocks
 # of the built-in templates that a profile may leave out.

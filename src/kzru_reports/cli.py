@@ -13,11 +13,9 @@ from typing import Any
 import click
 
 from kzru_reports import __version__
+from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import KzruError, Problem, UsageError, one_line
-from kzru_reports.writers import FORMAT_NAMES
-
-DOC_CHOICES = ("memo", "factsheet", "agreements", "pack")
-FORMAT_CHOICES = FORMAT_NAMES
+from kzru_reports.writers import DEFAULT_FORMATS, FORMATS
 
 
 def _run(debug: bool, action: Callable[[], int]) -> None:
@@ -110,7 +108,7 @@ def main() -> None:
     "--doc",
     "docs",
     multiple=True,
-    type=click.Choice(DOC_CHOICES),
+    type=click.Choice(DOCUMENTS),
     help="Document to build (repeatable); default: all.",
 )
 @click.option(
@@ -118,7 +116,7 @@ def main() -> None:
     "--format",
     "formats",
     multiple=True,
-    type=click.Choice(FORMAT_CHOICES),
+    type=click.Choice(tuple(FORMATS)),
     help="Output format (repeatable); default: docx and pdf.",
 )
 @click.option(
@@ -171,8 +169,8 @@ def build(
         build_time = api.build_time_from_env()
         options = api.BuildOptions(
             out=out or _relative(ws.output) or "build",
-            documents=_unique(docs) or ws.documents or api.DOCUMENTS,
-            formats=_unique(formats) or ws.formats or api.FORMATS,
+            documents=_unique(docs) or ws.documents or DOCUMENTS,
+            formats=_unique(formats) or ws.formats or DEFAULT_FORMATS,
             audiences=ws.select(audiences),
             templates=ws.template_folders(),
             theme=ws.theme,

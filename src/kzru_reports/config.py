@@ -42,16 +42,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kzru_reports.audiences import BUILTIN, DETAILS, DOCUMENTS, SECTIONS, Audience
+from kzru_reports.audiences import BUILTIN, DETAILS, SECTIONS, Audience
 from kzru_reports.data.schema import LEVELS, SLUG_RE
+from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import DataError, Problem, UsageError
 from kzru_reports.handling import MarkingScheme, Words, word_problem
 from kzru_reports.theme import Theme, default_theme, load_theme
-from kzru_reports.writers import FORMAT_NAMES
+from kzru_reports.writers import FORMATS
 
 CONFIG_NAME = "kzru.toml"
-FORMATS = FORMAT_NAMES
-BUILD_DOCUMENTS = ("memo", "factsheet", "agreements", "pack")
 
 _TOP = {"data", "templates", "output", "defaults", "theme", "audiences", "marking"}
 _MARKING = {"portion_marks", "banner", "portion"}
@@ -266,8 +265,8 @@ class _Reader:
             configured=configured,
             # built-in audiences stay in the default set beside the configured ones
             default_audiences=chosen or tuple(audiences),
-            documents=self.names(defaults, "docs", "defaults", BUILD_DOCUMENTS) or (),
-            formats=self.names(defaults, "formats", "defaults", FORMATS) or (),
+            documents=self.names(defaults, "docs", "defaults", DOCUMENTS) or (),
+            formats=self.names(defaults, "formats", "defaults", tuple(FORMATS)) or (),
             lang=self.lang(defaults),
         )
         if self.problems:

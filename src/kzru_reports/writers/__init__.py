@@ -1,7 +1,10 @@
 """The writer registry: the only place that knows output format names.
 
-A writer takes a theme and turns a ``Document`` into bytes; modules are imported on
-first use, so commands that write nothing never load reportlab or python-docx.
+A writer takes a theme and turns a ``Document`` into bytes. Each format is one
+package that declares itself (``FORMAT``: name, extension, whether it is paged);
+adding a format is adding a package and naming it in ``FORMATS``. Writers are
+imported on first use, so commands that write nothing never load reportlab or
+python-docx.
 """
 
 from __future__ import annotations
@@ -11,44 +14,35 @@ import functools
 import gc
 import importlib
 from collections.abc import Iterator
-from typing import Protocol
+from typing import cast
 
 from kzru_reports.model.nodes import Document, Pack
 from kzru_reports.theme import Theme
+from kzru_reports.writers import docx, pdf
+from kzru_reports.writers.base import Format, PagedWriter, Writer
+
+# every known format, each declared by its package; the first paged one paginates packs
+FORMATS: dict[str, Format] = {f.name: f for f in (pdf.FORMAT, docx.FORMAT)}
+DEFAULT_FORMATS: tuple[str, ...] = ("docx", "pdf")  # built when none is asked for, in order
+PAGINATOR = next(f.name for f in FORMATS.values() if f.paged)
 
 
-class Writer(Protocol):
-    extension: str
-
-    def render(self, doc: Document) -> bytes: ...
-
-    def render_pack(self, pack: Pack) -> bytes: ...
-
-    def count_pages(self, data: bytes) -> int | None: ...
-
-    def warm(self) -> None:
-        """Load now what the first document would load on the way (a build does this
-        before forking its workers, so that none of them loads it again)."""
-
-
-# format name -> (module, class)
-FORMATS: dict[str, tuple[str, str]] = {
-    "pdf": ("kzru_reports.writers.pdf", "PdfWriter"),
-    "docx": ("kzru_reports.writers.docx", "DocxWriter"),
-}
-FORMAT_NAMES: tuple[str, ...] = ("docx", "pdf")  # the default set, in build order
+def extension(fmt: str) -> str:
+    """The file name extension of format ``fmt``'s outputs."""
+    return FORMATS[fmt].extension
 
 
 @functools.cache
 def get_writer(fmt: str, theme: Theme) -> Writer:
     try:
-        module, cls = FORMATS[fmt]
+        module, cls = FORMATS[fmt].writer.split(":")
     except KeyError:
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})") from None
     return getattr(importlib.import_module(module), cls)(theme)  # type: ignore[no-any-return]
 
 
-PAGINATOR = "pdf"  # the writer whose layout gives a pack's contents its page numbers
+def _paged(fmt: str, theme: Theme) -> PagedWriter:
+    return cast(PagedWriter, get_writer(fmt, theme))
 
 
 def paginate(pack: Pack, theme: Theme) -> Pack:
@@ -56,14 +50,14 @@ def paginate(pack: Pack, theme: Theme) -> Pack:
     out (other formats quote them, e.g. as a DOCX's cached page references)."""
     from kzru_reports.packs import with_pages
 
-    _, pages = get_writer(PAGINATOR, theme).layout_pack(pack)  # type: ignore[attr-defined]
+    _, pages = _paged(PAGINATOR, theme).layout_pack(pack)
     return with_pages(pack, pages)
 
 
 def count_pages(fmt: str, theme: Theme, data: bytes) -> int | None:
-    """Pages of a written file, where its format fixes them (None for DOCX, whose
-    pages are laid out by the reader's word processor)."""
-    return get_writer(fmt, theme).count_pages(data)
+    """Pages of a written file, where its format fixes them (None for a format that is
+    not paged, as DOCX, whose pages the reader's word processor lays out)."""
+    return _paged(fmt, theme).count_pages(data) if FORMATS[fmt].paged else None
 
 
 def render(fmt: str, theme: Theme, model: Document | Pack) -> bytes:
@@ -71,7 +65,7 @@ def render(fmt: str, theme: Theme, model: Document | Pack) -> bytes:
     writer = get_writer(fmt, theme)
     with fewer_collections():
         if isinstance(model, Pack):
-            return writer.render_pack(model if fmt == PAGINATOR else paginate(model, theme))
+            return writer.render_pack(model if FORMATS[fmt].paged else paginate(model, theme))
         return writer.render(model)
 
 

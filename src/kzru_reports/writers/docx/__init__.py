@@ -18,6 +18,18 @@ those listed before it:
 - ``writer``: ``DocxWriter``.
 """
 
-from kzru_reports.writers.docx.writer import DocxWriter
+from typing import Any
 
-__all__ = ["DocxWriter"]
+from kzru_reports.writers.base import Format
+
+FORMAT = Format(
+    name="docx", extension="docx", paged=False, writer="kzru_reports.writers.docx.writer:DocxWriter"
+)
+
+
+def __getattr__(name: str) -> Any:  # the writer itself is imported on first use
+    if name == "DocxWriter":
+        from kzru_reports.writers.docx.writer import DocxWriter
+
+        return DocxWriter
+    raise AttributeError(name)

@@ -146,12 +146,10 @@ class Translator:
     # -- blocks
     def blocks(self, body: tuple[n.Block, ...]) -> None:
         for block in body:
-            method: Callable[[Any], None] | None = getattr(
-                self, f"_{type(block).__name__.lower()}", None
-            )
-            if method is None:
-                raise TypeError(f"DOCX writer: unknown block node {type(block).__name__}")
-            method(block)
+            rule = RULES.get(type(block))
+            if rule is None:
+                raise TypeError(f"DOCX writer: no rule for block node {type(block).__name__}")
+            rule(self, block)
 
     def _heading(self, h: n.Heading) -> None:
         p = self.para("Cover Title" if h.role == "cover" else f"Heading {min(h.level, 3)}")
@@ -313,6 +311,20 @@ class Translator:
     def _gap(self) -> None:
         p = self.para("Normal")
         SubElement(p[0], W_SPACING, {W_AFTER: "80", W_LINE: "192", W_LINE_RULE: "auto"})
+
+
+# block node type -> its rule (tests/test_structure.py checks every type has one)
+RULES: dict[type, Callable[[Translator, Any], None]] = {
+    n.Heading: Translator._heading,
+    n.Paragraph: Translator._paragraph,
+    n.List: Translator._list,
+    n.Quote: Translator._quote,
+    n.FieldList: Translator._fieldlist,
+    n.KeyFigures: Translator._keyfigures,
+    n.BarChart: Translator._barchart,
+    n.Table: Translator._table,
+    n.PageBreak: Translator._pagebreak,
+}
 
 
 def _upper(children: n.Inlines) -> str:

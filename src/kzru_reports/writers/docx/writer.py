@@ -18,14 +18,8 @@ from kzru_reports.writers.docx.translate import Translator
 
 
 class DocxWriter:
-    """Writes a ``Document`` or a ``Pack`` as DOCX bytes."""
-
-    extension = "docx"
-
-    @staticmethod
-    def count_pages(data: bytes) -> None:
-        """A DOCX has no pages of its own: the reader's word processor lays them out."""
-        return None
+    """Writes a ``Document`` or a ``Pack`` as DOCX bytes. Not paged: the reader's word
+    processor lays out its pages; a pack's contents quote the paginator's numbers."""
 
     def __init__(self, theme: Theme) -> None:
         self.theme = theme

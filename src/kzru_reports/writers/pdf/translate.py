@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -89,10 +89,10 @@ class Translator:
 
     def blocks(self, body: tuple[n.Block, ...]) -> Iterator[Flowable]:
         for block in body:
-            method = getattr(self, f"_{type(block).__name__.lower()}", None)
-            if method is None:
-                raise TypeError(f"PDF writer: unknown block node {type(block).__name__}")
-            yield from method(block)
+            rule = RULES.get(type(block))
+            if rule is None:
+                raise TypeError(f"PDF writer: no rule for block node {type(block).__name__}")
+            yield from rule(self, block)
 
     def _heading(self, h: n.Heading) -> Iterator[Flowable]:
         self.count += 1
@@ -312,6 +312,20 @@ class Translator:
 
     def _pagebreak(self, _: n.PageBreak) -> Iterator[Flowable]:
         yield PageBreak()
+
+
+# block node type -> its rule (tests/test_structure.py checks every type has one)
+RULES: dict[type, Callable[[Translator, Any], Iterator[Flowable]]] = {
+    n.Heading: Translator._heading,
+    n.Paragraph: Translator._paragraph,
+    n.List: Translator._list,
+    n.Quote: Translator._quote,
+    n.FieldList: Translator._fieldlist,
+    n.KeyFigures: Translator._keyfigures,
+    n.BarChart: Translator._barchart,
+    n.Table: Translator._table,
+    n.PageBreak: Translator._pagebreak,
+}
 
 
 def _interleave(items: list[Any], sep: Any) -> list[Any]:

@@ -38,9 +38,7 @@ from kzru_reports.writers.pdf.translate import Translator
 
 
 class PdfWriter:
-    """Writes a ``Document`` or a ``Pack`` as PDF bytes."""
-
-    extension = "pdf"
+    """Writes a ``Document`` or a ``Pack`` as PDF bytes (a ``PagedWriter``)."""
 
     def __init__(self, theme: Theme) -> None:
         self.theme = theme

@@ -1,0 +1,43 @@
+"""What every writer is and declares (no format names here: see ``writers/__init__``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from kzru_reports.model.nodes import Document, Pack
+
+
+@dataclass(frozen=True)
+class Format:
+    """A writer's declaration, read without importing the writer itself.
+
+    ``paged`` writers lay out their own pages: they count them in a written file and
+    number a pack's contents from their layout (``PagedWriter``); the others quote
+    the page numbers of the first paged format (as a DOCX's cached page references).
+    """
+
+    name: str  # as the command line and the configuration name it
+    extension: str  # of its output files, without the dot
+    paged: bool
+    writer: str  # "module:Class", imported on first use
+
+
+class Writer(Protocol):
+    def __init__(self, theme: object) -> None: ...
+
+    def render(self, doc: Document) -> bytes: ...
+
+    def render_pack(self, pack: Pack) -> bytes: ...
+
+    def warm(self) -> None:
+        """Load now what the first document would load on the way (a build does this
+        before forking its workers, so that none of them loads it again)."""
+
+
+class PagedWriter(Writer, Protocol):
+    def count_pages(self, data: bytes) -> int:
+        """Pages of a file this writer made."""
+
+    def layout_pack(self, pack: Pack) -> tuple[bytes, dict[str, int]]:
+        """The pack written, and the page on which each of its anchors landed."""
