@@ -1,23 +1,17 @@
-"""Shared fixtures: the shipped visit, a made-up one, and readers for built files."""
+"""Shared fixtures: a cache folder of the tests' own, the shipped visit and a made-up one
+built once a session, and a fresh current folder. Helpers are in ``readers``."""
 
 from __future__ import annotations
 
-import io
 import os
-import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "data" / "visits" / "kz-ru-state-visit-2025.yaml"
-FIXTURES = Path(__file__).parent / "fixtures"
-SUMMIT = FIXTURES / "three-party-summit.yaml"
-
+from .readers import SHIPPED, SUMMIT
 
 # The tests, and the programs they start, keep compiled templates in a folder of their
 # own, never in the user's cache (set on import, before any test module reads environ).
@@ -29,47 +23,6 @@ os.environ["KZRU_CACHE_DIR"] = _CACHE
 def _own_cache_folder() -> Iterator[None]:
     yield
     shutil.rmtree(_CACHE, ignore_errors=True)
-
-
-def squash(text: str) -> str:
-    """Fold white space so text broken across lines compares equal."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    return squash(" ".join(page.extract_text() or "" for page in reader.pages))
-
-
-def docx_text(data: bytes) -> str:
-    """Every paragraph of body, tables, headers and footers, in document order."""
-    from docx import Document
-    from docx.text.paragraph import Paragraph
-
-    doc = Document(io.BytesIO(data))
-    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    parts = []
-    for p in doc.element.body.iter(f"{w}p"):
-        parts.append(Paragraph(p, doc).text)
-        # a picture's alternative text is what a screen reader says for it
-        parts += [
-            el.get("descr", "")
-            for el in p.iter(
-                "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
-            )
-        ]
-    return squash(" ".join(parts))
-
-
-def docx_xml(data: bytes) -> str:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return "\n".join(
-            z.read(n).decode("utf-8", "replace")
-            for n in z.namelist()
-            if n.endswith(".xml") or n.endswith(".rels")
-        )
 
 
 @pytest.fixture(scope="session")
@@ -91,46 +44,6 @@ def summit_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = api.build([SUMMIT], api.BuildOptions(out=str(out)))
     assert report.ok, report.errors
     return out / "astana-summit-2026" / "analyst"
-
-
-def libreoffice_pdf(docx: Path, folder: Path) -> Path:
-    """``docx`` converted to PDF by LibreOffice (a fresh profile in ``folder``), as a
-    reader would open it; the test is skipped where LibreOffice is not installed."""
-    import shutil
-    import subprocess
-
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{folder}/lo-profile",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(docx),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return folder / f"{docx.stem}.pdf"
-
-
-def layout_text(pdf: Path, first_page_only: bool = False) -> str:
-    """The text of a PDF as poppler's pdftotext lays it out (skipped without poppler)."""
-    import shutil
-    import subprocess
-
-    if shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils (pdftotext) is not installed")
-    pages = ["-f", "1", "-l", "1"] if first_page_only else []
-    return subprocess.run(
-        ["pdftotext", "-layout", *pages, str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture()

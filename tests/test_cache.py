@@ -16,7 +16,7 @@ import pytest
 from kzru_reports import cache
 from kzru_reports.templating.env import _BytecodeCache
 
-from .conftest import ROOT, SHIPPED
+from .readers import ROOT, SHIPPED
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import yaml
 
 from kzru_reports.errors import Problem
 
-from .conftest import ROOT
+from .readers import ROOT
 
 EXAMPLES = ROOT / "examples" / "ci"
 BIN = Path(sys.executable).parent

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from kzru_reports.cli import main
 
-from .conftest import SHIPPED, SUMMIT
+from .readers import SHIPPED, SUMMIT
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from kzru_reports.cli import main
 
-from .conftest import docx_text, pdf_text, squash
+from .readers import docx_text, pdf_text, squash
 
 CORPUS = Path(__file__).parent / "corpus"
 GOOD = CORPUS / "good-control.yaml"

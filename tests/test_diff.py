@@ -14,7 +14,7 @@ from kzru_reports.cli import main
 from kzru_reports.data import Visit, parse_visit
 from kzru_reports.diff import DifferentVisits, compare, describe, groups, summary
 
-from .conftest import FIXTURES, SHIPPED
+from .readers import FIXTURES, SHIPPED
 
 BASE = """\
 schema: visit/1

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from kzru_reports.cli import main
 
-from .conftest import ROOT, docx_text, pdf_text
+from .readers import ROOT, docx_text, pdf_text
 
 GUIDE = ROOT / "docs" / "templates.md"
 FENCED = re.compile(r"<!-- (file|append): (\S+) -->\s*```\w*\n(.*?)```", re.S)

@@ -19,7 +19,7 @@ from kzru_reports.config import load_config
 from kzru_reports.writers.docx import fonts as docx_fonts
 from kzru_reports.writers.docx.fonts import deobfuscate, embedded, font_key, obfuscate
 
-from .conftest import SHIPPED, docx_text, libreoffice_pdf
+from .readers import SHIPPED, docx_text, libreoffice_pdf
 
 FONTS = Path(api.__file__).parent / "fonts"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -16,7 +16,7 @@ from kzru_reports.errors import DataError
 from kzru_reports.theme import FontFamily, default_theme
 from kzru_reports.theme.glyphs import theme_coverage
 
-from .conftest import SUMMIT
+from .readers import SUMMIT
 
 MINIMAL = """\
 schema: visit/1

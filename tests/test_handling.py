@@ -19,7 +19,7 @@ from kzru_reports.errors import DataError
 from kzru_reports.handling import MarkingScheme, Words, mark
 from kzru_reports.model import nodes as n
 
-from .conftest import FIXTURES, docx_text, pdf_text
+from .readers import FIXTURES, docx_text, pdf_text
 
 ONE_DOC = FIXTURES / "restricted-in-memo.yaml"
 VISIT = "restricted-in-memo"

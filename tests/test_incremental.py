@@ -15,7 +15,7 @@ import pytest
 
 from kzru_reports import api
 
-from .conftest import SHIPPED, SUMMIT, pdf_text
+from .readers import SHIPPED, SUMMIT, pdf_text
 
 
 def files(folder: Path) -> dict[str, str]:

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from kzru_reports.cli import main
 
-from .conftest import SHIPPED, pdf_text
+from .readers import SHIPPED, pdf_text
 
 EPOCH = "1700000000"  # 14 November 2023, 22:13 UTC
 

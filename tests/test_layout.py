@@ -16,7 +16,7 @@ from kzru_reports import api
 from kzru_reports.model import nodes as n
 from kzru_reports.writers.pdf.text import chunk_inlines
 
-from .conftest import docx_text, pdf_text, squash
+from .readers import docx_text, pdf_text, squash
 
 PARTIES = [{"id": "aa", "country": "A", "role": "host"}, {"id": "bb", "country": "B"}]
 

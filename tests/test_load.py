@@ -10,7 +10,7 @@ import pytest
 from kzru_reports.data import json_schema, load_visit, parse_visit
 from kzru_reports.errors import DataError
 
-from .conftest import SHIPPED, SUMMIT
+from .readers import SHIPPED, SUMMIT
 
 MINIMAL = """\
 schema: visit/1

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from .conftest import docx_text, layout_text, libreoffice_pdf
+from .readers import docx_text, layout_text, libreoffice_pdf
 
 
 def _outline(reader: PdfReader) -> list[tuple[int, str, int]]:

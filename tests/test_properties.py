@@ -15,7 +15,7 @@ from kzru_reports.data import parse_visit
 from kzru_reports.theme.glyphs import theme_coverage
 from kzru_reports.writers import get_writer
 
-from .conftest import docx_text, pdf_text, squash
+from .readers import docx_text, pdf_text, squash
 
 # Every character all shipped faces can show, except white space, control and format
 # characters and combining marks (text comparison folds white space; the others have

@@ -11,22 +11,24 @@ from pathlib import Path
 import pytest
 
 from kzru_reports import api
+from kzru_reports.audiences import BUILTIN
 from kzru_reports.data import load_visit
 from kzru_reports.errors import TemplateError
+from kzru_reports.model.dump import dump
 from kzru_reports.templating import env as template_env
 
-from .conftest import SUMMIT
+from .readers import SUMMIT
 
 
-def render_with(tmp_path: Path, block: str) -> None:
-    """Render the memo with its summary block replaced by ``block``."""
+def render_with(tmp_path: Path, block: str) -> str:
+    """The memo, as text, rendered with its summary block replaced by ``block``."""
     folder = tmp_path / "templates"
     folder.mkdir(exist_ok=True)
     (folder / "memo.xml.j2").write_text(
         '{% extends "builtin/memo.xml.j2" %}{% block summary %}<p>' + block + "</p>{% endblock %}"
     )
     options = api.BuildOptions(templates=(str(folder),))
-    api.render_models(load_visit(SUMMIT), options.audiences[0], "memo", options)
+    return dump(api.render_models(load_visit(SUMMIT), options.audiences[0], "memo", options))
 
 
 def refused(tmp_path: Path, block: str, says: str, line: int | None = 1) -> TemplateError:
@@ -39,7 +41,13 @@ def refused(tmp_path: Path, block: str, says: str, line: int | None = 1) -> Temp
 
 
 def test_a_plain_override_renders(tmp_path: Path) -> None:
-    render_with(tmp_path, "{{ visit.title }}")
+    """The override is used (the refusals below would prove nothing if it were not)."""
+    options = api.BuildOptions()
+    plain = dump(api.render_models(load_visit(SUMMIT), BUILTIN["analyst"], "memo", options))
+    text = render_with(tmp_path, "Overridden: {{ visit.id }}")
+    assert "## Summary" in plain and "Overridden" not in plain
+    assert "Overridden: astana-summit-2026" in text
+    assert "## Summary" not in text  # the whole block replaced, its heading too
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from kzru_reports.documents import PARTS
 
-from .conftest import FIXTURES, SUMMIT, docx_text, pdf_text
+from .readers import FIXTURES, SUMMIT, docx_text, pdf_text
 
 CLASSIFIED = FIXTURES / "classified-visit.yaml"
 OFFICIAL = FIXTURES / "official-visit.yaml"
@@ -275,7 +275,7 @@ def leadership_memo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from kzru_reports import api
     from kzru_reports.audiences import BUILTIN
 
-    from .conftest import SHIPPED
+    from .readers import SHIPPED
 
     out = tmp_path_factory.mktemp("leadership")
     options = api.BuildOptions(
@@ -303,7 +303,7 @@ def test_the_leadership_memo_docx_fits_on_two_pages_in_a_word_processor(
 ) -> None:
     from pypdf import PdfReader
 
-    from .conftest import libreoffice_pdf
+    from .readers import libreoffice_pdf
 
     pdf = libreoffice_pdf(leadership_memo.with_suffix(".docx"), tmp_path)
     assert len(PdfReader(pdf).pages) == 2

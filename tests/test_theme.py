@@ -15,7 +15,7 @@ from kzru_reports.config import load_config
 from kzru_reports.errors import ConfigError, DataError, RenderError
 from kzru_reports.refdoc import inspect_reference_docx
 
-from .conftest import SHIPPED, SUMMIT, docx_xml, pdf_text
+from .readers import SHIPPED, SUMMIT, docx_xml, pdf_text
 
 FONTS = Path(api.__file__).parent / "fonts"
 

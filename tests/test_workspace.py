@@ -13,7 +13,7 @@ from kzru_reports.cli import main
 from kzru_reports.config import load_config, load_workspace
 from kzru_reports.errors import DataError
 
-from .conftest import docx_text, pdf_text
+from .readers import docx_text, pdf_text
 
 MEMO_OVERRIDE = """\
 {% extends "builtin/memo.xml.j2" %}

@@ -1,0 +1,114 @@
+"""The template vocabulary, parsed into model nodes: what each element makes, what is
+refused, and that text is never read as markup."""
+
+from __future__ import annotations
+
+import pytest
+
+from kzru_reports.errors import TemplateError
+from kzru_reports.model import nodes as n
+from kzru_reports.templating.markup import parse_blocks, parse_document
+
+
+def blocks(markup: str) -> tuple[n.Block, ...]:
+    return parse_blocks(markup, "t.xml.j2")
+
+
+def test_a_document_carries_its_meta_and_body() -> None:
+    doc = parse_document(
+        '<document title=" A  title " keywords="a; b;; c" lang="kk" page-label="{page}">'
+        '<h1 id="top">Title</h1><p>Text</p></document>',
+        "t.xml.j2",
+        "memo",
+    )
+    assert doc.name == "memo"
+    assert doc.meta.title == "A title"  # white space folded
+    assert doc.meta.keywords == ("a", "b", "c")
+    assert (doc.meta.lang, doc.meta.page_label) == ("kk", "{page}")
+    assert doc.body == (
+        n.Heading(1, (n.Text("Title"),), "top"),
+        n.Paragraph((n.Text("Text"),)),
+    )
+
+
+def test_inline_elements_nest() -> None:
+    [p] = blocks('<p>a <b>b <i>c</i></b><br/><a href="https://e.org/x">d</a></p>')
+    assert isinstance(p, n.Paragraph)
+    assert p.children == (
+        n.Text("a "),
+        n.Strong((n.Text("b "), n.Emph((n.Text("c"),)))),
+        n.LineBreak(),
+        n.Link((n.Text("d"),), "https://e.org/x"),
+    )
+
+
+def test_each_block_element_makes_its_node() -> None:
+    made = blocks(
+        "<ul><li>one<ol><li>inner</li></ol></li></ul>"
+        "<quote><p>said</p><by>who</by></quote>"
+        '<fields><field label="L">v</field></fields>'
+        '<figures><figure value="42" label="things" qualifier="about"/></figures>'
+        '<chart title="T"><bar label="x" value="3" target="4" value-text="3"/></chart>'
+        '<table widths="1 2"><head><cell>h1</cell><cell align="right">h2</cell></head>'
+        '<row role="group"><cell>g</cell></row><row><cell>a</cell><cell>b</cell></row></table>'
+        "<pagebreak/>"
+    )
+    assert [type(b) for b in made] == [
+        n.List,
+        n.Quote,
+        n.FieldList,
+        n.KeyFigures,
+        n.BarChart,
+        n.Table,
+        n.PageBreak,
+    ]
+    lst, quote, fields, figures, chart, table, _ = made
+    assert isinstance(lst, n.List) and lst.items[0].sublist is not None
+    assert lst.items[0].sublist.ordered and not lst.ordered
+    assert isinstance(quote, n.Quote) and quote.attribution == (n.Text("who"),)
+    assert isinstance(fields, n.FieldList) and fields.fields[0].label == (n.Text("L"),)
+    assert isinstance(figures, n.KeyFigures) and figures.items[0].qualifier == "about"
+    assert isinstance(chart, n.BarChart) and chart.bars[0].target == 4.0
+    assert isinstance(table, n.Table)
+    assert table.widths == (1.0, 2.0) and table.header[1].align == "right"
+    assert [r.role for r in table.rows] == ["group", ""]
+
+
+def test_empty_elements_make_no_node() -> None:
+    assert blocks("<p> </p><ul></ul><fields></fields><figures></figures><chart></chart>") == ()
+
+
+def test_a_link_to_anything_but_the_web_or_mail_stays_plain_text() -> None:
+    [p] = blocks('<p><a href="javascript:alert(1)">x</a> <a href="mailto:a@b.org">m</a></p>')
+    assert isinstance(p, n.Paragraph)
+    assert p.children == (n.Text("x"), n.Text(" "), n.Link((n.Text("m"),), "mailto:a@b.org"))
+
+
+def test_text_that_looks_like_markup_stays_text() -> None:
+    [p] = blocks("<p>&lt;b&gt;not bold&lt;/b&gt; **nor this** {{ x }}</p>")
+    assert isinstance(p, n.Paragraph)
+    assert p.children == (n.Text("<b>not bold</b> **nor this** {{ x }}"),)
+
+
+@pytest.mark.parametrize(
+    ("markup", "says"),
+    [
+        ("<div>x</div>", "unknown element <div>"),
+        ('<p style="x">x</p>', "style"),
+        ("<ul><p>x</p></ul>", "holds <li>"),
+        ('<table><row><cell align="justify">x</cell></row></table>', "left, right or center"),
+        ("<p>unclosed", ""),
+    ],
+)
+def test_what_is_not_in_the_vocabulary_is_refused(markup: str, says: str) -> None:
+    with pytest.raises(TemplateError) as info:
+        blocks(markup)
+    assert info.value.problems()[0].file == "t.xml.j2"
+    assert says in str(info.value)
+
+
+def test_a_document_needs_one_document_element_with_a_title() -> None:
+    with pytest.raises(TemplateError, match="one <document> element"):
+        parse_document("<p>x</p>", "t.xml.j2")
+    with pytest.raises(TemplateError, match="needs a title"):
+        parse_document("<document><p>x</p></document>", "t.xml.j2")
