@@ -240,23 +240,25 @@ def test_workers_forked_after_the_warm_up_load_and_compile_nothing(tmp_path: Pat
     code = """
 import sys
 import jinja2
-from kzru_reports import api
 from kzru_reports.audiences import BUILTIN
 from kzru_reports.data import find_visit_files
+from kzru_reports.engine import Engine, Report, render_formats, shipped_visits, warm
+from kzru_reports.engine.plan import plan
 from kzru_reports.manifest import Manifest
 from kzru_reports.writers import docx
 
-options = api.BuildOptions(out="out", audiences=tuple(BUILTIN.values()), jobs=2)
-files = find_visit_files([api.shipped_visits()])
-jobs = list(api._plan(files, options, Manifest.load("out"), api.Report()))
-api._warm(options, jobs)
+engine = Engine(workers=0)
+options = engine.options(out="out", audiences=tuple(BUILTIN.values()))
+files = find_visit_files([shipped_visits()])
+jobs = list(plan(files, options, Manifest.load("out"), Report(), engine._loader(options)))
+warm(options, [job for job, _ in jobs])
 before = set(sys.modules)
 compiled = []
 real = jinja2.Environment.compile
 jinja2.Environment.compile = lambda self, *a, **k: compiled.append(a[1]) or real(self, *a, **k)
 blanks = docx._blank.cache_info().misses
-for job in jobs:
-    api.render_job(job, options)
+for job, visit in jobs:
+    render_formats(visit, job.audience, job.document, job.formats, options)
 new = sorted(m for m in set(sys.modules) - before if not m.startswith("kzru_reports"))
 assert not new, new
 assert not compiled, compiled
