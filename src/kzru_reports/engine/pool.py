@@ -26,6 +26,7 @@ from multiprocessing.reduction import recv_handle, send_handle
 from typing import Any
 
 from kzru_reports.errors import RenderError, RenderTimeout, WorkerLost
+from kzru_reports.limits import apply_worker_limits
 
 
 @dataclass
@@ -241,7 +242,7 @@ def _zygote_main(conn: Connection, engine: int) -> None:
 def _worker_main(conn: Connection, engine: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    _apply_limits()
+    apply_worker_limits()  # its memory bounded before it takes a task
     _exit_with(os.getppid())
     while True:
         try:
@@ -256,23 +257,6 @@ def _worker_main(conn: Connection, engine: int) -> None:
             conn.send(reply)
         except Exception as exc:  # an unpicklable result or error
             conn.send(("error", RenderError(f"internal error: {type(exc).__name__}: {exc}")))
-
-
-def _apply_limits() -> None:
-    """The resource limits a worker runs under, where the project defines them."""
-    if _LIMITS is not None:
-        _LIMITS()
-
-
-def _find_limits() -> Callable[[], None] | None:
-    try:
-        from kzru_reports import limits  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        return None
-    return getattr(limits, "apply_worker_limits", None)
-
-
-_LIMITS = _find_limits()  # found once, in the engine, not in each worker
 
 
 def _exit_with(zygote: int) -> None:

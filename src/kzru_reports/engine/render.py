@@ -67,6 +67,12 @@ def attempt(
         return render_formats(visit, audience, document, formats, options)
     except KzruError as exc:
         return exc
+    except MemoryError:
+        from kzru_reports.limits import memory_limit_mib
+
+        cap = memory_limit_mib()
+        limit = f" of {cap:,} MiB" if cap else ""
+        return RenderError(f"{document}: the memory limit{limit} was reached; stopped")
     except Exception as exc:
         log.debug("rendering %s %s failed", visit.id, document, exc_info=True)
         return RenderError(f"internal error: {type(exc).__name__}: {exc}")
