@@ -23,8 +23,8 @@ from kzru_reports.engine.options import (
     Job,
     Output,
     Report,
-    build_date,
     in_file,
+    issue_date,
     relative_path,
 )
 from kzru_reports.errors import KzruError, Problem
@@ -74,7 +74,7 @@ def inputs(
         "stamp": options.build_time.isoformat() if options.build_time else None,
     }
     if document == "pack":
-        found["build_date"] = build_date(options).isoformat()
+        found["issue_date"] = issue_date(options).isoformat()
     return found
 
 
