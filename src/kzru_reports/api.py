@@ -37,6 +37,8 @@ from kzru_reports.manifest import (
     sha256_text,
     stable_repr,
 )
+from kzru_reports.shards import Shard
+from kzru_reports.shards import select as select_shard
 from kzru_reports.theme import Theme, default_theme
 from kzru_reports.writers import FORMAT_NAMES, count_pages
 
@@ -99,6 +101,7 @@ class BuildOptions:
     lang: str = "en"
     build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
     issue_date: date | None = None  # the cover's date of issue; None: today
+    shard: Shard | None = None  # build only this share of the visits
     force: bool = False
     jobs: int = 1
 
@@ -384,6 +387,8 @@ def build(
     """Build every requested document of every visit file; collect all failures."""
     report = Report()
     files = find_visit_files(paths or [shipped_visits()])
+    if options.shard is not None:
+        files = select_shard(files, options.shard)
     Path(options.out).mkdir(parents=True, exist_ok=True)
     with _locked(options.out):
         remove_partial_files(options.out)
