@@ -25,9 +25,10 @@ from typing import Any, Protocol
 from kzru_reports.audiences import BUILTIN, Audience, for_audience
 from kzru_reports.data import Visit, find_visit_files, load_visit
 from kzru_reports.data.load import read_limited
-from kzru_reports.data.schema import DEVICE_NAMES
+from kzru_reports.data.schema import DEVICE_NAMES, LEVELS
 from kzru_reports.errors import KzruError, Problem, RenderError, UsageError
 from kzru_reports.files import write_atomic
+from kzru_reports.handling import MarkingScheme
 from kzru_reports.manifest import (
     Entry,
     Manifest,
@@ -98,6 +99,7 @@ class BuildOptions:
     audiences: tuple[Audience, ...] = (BUILTIN["analyst"],)
     templates: tuple[str, ...] = ()
     theme: Theme = field(default_factory=default_theme)
+    marking: MarkingScheme = field(default_factory=MarkingScheme)
     lang: str = "en"
     build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
     issue_date: date | None = None  # the cover's date of issue; None: today
@@ -199,25 +201,51 @@ def _names(visit_id: str, audience: str, document: str, fmt: str) -> tuple[str, 
 def render_models(visit: Visit, audience: Audience, document: str, options: BuildOptions) -> Any:
     """One document (or pack) of one visit for one audience, as the document model."""
     from kzru_reports.fonts import check_glyphs
+    from kzru_reports.handling import level_of, mark, raise_frame
+    from kzru_reports.model.levels import UnknownLevel
     from kzru_reports.packs import compose
-    from kzru_reports.templating import render_document
+    from kzru_reports.templating import render_document, template_name
     from kzru_reports.templating.locale import load_labels
     from kzru_reports.view import VisitView
 
     view = VisitView(for_audience(visit, audience), audience)
     when = stamp(options, visit)
     issued = issue_date(options)
-    extra = {"issue_date": issued, "build_date": issued}  # build_date: the old name
+    labels = load_labels(options.lang)
+    banner = options.marking.banner(options.lang, labels)
+    portion = (
+        options.marking.portion(options.lang, labels)
+        if options.marking.portions_for(audience)
+        else None
+    )
 
-    def one(name: str) -> Any:
+    def marked(name: str, shown: str) -> Any:
+        # build_date: the old name of issue_date
+        extra = {"issue_date": issued, "build_date": issued, "marking": banner[shown]}
         doc = render_document(name, view, audience, options.templates, options.lang, extra)
+        try:
+            return mark(doc, view.level, banner, portion)
+        except UnknownLevel as exc:
+            raise RenderError(f"{template_name(name, audience)}: {exc}") from None
+
+    def one(name: str, floor: str | None = None) -> Any:
+        """``name`` rendered and marked by what it holds. A template may show the
+        marking (``marking``: a memo's header): it is given the highest level the
+        reader may see first, and rendered again when what it holds is marked lower.
+        A pack's cover is marked ``floor``, the highest marking inside."""
+        doc = marked(name, floor or view.level)
+        if floor is not None:
+            doc = raise_frame(doc, floor)
+        elif level_of(doc) != view.level:
+            doc = marked(name, level_of(doc))
         check_glyphs(doc, options.theme)
         return replace(doc, meta=replace(doc.meta, created=when))
 
     if document != "pack":
         return one(document)
-    labels = load_labels(options.lang)
-    return compose(one("pack"), [one(p) for p in PARTS], labels["labels"]["contents"])
+    parts = [one(p) for p in PARTS]
+    inside = max((level_of(p) for p in parts), key=LEVELS.index)
+    return compose(one("pack", inside), parts, labels["labels"]["contents"])
 
 
 def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
@@ -291,6 +319,7 @@ def _inputs(
         "fonts": theme[1],
         "engine": engine_digest(),
         "audience": sha256_text(stable_repr(audience)),
+        "marking": sha256_text(stable_repr(options.marking)),
         "lang": options.lang,
         "stamp": options.build_time.isoformat() if options.build_time else None,
     }

@@ -185,6 +185,7 @@ def build(
             audiences=ws.select(audiences),
             templates=ws.template_folders(),
             theme=ws.theme,
+            marking=ws.marking,
             lang=ws.lang,
             build_time=build_time,
             issue_date=api.parse_issue_date(issue_date, build_time),
@@ -388,7 +389,7 @@ def audiences_list(as_json: bool, debug: bool) -> None:
 
         ws = load_workspace()
         if as_json:
-            profiles = [describe(a) for a in ws.audiences.values()]
+            profiles = [describe(a, ws) for a in ws.audiences.values()]
             click.echo(json.dumps(profiles, indent=2, ensure_ascii=False))
         else:
             click.echo("\n".join(profile_lines(ws)))
