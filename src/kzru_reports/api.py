@@ -42,6 +42,7 @@ from kzru_reports.manifest import (
 from kzru_reports.shards import Shard
 from kzru_reports.shards import select as select_shard
 from kzru_reports.theme import Theme, default_theme
+from kzru_reports.versions import Version, baseline, check_revision, is_revision
 from kzru_reports.writers import FORMAT_NAMES, count_pages
 
 PARTS = ("memo", "factsheet", "agreements")
@@ -105,6 +106,7 @@ class BuildOptions:
     build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
     issue_date: date | None = None  # the cover's date of issue; None: today
     shard: Shard | None = None  # build only this share of the visits
+    since: str | None = None  # a git revision, or a visit file or folder: mark changes
     force: bool = False
     jobs: int = 1
 
@@ -199,8 +201,16 @@ def _names(visit_id: str, audience: str, document: str, fmt: str) -> tuple[str, 
 # ------------------------------------------------------------------ rendering
 
 
-def render_models(visit: Visit, audience: Audience, document: str, options: BuildOptions) -> Any:
-    """One document (or pack) of one visit for one audience, as the document model."""
+def render_models(
+    visit: Visit,
+    audience: Audience,
+    document: str,
+    options: BuildOptions,
+    previous: Version | None = None,
+) -> Any:
+    """One document (or pack) of one visit for one audience, as the document model;
+    with ``previous`` (an earlier version of the visit file), what changed since it,
+    as this audience may see it."""
     from kzru_reports.handling import level_of, mark, raise_frame
     from kzru_reports.model.levels import UnknownLevel
     from kzru_reports.packs import compose
@@ -209,7 +219,9 @@ def render_models(visit: Visit, audience: Audience, document: str, options: Buil
     from kzru_reports.theme.glyphs import check_glyphs
     from kzru_reports.view import VisitView
 
-    view = VisitView(for_audience(visit, audience), audience)
+    shown = for_audience(visit, audience)
+    changes, since = _changes(shown, audience, options, previous)
+    view = VisitView(shown, audience, changes)
     when = stamp(options, visit)
     issued = issue_date(options)
     labels = load_labels(options.lang)
@@ -222,7 +234,13 @@ def render_models(visit: Visit, audience: Audience, document: str, options: Buil
 
     def marked(name: str, shown: str) -> Any:
         # build_date: the old name of issue_date
-        extra = {"issue_date": issued, "build_date": issued, "marking": banner[shown]}
+        extra = {
+            "issue_date": issued,
+            "build_date": issued,
+            "marking": banner[shown],
+            "changes": changes,
+            "since": since,
+        }
         doc = render_document(name, view, audience, options.templates, options.lang, extra)
         try:
             return mark(doc, view.level, banner, portion)
@@ -249,12 +267,36 @@ def render_models(visit: Visit, audience: Audience, document: str, options: Buil
     return compose(one("pack", inside), parts, labels["labels"]["contents"])
 
 
+def _changes(
+    shown: Visit, audience: Audience, options: BuildOptions, previous: Version | None
+) -> tuple[Any, date | None]:
+    """What changed since ``previous``, compared after both versions are redacted
+    for ``audience``: a reader never learns that something they may not see changed,
+    or exists. (None, None) when no comparison was asked for or there is none."""
+    if previous is None:
+        return None, None
+    from kzru_reports.diff import DifferentVisits, compare
+
+    try:
+        old = previous.load(options.theme)
+    except KzruError as exc:
+        raise RenderError(
+            f"--since: the earlier version {previous.name} does not load: "
+            + "; ".join(str(p) for p in exc.problems())
+        ) from None
+    try:
+        return compare(for_audience(old, audience), shown), previous.as_of
+    except DifferentVisits as exc:
+        raise RenderError(f"--since {previous.name}: {exc}") from None
+
+
 def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
     """Every format of one job's document, as (format, bytes)."""
     from kzru_reports.writers import render as write
 
     visit = _load_cached(job.file, job.display, options.theme, job.inputs["data"])
-    model = render_models(visit, job.audience, job.document, options)
+    previous = baseline(job.display, options.since) if options.since else None
+    model = render_models(visit, job.audience, job.document, options, previous)
     return [(fmt, write(fmt, options.theme, model)) for fmt in job.formats]
 
 
@@ -326,6 +368,16 @@ def _inputs(
     }
     if document == "pack":
         inputs["issue_date"] = issue_date(options).isoformat()
+    if options.since:
+        try:
+            previous = baseline(file, options.since)
+        except KzruError as exc:  # reported when the job renders, for this visit only
+            inputs["since"] = {"error": str(exc)}
+        else:
+            inputs["since"] = previous and {
+                "data": hashlib.sha256(previous.raw).hexdigest(),
+                "as_of": previous.as_of.isoformat() if previous.as_of else None,
+            }
     return inputs
 
 
@@ -419,6 +471,9 @@ def build(
     files = find_visit_files(paths or [shipped_visits()])
     if options.shard is not None:
         files = select_shard(files, options.shard)
+    if options.since and is_revision(options.since):
+        # an unknown revision is a usage error, found before anything is built
+        check_revision(options.since, files[0].parent if files else None)
     Path(options.out).mkdir(parents=True, exist_ok=True)
     with _locked(options.out):
         remove_partial_files(options.out)

@@ -145,6 +145,13 @@ def main(allow_outside_workspace: bool = False) -> None:
     "commit (SOURCE_DATE_EPOCH's date).",
 )
 @click.option(
+    "--since",
+    default=None,
+    metavar="REV|FILE",
+    help="Mark what changed since an earlier version: a git revision (each visit file "
+    "as it was then), or a visit file or folder (matched by visit id).",
+)
+@click.option(
     "--shard",
     default=None,
     metavar="K/N",
@@ -169,6 +176,7 @@ def build(
     jobs: int | None,
     force: bool,
     issue_date: str | None,
+    since: str | None,
     shard: Any,
     audiences: tuple[str, ...],
     as_json: bool,
@@ -198,6 +206,7 @@ def build(
             build_time=build_time,
             issue_date=api.parse_issue_date(issue_date, build_time),
             shard=shard,
+            since=since,
             force=force,
             jobs=jobs or os.cpu_count() or 1,
         )
