@@ -24,9 +24,7 @@ class Speaker:
 class VisitView:
     """The visit as the templates read it (``visit.parties``, ``visit.source_no(id)``...)."""
 
-    def __init__(
-        self, visit: Visit, audience: Audience, changes: VisitDiff | None = None
-    ) -> None:
+    def __init__(self, visit: Visit, audience: Audience, changes: VisitDiff | None = None) -> None:
         self.data = visit
         self.audience = audience
         # what changed since an earlier version (``kzru build --since``), both
