@@ -89,6 +89,12 @@ class Workspace:
     documents: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
     lang: str = "en"
+    theme_file: Path | None = None  # the theme file the config names, if any
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The configuration files the settings were read from."""
+        return tuple(f for f in (self.file, self.theme_file) if f is not None)
 
     def audience(self, name: str) -> Audience:
         try:
@@ -283,6 +289,7 @@ class _Reader:
             documents=self.names(defaults, "docs", "defaults", BUILD_DOCUMENTS) or (),
             formats=self.names(defaults, "formats", "defaults", FORMATS) or (),
             lang=self.lang(defaults),
+            theme_file=self.theme_file(raw),
         )
         if self.problems:
             raise DataError(sorted(self.problems, key=lambda p: (p.line or 0, p.path)))
@@ -364,6 +371,10 @@ class _Reader:
                             f"in {lang!r} documents: each level needs its own word",
                         )
                     seen[word] = level
+
+    def theme_file(self, raw: dict[str, Any]) -> Path | None:
+        include = raw.get("theme", {}).get("file") if isinstance(raw.get("theme"), dict) else None
+        return (self.root / include).resolve() if isinstance(include, str) and include else None
 
     def theme(self, raw: dict[str, Any]) -> Theme:
         table = self.table(raw, "theme")
