@@ -168,9 +168,7 @@ def test_validate_formats_plain_json_github(tmp_path: Path) -> None:
     assert plain.exit_code == 1 and f"{bad}:4:1: parties: needs at least 2" in plain.stderr
     gh = runner.invoke(main, ["validate", "--format", "github", str(bad)])
     assert gh.exit_code == 1
-    assert (
-        gh.stdout == f"::error file={bad},line=4,col=1,title=parties::needs at least 2 entries\n"
-    )
+    assert gh.stdout == f"::error file={bad},line=4,col=1,title=parties::needs at least 2 entries\n"
     as_json = runner.invoke(main, ["validate", "--format", "json", str(bad)])
     assert as_json.exit_code == 1
     assert '"path": "parties"' in as_json.stdout

@@ -20,7 +20,6 @@ from babel.numbers import (
     format_decimal,
     format_percent,
     get_currency_name,
-    get_currency_symbol,
 )
 
 from kzru_reports.errors import ConfigError
@@ -80,7 +79,9 @@ class Formatter:
         return format_decimal(value, locale=self.locale)
 
     def money(self, value: float, currency: str) -> str:
-        symbol = get_currency_symbol(currency, locale=self.locale)
+        """An amount with its ISO 4217 code, ``USD 20 billion``: one way for every
+        currency (a symbol such as ``$`` exists for some currencies and not others,
+        and is ambiguous between dollars)."""
         if abs(value) >= _CURRENCY_SCALE:
             digits = 0 if _is_round(value) else 1
             amount = format_compact_decimal(
@@ -88,9 +89,7 @@ class Formatter:
             )
         else:
             amount = self.number(value)
-        if symbol == currency:  # no symbol in this locale: the code, as CLDR writes it
-            return f"{currency}\u00a0{amount}"
-        return f"{symbol}{amount}"
+        return f"{currency}\u00a0{amount}"
 
     def quantity(self, value: float, unit: str | None = None) -> str:
         """A value with its unit: money for currency codes, percent for ``%``."""
@@ -100,6 +99,13 @@ class Formatter:
             return format_percent(value / 100, locale=self.locale, decimal_quantization=False)
         return self.number(value)
 
+    def amount(self, value: float, unit: str | None = None) -> str:
+        """A value with its unit always said: ``USD 10 billion``, ``24 hours``."""
+        text = self.quantity(value, unit)
+        if unit and unit != "%" and not _is_currency(unit):
+            text = f"{text} {unit}"
+        return text
+
     def qualified(self, text: str, qualifier: str | None) -> str:
         if not qualifier:
             return text
@@ -107,9 +113,7 @@ class Formatter:
 
     def figure(self, fig: Any, with_unit: bool = False) -> str:
         """A figure's value as people read it: ``more than 60,000``, ``$20 billion``."""
-        text = self.quantity(fig.value, fig.unit)
-        if with_unit and fig.unit and fig.unit != "%" and not _is_currency(fig.unit):
-            text = f"{text} {fig.unit}"
+        text = self.amount(fig.value, fig.unit) if with_unit else self.quantity(fig.value, fig.unit)
         return self.qualified(text, fig.qualifier)
 
     def unit_word(self, fig: Any) -> str:
@@ -151,6 +155,7 @@ class Formatter:
             "number": self.number,
             "money": self.money,
             "quantity": self.quantity,
+            "amount": self.amount,
             "figure": self.figure,
             "date": self.date,
             "daterange": self.date_range,

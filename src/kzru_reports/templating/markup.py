@@ -300,13 +300,20 @@ def _figures(el: ET.Element) -> n.KeyFigures | None:
 
 
 def _chart(el: ET.Element) -> n.BarChart | None:
-    _attrs(el, {"title", "value-label", "target-label", "handling"})
+    _attrs(el, {"title", "value-label", "target-label", "handling", "note"})
     _no_text(el)
     bars = []
     for child in el:
         if child.tag != "bar":
             raise _Fail(f"<chart> holds <bar> elements, not <{child.tag}>")
-        _attrs(child, {"label", "value", "target", "value-text", "target-text", "handling"})
+        _attrs(
+            child,
+            {"label", "value", "target", "value-text", "target-text", "handling", "better"}
+            | {"reading"},
+        )
+        better = child.get("better", "higher")
+        if better not in ("higher", "lower"):
+            raise _Fail(f"<bar better=...> is higher or lower, not {better!r}")
         bars.append(
             n.Bar(
                 _clean(child.get("label", "")),
@@ -315,6 +322,8 @@ def _chart(el: ET.Element) -> n.BarChart | None:
                 _clean(child.get("value-text", "")),
                 _clean(child.get("target-text", "")),
                 _handling(child),
+                better=better,
+                reading=_clean(child.get("reading", "")),
             )
         )
     if not bars:
@@ -325,6 +334,7 @@ def _chart(el: ET.Element) -> n.BarChart | None:
         _clean(el.get("value-label", "")),
         _clean(el.get("target-label", "")),
         _handling(el),
+        note=_clean(el.get("note", "")),
     )
 
 
