@@ -24,7 +24,7 @@ from babel.numbers import (
 
 from kzru_reports.errors import ConfigError
 
-_CURRENCY_SCALE = 1_000_000  # from here up, money reads "$20 billion", not "$20,000,000,000"
+_CURRENCY_SCALE = 1_000_000  # from here up, money reads "USD 20 billion", not "USD 20,000,000,000"
 
 
 class Labels(dict[str, Any]):
@@ -112,7 +112,7 @@ class Formatter:
         return str(self.labels["qualifiers"][qualifier]).format(value=text)
 
     def figure(self, fig: Any, with_unit: bool = False) -> str:
-        """A figure's value as people read it: ``more than 60,000``, ``$20 billion``."""
+        """A figure's value as people read it: ``more than 60,000``, ``USD 20 billion``."""
         text = self.amount(fig.value, fig.unit) if with_unit else self.quantity(fig.value, fig.unit)
         return self.qualified(text, fig.qualifier)
 

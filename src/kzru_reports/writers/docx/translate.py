@@ -327,6 +327,11 @@ def _alt_text(p: Any, chart: n.BarChart) -> None:
     if doc_pr is not None:
         doc_pr.set(
             "descr",
-            " ".join(f"{b.label}: {b.reading or b.value_text}." for b in chart.bars)
+            " ".join(
+                f"{b.label}: {b.value_text}."
+                + (f" {chart.target_label}: {b.target_text}." if b.target is not None else "")
+                + (f" {b.reading}" if b.reading else "")
+                for b in chart.bars
+            )
             + (f" {chart.note}" if chart.note else ""),
         )
