@@ -112,3 +112,16 @@ def test_money_is_written_one_way_in_each_document(shipped_build: Path, doc: str
         assert not re.search(r"[$€£₽₸]\s?\d", text), (doc, fmt)
         if doc != "agreements":
             assert "USD 20 billion" in text
+
+
+def test_a_chart_taller_than_a_page_breaks_between_bars() -> None:
+    theme = default_theme()
+    reading = "a reading long enough to take two lines under its bar " * 3
+    bars = tuple(n.Bar(f"b{i}", i + 1, 20, str(i), "20", reading=reading) for i in range(12))
+    parts = chart.layouts(n.BarChart(bars, note="how to read it"), 470, theme)
+    text_height = (theme.page_mm[1] - theme.margin_top - theme.margin_bottom) / 25.4 * 72
+    assert len(parts) > 1
+    assert all(geo.height < text_height for _, geo in parts)
+    assert tuple(b for part, _ in parts for b in part.bars) == bars
+    assert [part.note for part, _ in parts][-1] == "how to read it"
+    assert not any(part.note for part, _ in parts[:-1])

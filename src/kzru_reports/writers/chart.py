@@ -6,7 +6,7 @@ top left) so the PDF (vector) and the DOCX (picture) show exactly the same chart
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
@@ -86,6 +86,27 @@ def layout(chart: n.BarChart, width: float, theme: Theme) -> ChartLayout:
         y += theme.small_size + 3
         shapes.append(Label(0, y, line, theme.small_size, theme.muted))
     return ChartLayout(width, y + 4, tuple(shapes))
+
+
+def layouts(chart: n.BarChart, width: float, theme: Theme) -> list[tuple[n.BarChart, ChartLayout]]:
+    """The chart as one or more drawings, each no taller than half the page's text
+    area allows (so none overflows a page, and a long chart breaks between bars),
+    the note under the last; each with the part of the chart it draws."""
+    limit = (theme.page_mm[1] - theme.margin_top - theme.margin_bottom) / 25.4 * 72 * 0.8
+    parts: list[tuple[n.BarChart, ChartLayout]] = []
+    bars = list(chart.bars)
+    while bars:
+        count = len(bars)
+        while True:
+            last = count == len(bars)
+            part = replace(chart, bars=tuple(bars[:count]), note=chart.note if last else "")
+            geo = layout(part, width, theme)
+            if geo.height <= limit or count == 1:
+                break
+            count = max(1, count * 2 // 3)
+        parts.append((part, geo))
+        bars = bars[count:]
+    return parts
 
 
 def _bar(
