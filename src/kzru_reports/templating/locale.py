@@ -22,6 +22,7 @@ from babel.numbers import (
     get_currency_name,
 )
 
+from kzru_reports import memo
 from kzru_reports.errors import ConfigError
 
 _CURRENCY_SCALE = 1_000_000  # from here up, money reads "USD 20 billion", not "USD 20,000,000,000"
@@ -45,7 +46,7 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-@functools.cache
+@memo.cached(16)
 def load_labels(lang: str = "en") -> Labels:
     """The label file of ``lang`` shipped with the package."""
     try:
