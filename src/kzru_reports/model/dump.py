@@ -68,7 +68,10 @@ def _barchart(chart: n.BarChart, indent: str) -> Iterator[str]:
     yield f"{indent}chart: {chart.title}"
     for b in chart.bars:
         target = f" / {b.target_text}" if b.target is not None else ""
-        yield f"{indent}  {b.label}: {b.value_text}{target}"
+        reading = f" ({b.reading})" if b.reading else ""
+        yield f"{indent}  {b.label}: {b.value_text}{target}{reading}"
+    if chart.note:
+        yield f"{indent}  {chart.note}"
 
 
 def _table(t: n.Table, indent: str) -> Iterator[str]:
