@@ -98,6 +98,9 @@ def test_text_that_looks_like_markup_stays_text() -> None:
         ("<ul><p>x</p></ul>", "holds <li>"),
         ('<table><row><cell align="justify">x</cell></row></table>', "left, right or center"),
         ("<p>unclosed", ""),
+        ('<p role="title">x</p>', "unknown role"),
+        ('<table role="striped"><row><cell>x</cell></row></table>', "'grid'"),
+        ('<table><row role="header"><cell>x</cell></row></table>', "roles of <row>: 'group'"),
     ],
 )
 def test_what_is_not_in_the_vocabulary_is_refused(markup: str, says: str) -> None:

@@ -191,3 +191,17 @@ def test_the_readme_names_every_folder_and_module_of_the_package() -> None:
     anywhere.add("templates/")  # the repository's, packaged with the code
     gone = sorted(n for n in named if n.endswith((".py", "/")) and n not in anywhere)
     assert not gone, f"README 'How it is built' names what is no longer there: {gone}"
+
+
+def test_the_style_sheet_gives_every_role_a_look() -> None:
+    from kzru_reports.model import nodes as n
+    from kzru_reports.writers import sheet
+
+    for node, table in (
+        (n.Paragraph, sheet.PARAGRAPH_STYLES),
+        (n.Heading, sheet.HEADING_STYLES),
+        (n.List, sheet.LIST_STYLES),
+        (n.Table, sheet.TINTED_ROWS),
+    ):
+        assert set(table) == set(n.ROLES[node]), node.__name__
+    assert n.ROLES[n.Row] == ("", sheet.GROUP_ROW)

@@ -1,9 +1,10 @@
 """The neutral document model: a closed set of frozen node types.
 
 Templates produce it; writers consume it. It knows nothing of visits and nothing of
-output formats. The one extension point is ``role``, a name a writer's style sheet
-maps to an appearance (as pandoc's classes or Word's paragraph styles). A new node
-type needs a handler in every writer and in ``dump``.
+output formats. The one extension point is ``role``, a name from the closed list
+``ROLES`` that each writer maps to an appearance (as pandoc's classes or Word's
+paragraph styles). A new node type needs a rule in every writer and in ``dump``
+(``tests/test_structure.py`` checks it).
 
 Handling levels are generic too: a block, list item, table row, key figure or bar may
 carry ``handling``, the name of a level on its document's ``Meta.scale`` (the ordered
@@ -37,7 +38,8 @@ class Emph:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A hyperlink; ``url`` is checked to be http(s) or mailto when the node is made."""
+    """A hyperlink. Templating makes one only of an http(s) or mailto address (any other
+    ``href`` stays plain text); the node itself does not check."""
 
     children: tuple[Inline, ...]
     url: str
@@ -180,6 +182,18 @@ class PageBreak:
 
 
 Block = Heading | Paragraph | List | Quote | FieldList | KeyFigures | BarChart | Table | PageBreak
+
+# The closed list of roles: for each node type that takes one, the names a template
+# may give it ("" is the plain look). Templating refuses any other where the markup is
+# parsed; every writer gives each of them its look (``writers/sheet.py``).
+ROLES: dict[type, tuple[str, ...]] = {
+    Heading: ("", "cover"),
+    Paragraph: ("", "lead", "kicker", "dateline", "sources", "cover-kicker"),
+    List: ("", "sources"),
+    FieldList: ("", "header", "cover"),
+    Table: ("", "grid", "compact"),
+    Row: ("", "group"),
+}
 
 # ------------------------------------------------------------------ document
 

@@ -130,6 +130,16 @@ def _meta(text: str) -> str:
     return _clean(_BIDI.sub("", text))
 
 
+def _role(el: ET.Element, node: type) -> str:
+    """The element's ``role``, one of the closed list the model knows for ``node``."""
+    role = el.get("role", "")
+    known = n.ROLES[node]
+    if role not in known:
+        listed = ", ".join(repr(r) for r in known if r)
+        raise _Fail(f"<{el.tag} role={role!r}>: unknown role (roles of <{el.tag}>: {listed})")
+    return role
+
+
 def _clean(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
@@ -231,14 +241,15 @@ def _blocks(parent: ET.Element) -> Iterator[n.Block]:
 def _heading(el: ET.Element) -> n.Heading:
     _attrs(el, {"id", "role", "handling"})
     return n.Heading(
-        int(el.tag[1]), _inlines(el), el.get("id", ""), el.get("role", ""), _handling(el)
+        int(el.tag[1]), _inlines(el), el.get("id", ""), _role(el, n.Heading), _handling(el)
     )
 
 
 def _paragraph(el: ET.Element) -> n.Paragraph | None:
     _attrs(el, {"role", "handling"})
     children = _inlines(el)
-    return n.Paragraph(children, el.get("role", ""), _handling(el)) if children else None
+    role = _role(el, n.Paragraph)
+    return n.Paragraph(children, role, _handling(el)) if children else None
 
 
 def _list(el: ET.Element) -> n.List | None:
@@ -256,7 +267,7 @@ def _list(el: ET.Element) -> n.List | None:
         items.append(n.ListItem(_inlines(li), sublist, _handling(li)))
     if not items:
         return None
-    return n.List(tuple(items), el.tag == "ol", el.get("role", ""), _handling(el))
+    return n.List(tuple(items), el.tag == "ol", _role(el, n.List), _handling(el))
 
 
 def _quote(el: ET.Element) -> n.Quote:
@@ -288,7 +299,8 @@ def _fields(el: ET.Element) -> n.FieldList | None:
         value = _inlines(child)
         if value:
             fields.append(n.Field((n.Text(_clean(child.get("label", ""))),), value))
-    return n.FieldList(tuple(fields), el.get("role", ""), _handling(el)) if fields else None
+    role = _role(el, n.FieldList)
+    return n.FieldList(tuple(fields), role, _handling(el)) if fields else None
 
 
 def _figures(el: ET.Element) -> n.KeyFigures | None:
@@ -397,7 +409,7 @@ def _table(el: ET.Element) -> n.Table | None:
             header = _cells(child)
         elif child.tag == "row":
             _attrs(child, {"role", "handling"})
-            rows.append(n.Row(_cells(child), child.get("role", ""), _handling(child)))
+            rows.append(n.Row(_cells(child), _role(child, n.Row), _handling(child)))
         else:
             raise _Fail(f"<table> holds <head> and <row>, not <{child.tag}>")
     try:
@@ -414,7 +426,7 @@ def _table(el: ET.Element) -> n.Table | None:
             raise _Fail(f"a <row> has {len(r.cells)} cells; the table has {columns} columns")
     if not rows:
         return None
-    return n.Table(header, tuple(rows), widths, el.get("role", ""), _handling(el))
+    return n.Table(header, tuple(rows), widths, _role(el, n.Table), _handling(el))
 
 
 def _pagebreak(el: ET.Element) -> n.PageBreak:

@@ -21,9 +21,8 @@ from kzru_reports.writers.docx.oxml import (
 )
 from kzru_reports.writers.docx.package import add_paragraph_style, internal_name, styles_by_name
 
-# role (or node) -> Word paragraph style
-ROLE_STYLES = {
-    "": "Normal",
+# the sheet's paragraph styles (``writers/sheet.py``) -> Word paragraph style
+WORD_STYLES = {
     "body": "Normal",
     "lead": "Lead",
     "kicker": "Kicker",

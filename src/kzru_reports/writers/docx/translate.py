@@ -60,8 +60,15 @@ from kzru_reports.writers.docx.oxml import (
     wrap_bookmark,
 )
 from kzru_reports.writers.docx.picture import chart_png
-from kzru_reports.writers.docx.styles import ROLE_STYLES
+from kzru_reports.writers.docx.styles import WORD_STYLES
 from kzru_reports.writers.measure import fit_size
+from kzru_reports.writers.sheet import (
+    GROUP_ROW,
+    HEADING_STYLES,
+    LIST_STYLES,
+    PARAGRAPH_STYLES,
+    TINTED_ROWS,
+)
 
 
 class Translator:
@@ -152,7 +159,8 @@ class Translator:
             rule(self, block)
 
     def _heading(self, h: n.Heading) -> None:
-        p = self.para("Cover Title" if h.role == "cover" else f"Heading {min(h.level, 3)}")
+        cover = HEADING_STYLES[h.role] == "cover-title"
+        p = self.para("Cover Title" if cover else f"Heading {min(h.level, 3)}")
         self.runs(p, h.children)
         if h.id:
             wrap_bookmark(p, self.bookmark(h.id), len(self.bookmarks))
@@ -177,13 +185,13 @@ class Translator:
             p.append(link)
 
     def _paragraph(self, para: n.Paragraph) -> None:
-        p = self.para(ROLE_STYLES.get(para.role, "Normal"))
+        p = self.para(WORD_STYLES[PARAGRAPH_STYLES[para.role]])
         self.runs(p, para.children)
 
     def _list(self, lst: n.List, depth: int = 0) -> None:
         kind = (
             "Sources"
-            if lst.role == "sources"
+            if LIST_STYLES[lst.role] == "sources"
             else ("List Number" if lst.ordered else "List Bullet")
         )
         if depth and kind != "Sources":
@@ -270,7 +278,7 @@ class Translator:
         span = str(sum(int(w) for w in widths))
         zebra = 0
         for r in t.rows:
-            if r.role == "group":
+            if r.role == GROUP_ROW:
                 tr = SubElement(table, W_TR)
                 tc = SubElement(tr, W_TC)
                 tcpr = SubElement(tc, W_TC_PR)
@@ -280,7 +288,7 @@ class Translator:
                 self.runs(self.para("Table Group", tc), r.cells[0].children if r.cells else ())
                 zebra = 0
                 continue
-            shade = t.role == "grid" and zebra % 2
+            shade = TINTED_ROWS[t.role] and zebra % 2
             for tc, c in zip(row(table, widths), r.cells, strict=True):
                 if shade:
                     shade_tcpr(tc[0], zebra_fill)

@@ -38,6 +38,13 @@ from kzru_reports.writers.pdf.flowables import (
 from kzru_reports.writers.pdf.fonts import font_names
 from kzru_reports.writers.pdf.styles import styles
 from kzru_reports.writers.pdf.text import chunk_inlines, para, short
+from kzru_reports.writers.sheet import (
+    GROUP_ROW,
+    HEADING_STYLES,
+    LIST_STYLES,
+    PARAGRAPH_STYLES,
+    TINTED_ROWS,
+)
 
 
 class Translator:
@@ -102,7 +109,7 @@ class Translator:
             yield CondPageBreak(90 if level == 2 else 60)
         key = h.id or f"h{self.count}"
         outline = None if (self.in_pack and level == 1) else level - 1
-        style = self.st["cover_title" if h.role == "cover" else f"h{level}"]
+        style = self.st["cover_title" if HEADING_STYLES[h.role] == "cover-title" else f"h{level}"]
         title = inline_text(h.children)
         pieces = chunk_inlines(h.children)
         if len(pieces) == 1:
@@ -119,10 +126,10 @@ class Translator:
     def _paragraph(self, p: n.Paragraph) -> Iterator[Flowable]:
         if p.role == "cover-kicker":
             yield Spacer(1, 55 * mm)  # a cover's title sits a third of the way down
-        yield from self.paras(p.children, self.st.get(p.role, self.st["body"]))
+        yield from self.paras(p.children, self.st[PARAGRAPH_STYLES[p.role]])
 
     def _list(self, lst: n.List, depth: int = 0) -> Iterator[Flowable]:
-        style = self.st["sources" if lst.role == "sources" else "list"]
+        style = self.st[LIST_STYLES[lst.role]]
         if depth:
             style = ParagraphStyle(
                 f"list{depth}",
@@ -258,7 +265,7 @@ class Translator:
         rows: list[Row] = []
         zebra = 0
         for row in t.rows:
-            if row.role == "group":
+            if row.role == GROUP_ROW:
                 rows.append(
                     Row(
                         functools.partial(self._group_cells, row, ncols),
@@ -272,7 +279,7 @@ class Translator:
                 )
                 zebra = 0
                 continue
-            shade = t.role == "grid" and zebra % 2
+            shade = TINTED_ROWS[t.role] and zebra % 2
             rows.append(
                 Row(
                     functools.partial(self._row_cells, row),
