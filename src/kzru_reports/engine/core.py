@@ -207,7 +207,7 @@ class Engine:
 
         def args_of(job: Job, visit: Visit) -> tuple[Any, ...] | KzruError:
             try:  # the earlier version, with --since (read here, once per file)
-                previous = baseline(job.display, options.since) if options.since else None
+                previous = baseline(job.file, options.since) if options.since else None
             except KzruError as exc:
                 return exc
             return (visit, job.audience, job.document, job.formats, options, previous)
