@@ -197,12 +197,12 @@ def _names(visit_id: str, audience: str, document: str, fmt: str) -> tuple[str, 
 
 def render_models(visit: Visit, audience: Audience, document: str, options: BuildOptions) -> Any:
     """One document (or pack) of one visit for one audience, as the document model."""
-    from kzru_reports.fonts import check_glyphs
     from kzru_reports.handling import level_of, mark, raise_frame
     from kzru_reports.model.levels import UnknownLevel
     from kzru_reports.packs import compose
     from kzru_reports.templating import render_document, template_name
     from kzru_reports.templating.locale import load_labels
+    from kzru_reports.theme.glyphs import check_glyphs
     from kzru_reports.view import VisitView
 
     view = VisitView(for_audience(visit, audience), audience)
