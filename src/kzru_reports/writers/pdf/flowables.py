@@ -27,6 +27,14 @@ from kzru_reports.writers.pdf.fonts import font_names
 from kzru_reports.writers.pdf.text import Para
 
 
+def set_levels(flowable: Any, levels: frozenset[str]) -> Any:
+    """Give a flowable the handling levels of what it shows (read as ``kz_levels`` when
+    a page is marked). Written into its ``__dict__``: some flowables (drawings) refuse
+    attributes they do not know through ``setattr``."""
+    flowable.__dict__["kz_levels"] = levels
+    return flowable
+
+
 class Heading(Para):
     """A heading that is also a link target and, unless ``level`` is None, a bookmark."""
 
@@ -261,8 +269,7 @@ class PagedTable(Flowable):
     def _levelled(self, page: Table, count: int) -> Table:
         """One page's table, with the levels of its rows (``pages.DocTemplate``)."""
         rows = self.rows[self.start : self.start + count]
-        page.kz_levels = frozenset(r.handling for r in rows if r.handling)  # type: ignore[attr-defined]
-        return page
+        return set_levels(page, frozenset(r.handling for r in rows if r.handling))
 
     def _release(self, done: int) -> None:
         """Forget the cells of the rows this page took (its table keeps what it draws)."""

@@ -22,6 +22,7 @@ from kzru_reports.theme import Theme
 from kzru_reports.writers.measure import ellipsize
 from kzru_reports.writers.pdf.flowables import (
     PageRef,
+    set_levels,
 )
 from kzru_reports.writers.pdf.fonts import font_names
 
@@ -45,7 +46,7 @@ class DocTemplate(BaseDocTemplate):
         if self._levels_of_next is not None:
             for piece in flowables[: max(len(flowables) - before + 1, 0)]:
                 if getattr(piece, "kz_levels", None) is None:
-                    piece.kz_levels = self._levels_of_next
+                    set_levels(piece, self._levels_of_next)
 
     def afterFlowable(self, flowable: Flowable) -> None:
         levels = getattr(flowable, "kz_levels", None) or self._levels_of_next

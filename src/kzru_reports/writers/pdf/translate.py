@@ -35,6 +35,7 @@ from kzru_reports.writers.pdf.flowables import (
     RowGap,
     Rule,
     drawing,
+    set_levels,
 )
 from kzru_reports.writers.pdf.fonts import font_names
 from kzru_reports.writers.pdf.styles import styles
@@ -334,6 +335,4 @@ def levelled(flowables: Iterable[Flowable], node: Any) -> Iterator[Flowable]:
     knows its own (a list item's paragraphs, a table that is marked row by row)."""
     levels = frozenset(levels_in(node))
     for f in flowables:
-        if getattr(f, "kz_levels", None) is None:
-            f.kz_levels = levels
-        yield f
+        yield f if getattr(f, "kz_levels", None) is not None else set_levels(f, levels)
