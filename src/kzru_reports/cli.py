@@ -96,8 +96,16 @@ def run() -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kzru")
-def main() -> None:
+@click.option(
+    "--allow-outside-workspace",
+    is_flag=True,
+    help="Let kzru.toml name files and folders outside its workspace or through links.",
+)
+def main(allow_outside_workspace: bool = False) -> None:
     """kzru-reports: briefing packs in DOCX and PDF from visit data."""
+    from kzru_reports.files import allow_outside_workspace as allow
+
+    allow(allow_outside_workspace)
 
 
 @main.command()
@@ -137,6 +145,14 @@ def main() -> None:
     "commit (SOURCE_DATE_EPOCH's date).",
 )
 @click.option(
+    "--shard",
+    default=None,
+    metavar="K/N",
+    callback=lambda _ctx, _param, value: _shard(value),
+    help="Build only the K-th of N shares of the visits (by visit id, balanced by "
+    "size), e.g. in a CI matrix; join the outputs with kzru manifest merge.",
+)
+@click.option(
     "-a",
     "--audience",
     "audiences",
@@ -153,6 +169,7 @@ def build(
     jobs: int | None,
     force: bool,
     issue_date: str | None,
+    shard: Any,
     audiences: tuple[str, ...],
     as_json: bool,
     debug: bool,
@@ -164,38 +181,52 @@ def build(
         import os
         import time
 
-        from kzru_reports import api
         from kzru_reports.config import load_workspace
+        from kzru_reports.engine import Engine, build_time_from_env, parse_issue_date
+        from kzru_reports.engine.options import workspace_settings
 
         ws = load_workspace()
-        build_time = api.build_time_from_env()
-        options = api.BuildOptions(
-            out=out or _relative(ws.output) or "build",
-            documents=_unique(docs) or ws.documents or api.DOCUMENTS,
-            formats=_unique(formats) or ws.formats or api.FORMATS,
-            audiences=ws.select(audiences),
-            templates=ws.template_folders(),
-            theme=ws.theme,
-            marking=ws.marking,
-            lang=ws.lang,
-            build_time=build_time,
-            issue_date=api.parse_issue_date(issue_date, build_time),
-            force=force,
-            jobs=jobs or os.cpu_count() or 1,
-        )
+        workers = jobs or os.cpu_count() or 1
+        build_time = build_time_from_env()
+        settings = workspace_settings(ws, build_time, parse_issue_date(issue_date, build_time))
+        engine = Engine(settings, workers=workers)
+        options = _build_options(engine, ws, out, docs, formats, audiences, force, shard)
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         started = time.perf_counter()
         live = not as_json and sys.stdout.isatty()
         progress = None if as_json else _Progress(live)
         from kzru_reports.writers import fewer_collections
 
-        with fewer_collections():  # loading, templating and writing all make many objects
-            report = api.build(targets, options, progress=progress)
+        with engine, fewer_collections():  # loading, templating and writing make many objects
+            report = engine.build(targets, options, progress=progress)
         if progress is not None:
             progress.done(report, time.perf_counter() - started)
         return _finish(report, as_json)
 
     _run(debug, action)
+
+
+def _build_options(
+    engine: Any,
+    ws: Any,
+    out: str | None,
+    docs: tuple[str, ...],
+    formats: tuple[str, ...],
+    audiences: tuple[str, ...],
+    force: bool,
+    shard: Any = None,
+) -> Any:
+    """``build``'s (and ``watch``'s) options over a workspace's defaults."""
+    from kzru_reports.engine import DOCUMENTS, FORMATS
+
+    return engine.options(
+        out=out or _relative(ws.output) or "build",
+        documents=_unique(docs) or ws.documents or DOCUMENTS,
+        formats=_unique(formats) or ws.formats or FORMATS,
+        audiences=ws.select(audiences),
+        shard=shard,
+        force=force,
+    )
 
 
 class _Progress:
@@ -441,6 +472,54 @@ def templates_eject(name: str, to: str | None, force: bool, debug: bool) -> None
         ws = load_workspace()
         folder = Path(to) if to else (ws.templates or Path("templates"))
         click.echo(f"copied to {eject(name, folder, force)}")
+        return 0
+
+    _run(debug, action)
+
+
+def _shard(value: str | None) -> Any:
+    """``--shard K/N`` parsed, or a usage error (exit 2) saying what is wrong."""
+    if value is None:
+        return None
+    from kzru_reports.shards import parse_shard
+
+    try:
+        return parse_shard(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc).removeprefix(f"--shard {value!r}: ")) from None
+
+
+@main.group()
+def manifest() -> None:
+    """Build manifests: join the manifests of sharded builds."""
+
+
+@manifest.command("merge")
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder of the joined build: its manifest.json, and every shard's files.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def manifest_merge(sources: tuple[str, ...], out: str, debug: bool) -> None:
+    """Join the manifests of shard builds (kzru build --shard K/N) into one.
+
+    SOURCES are the shards' output folders (or their manifest.json files). Their files
+    are copied into OUT, checked against their checksums. Two shards holding the same
+    output, or built by different engine versions, are refused, naming both files."""
+
+    def action() -> int:
+        from kzru_reports.shards import merge
+
+        merged = merge(sources, out)
+        click.echo(
+            _printable(
+                f"{len(merged.entries)} outputs from {len(sources)} manifests in {merged.file}"
+            )
+        )
         return 0
 
     _run(debug, action)

@@ -37,7 +37,7 @@ import jinja2.nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from kzru_reports import limits
+from kzru_reports import limits, memo
 from kzru_reports.errors import TemplateError
 
 MAX_OUTPUT = limits.TEMPLATE_OUTPUT_CHARS
@@ -397,7 +397,7 @@ _BYTECODE = _BytecodeCache()
 _SYNTAX = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, autoescape=True)
 
 
-@functools.lru_cache(maxsize=64)
+@memo.cached(64)
 def make_environment(
     search: tuple[str, ...], lang: str = "en", stamp: tuple[Any, ...] = ()
 ) -> jinja2.Environment:
@@ -653,4 +653,12 @@ def folder_stamp(search: Sequence[str]) -> tuple[Any, ...]:
 
 
 def search_path(folders: Sequence[str | Path]) -> tuple[str, ...]:
+    """The template folders that exist, as absolute paths. A folder that is itself a
+    symbolic link (``templates/press -> /etc``) is refused: the loader refuses links
+    inside a folder, and the workspace config refuses them on the way to it."""
+    for f in folders:
+        if Path(f).is_symlink():
+            raise TemplateError(
+                f"the template folder {f} is a symbolic link, which is not followed"
+            )
     return tuple(str(Path(f).resolve()) for f in folders if Path(f).is_dir())
