@@ -273,3 +273,16 @@ def test_a_table_row_marks_only_the_pages_it_is_drawn_on(tmp_path: Path) -> None
     assert len(pages) >= 3
     for number, (word, restricted) in enumerate(pages, 1):
         assert word == ("RESTRICTED" if restricted else "PUBLIC"), number
+
+
+def test_a_page_marking_never_carries_over_from_an_earlier_build(
+    one_doc: Path, tmp_path: Path
+) -> None:
+    """reportlab shares some flowables (frame breaks) between documents: a level given
+    to one in a restricted build must not mark a page of the next, public one."""
+    from .conftest import SHIPPED
+
+    options = api.BuildOptions(out=str(tmp_path), documents=("memo",), formats=("pdf",))
+    assert api.build([SHIPPED], options).ok
+    memo = next(tmp_path.glob("*/analyst/*-memo.pdf")).read_bytes()
+    assert {word for word, _ in banners(memo)} == {"PUBLIC"}

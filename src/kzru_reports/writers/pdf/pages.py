@@ -14,6 +14,7 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
 )
+from reportlab.platypus.doctemplate import ActionFlowable
 
 from kzru_reports import memo
 from kzru_reports.model import nodes as n
@@ -45,13 +46,17 @@ class DocTemplate(BaseDocTemplate):
         super().handle_flowable(flowables)
         if self._levels_of_next is not None:
             for piece in flowables[: max(len(flowables) - before + 1, 0)]:
-                if getattr(piece, "kz_levels", None) is None:
+                # actions (frame and page breaks) draw nothing, and reportlab shares them
+                if getattr(piece, "kz_levels", None) is None and not isinstance(
+                    piece, ActionFlowable
+                ):
                     set_levels(piece, self._levels_of_next)
 
     def afterFlowable(self, flowable: Flowable) -> None:
-        levels = getattr(flowable, "kz_levels", None) or self._levels_of_next
-        if levels:
-            self.canv._kz_levels |= levels
+        if not isinstance(flowable, ActionFlowable):
+            levels = getattr(flowable, "kz_levels", None) or self._levels_of_next
+            if levels:
+                self.canv._kz_levels |= levels
         outline = getattr(flowable, "outline", None)
         if outline is None:
             return
