@@ -304,13 +304,20 @@ def _figures(el: ET.Element) -> n.KeyFigures | None:
 def _chart(el: ET.Element) -> n.BarChart | tuple[n.Block, ...] | None:
     """A bar chart of at most ``CHART_BARS`` bars (in the template's order); further
     bars are listed in a table after it, so a chart's size never grows with the data."""
-    _attrs(el, {"title", "value-label", "target-label", "handling"})
+    _attrs(el, {"title", "value-label", "target-label", "handling", "note"})
     _no_text(el)
     bars = []
     for child in el:
         if child.tag != "bar":
             raise _Fail(f"<chart> holds <bar> elements, not <{child.tag}>")
-        _attrs(child, {"label", "value", "target", "value-text", "target-text", "handling"})
+        _attrs(
+            child,
+            {"label", "value", "target", "value-text", "target-text", "handling", "better"}
+            | {"reading"},
+        )
+        better = child.get("better", "higher")
+        if better not in ("higher", "lower"):
+            raise _Fail(f"<bar better=...> is higher or lower, not {better!r}")
         bars.append(
             n.Bar(
                 _clean(child.get("label", "")),
@@ -319,6 +326,8 @@ def _chart(el: ET.Element) -> n.BarChart | tuple[n.Block, ...] | None:
                 _clean(child.get("value-text", "")),
                 _clean(child.get("target-text", "")),
                 _handling(child),
+                better=better,
+                reading=_clean(child.get("reading", "")),
             )
         )
     if not bars:
@@ -334,6 +343,7 @@ def _chart(el: ET.Element) -> n.BarChart | tuple[n.Block, ...] | None:
         value_label,
         target_label,
         handling,
+        note=_clean(el.get("note", "")),
     )
     rest = bars[limits.CHART_BARS :]
     if not rest:
