@@ -147,6 +147,13 @@ def main(allow_outside_workspace: bool = False) -> None:
     "commit (SOURCE_DATE_EPOCH's date).",
 )
 @click.option(
+    "--since",
+    default=None,
+    metavar="REV|FILE",
+    help="Mark what changed since an earlier version: a git revision (each visit file "
+    "as it was then), or a visit file or folder (matched by visit id).",
+)
+@click.option(
     "--shard",
     default=None,
     metavar="K/N",
@@ -171,6 +178,7 @@ def build(
     jobs: int | None,
     force: bool,
     issue_date: str | None,
+    since: str | None,
     shard: Any,
     audiences: tuple[str, ...],
     as_json: bool,
@@ -179,7 +187,7 @@ def build(
     """Build documents for each visit file (a folder means every visit file in it);
     no PATH: the workspace's data folder, else the shipped visits."""
 
-    args = BuildArgs(out, docs, formats, jobs, force, issue_date, shard, audiences)
+    args = BuildArgs(out, docs, formats, jobs, force, issue_date, shard, audiences, since)
 
     def action() -> int:
         import time
@@ -218,6 +226,7 @@ class BuildArgs:
     issue_date: str | None = None
     shard: Any = None
     audiences: tuple[str, ...] = ()
+    since: str | None = None
 
     @property
     def workers(self) -> int:
@@ -239,6 +248,7 @@ class BuildArgs:
             formats=_unique(self.formats) or ws.formats or FORMATS,
             audiences=ws.select(self.audiences),
             shard=self.shard,
+            since=self.since,
             force=self.force,
         )
 
