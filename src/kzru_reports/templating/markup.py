@@ -50,16 +50,16 @@ def parse_document(markup: str, template: str, name: str = "") -> n.Document:
         _attrs(root, _DOC_ATTRS)
         if not root.get("title"):
             raise _Fail("<document> needs a title")
-        meta = n.Meta(
-            title=_clean(root.get("title", "")),
-            subject=_clean(root.get("subject", "")),
-            keywords=tuple(k.strip() for k in root.get("keywords", "").split(";") if k.strip()),
-            author=_clean(root.get("author", "")),
-            marking=_clean(root.get("marking", "")),
-            audience=_clean(root.get("audience", "")),
+        meta = n.Meta(  # document properties: no bidirectional controls (see _meta)
+            title=_meta(root.get("title", "")),
+            subject=_meta(root.get("subject", "")),
+            keywords=tuple(k for k in (_meta(k) for k in root.get("keywords", "").split(";")) if k),
+            author=_meta(root.get("author", "")),
+            marking=_meta(root.get("marking", "")),
+            audience=_meta(root.get("audience", "")),
             lang=root.get("lang", "en"),
-            date=_clean(root.get("date", "")),
-            footer=_clean(root.get("footer", "")),
+            date=_meta(root.get("date", "")),
+            footer=_meta(root.get("footer", "")),
             page_label=root.get("page-label", "Page {page} of {pages}"),
             handling=_handling(root),
         )
@@ -118,6 +118,16 @@ def _bounded_parse(markup: str, template: str) -> ET.Element:
 def _handling(el: ET.Element) -> str:
     """The handling level an element is tagged with (checked against the scale later)."""
     return el.get("handling", "").strip()
+
+
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _meta(text: str) -> str:
+    """A document property (title, subject, keywords...): bidirectional controls
+    (U+202E and the like) are removed, since a file manager or a mail client shows
+    these properties bare, where an override can make a title read backwards."""
+    return _clean(_BIDI.sub("", text))
 
 
 def _clean(text: str) -> str:
