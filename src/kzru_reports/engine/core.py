@@ -86,7 +86,7 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None, workers: int | None = None) -> None:
         self.settings = settings or Settings()
-        self.workers = os.cpu_count() or 1 if workers is None else max(0, workers)
+        self.workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
         self._pool = WorkerPool(self.workers) if self.workers else None
         self._visits: BoundedCache[Visit] = BoundedCache("visits", MAX_VISITS)
         self._warm_lock = threading.Lock()
