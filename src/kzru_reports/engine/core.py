@@ -259,6 +259,13 @@ class Engine:
             done.append((job, result))
         return done
 
+    def start(self, options: BuildOptions | None = None) -> None:
+        """Warm up and start the workers now, rather than at the first build that has
+        work to share (a watcher or a service: even a one-document rebuild then runs
+        in a warm worker, its formats side by side)."""
+        if self._pool is not None:
+            self._start(options or self.options())
+
     def _start(self, options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
         """Warm up, then fork the workers' zygote (once; again after ``reset``)."""
         assert self._pool is not None
