@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 def main(visit: str, runs: int) -> tuple[list[float], int]:
-    from kzru_reports.engine import DOCUMENTS, FORMATS, Engine, Settings
+    from kzru_reports.engine import DEFAULT_FORMATS, DOCUMENTS, Engine, Settings
 
     with Engine(Settings()) as engine:
         audiences = list(engine.settings.audiences.values())
@@ -29,7 +29,7 @@ def main(visit: str, runs: int) -> tuple[list[float], int]:
         def one(audience: object) -> int:
             docs = [d for d in DOCUMENTS if audience.gets(d)]  # type: ignore[attr-defined]
             name = audience.name  # type: ignore[attr-defined]
-            return len(engine.render(visit, name, docs, FORMATS))
+            return len(engine.render(visit, name, docs, DEFAULT_FORMATS))
 
         def all_files() -> tuple[float, int]:
             start = time.perf_counter()

@@ -94,7 +94,7 @@ def test_an_agreement_without_a_status_is_never_shown_as_signed(summit_build: Pa
     """The summit's transit agreement states no status; its memorandum is announced."""
     from kzru_reports.data.load import load_visit
 
-    from .conftest import SUMMIT, docx_text, pdf_text
+    from .readers import SUMMIT, docx_text, pdf_text
 
     visit = load_visit(SUMMIT)
     [transit] = [a for a in visit.agreements if a.id == "transit-agr"]
@@ -110,7 +110,7 @@ def test_an_agreement_without_a_status_is_never_shown_as_signed(summit_build: Pa
 
 
 def test_the_fact_sheet_lists_the_sources_it_cites(shipped_build: Path) -> None:
-    from .conftest import docx_text, pdf_text
+    from .readers import docx_text, pdf_text
 
     for fmt in ("pdf", "docx"):
         data = next(shipped_build.glob(f"*-factsheet.{fmt}")).read_bytes()

@@ -152,7 +152,7 @@ def _agreements_table(rows: int) -> n.Document:
 
 @pytest.fixture(scope="module")
 def big_docx() -> bytes:
-    from kzru_reports.writers.docx import DocxWriter
+    from kzru_reports.writers.docx.writer import DocxWriter
 
     return DocxWriter(default_theme()).render(_agreements_table(2_000))
 
@@ -200,7 +200,7 @@ def test_a_big_docx_opens_in_python_docx(big_docx: bytes) -> None:
 def test_a_long_pdf_table_keeps_every_row_and_repeats_its_header() -> None:
     from pypdf import PdfReader
 
-    from kzru_reports.writers.pdf import PdfWriter
+    from kzru_reports.writers.pdf.writer import PdfWriter
 
     rows = 450
     data = PdfWriter(default_theme()).render(_agreements_table(rows))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, get_args
 
+from kzru_reports.model import nodes as n
 from kzru_reports.model.nodes import Document, Pack
 
 
@@ -41,3 +43,10 @@ class PagedWriter(Writer, Protocol):
 
     def layout_pack(self, pack: Pack) -> tuple[bytes, dict[str, int]]:
         """The pack written, and the page on which each of its anchors landed."""
+
+
+def block_rules(translator: type) -> dict[type, Callable[..., Any]]:
+    """A writer's rule for each block node type: the translator's method named for it
+    (``_heading`` for ``Heading``), looked up once, when the writer is imported. A node
+    type without one fails there, loudly (``tests/test_structure.py`` checks it)."""
+    return {node: getattr(translator, f"_{node.__name__.lower()}") for node in get_args(n.Block)}

@@ -18,18 +18,8 @@ those listed before it:
 - ``writer``: ``DocxWriter``.
 """
 
-from typing import Any
-
 from kzru_reports.writers.base import Format
 
 FORMAT = Format(
     name="docx", extension="docx", paged=False, writer="kzru_reports.writers.docx.writer:DocxWriter"
 )
-
-
-def __getattr__(name: str) -> Any:  # the writer itself is imported on first use
-    if name == "DocxWriter":
-        from kzru_reports.writers.docx.writer import DocxWriter
-
-        return DocxWriter
-    raise AttributeError(name)

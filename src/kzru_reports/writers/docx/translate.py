@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from typing import Any
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -20,6 +19,7 @@ from lxml.etree import SubElement
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
+from kzru_reports.writers.base import block_rules
 from kzru_reports.writers.docx.blank import Blank
 from kzru_reports.writers.docx.oxml import (
     R_ID,
@@ -323,18 +323,8 @@ class Translator:
         SubElement(p[0], W_SPACING, {W_AFTER: "80", W_LINE: "192", W_LINE_RULE: "auto"})
 
 
-# block node type -> its rule (tests/test_structure.py checks every type has one)
-RULES: dict[type, Callable[[Translator, Any], None]] = {
-    n.Heading: Translator._heading,
-    n.Paragraph: Translator._paragraph,
-    n.List: Translator._list,
-    n.Quote: Translator._quote,
-    n.FieldList: Translator._fieldlist,
-    n.KeyFigures: Translator._keyfigures,
-    n.BarChart: Translator._barchart,
-    n.Table: Translator._table,
-    n.PageBreak: Translator._pagebreak,
-}
+# block node type -> its rule
+RULES = block_rules(Translator)
 
 
 def _upper(children: n.Inlines) -> str:

@@ -14,18 +14,8 @@ One module per layer, each using only those listed before it:
   story and saves.
 """
 
-from typing import Any
-
 from kzru_reports.writers.base import Format
 
 FORMAT = Format(
     name="pdf", extension="pdf", paged=True, writer="kzru_reports.writers.pdf.writer:PdfWriter"
 )
-
-
-def __getattr__(name: str) -> Any:  # the writer itself is imported on first use
-    if name == "PdfWriter":
-        from kzru_reports.writers.pdf.writer import PdfWriter
-
-        return PdfWriter
-    raise AttributeError(name)

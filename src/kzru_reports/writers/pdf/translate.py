@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -26,6 +26,7 @@ from kzru_reports.model.dump import inline_text
 from kzru_reports.model.levels import levels_in
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
+from kzru_reports.writers.base import block_rules
 from kzru_reports.writers.measure import TABLE_PADDING, fit_size
 from kzru_reports.writers.pdf.flowables import (
     Heading,
@@ -328,18 +329,8 @@ class Translator:
         yield PageBreak()
 
 
-# block node type -> its rule (tests/test_structure.py checks every type has one)
-RULES: dict[type, Callable[[Translator, Any], Iterator[Flowable]]] = {
-    n.Heading: Translator._heading,
-    n.Paragraph: Translator._paragraph,
-    n.List: Translator._list,
-    n.Quote: Translator._quote,
-    n.FieldList: Translator._fieldlist,
-    n.KeyFigures: Translator._keyfigures,
-    n.BarChart: Translator._barchart,
-    n.Table: Translator._table,
-    n.PageBreak: Translator._pagebreak,
-}
+# block node type -> its rule
+RULES = block_rules(Translator)
 
 
 def _interleave(items: list[Any], sep: Any) -> list[Any]:
