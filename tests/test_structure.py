@@ -202,6 +202,7 @@ def test_the_style_sheet_gives_every_role_a_look() -> None:
         (n.Heading, sheet.HEADING_STYLES),
         (n.List, sheet.LIST_STYLES),
         (n.Table, sheet.TINTED_ROWS),
+        (n.FieldList, sheet.FIELD_LABEL_MM),
     ):
         assert set(table) == set(n.ROLES[node]), node.__name__
     assert n.ROLES[n.Row] == ("", sheet.GROUP_ROW)

@@ -29,5 +29,9 @@ LIST_STYLES: dict[str, str] = {"": "list", "sources": "sources"}
 # across; "compact", a short table of labels and values, looks as the plain one)
 TINTED_ROWS: dict[str, bool] = {"": False, "grid": True, "compact": False}
 
+# field list role -> width of the label column, in millimetres (a cover's labels,
+# such as "HIGHEST MARKING INSIDE", are longer than a memo header's)
+FIELD_LABEL_MM: dict[str, float] = {"": 32.0, "header": 32.0, "cover": 44.0}
+
 # row role "group": a heading row across all columns, kept with the row after it
 GROUP_ROW = "group"

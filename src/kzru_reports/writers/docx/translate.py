@@ -64,6 +64,7 @@ from kzru_reports.writers.docx.picture import chart_png
 from kzru_reports.writers.docx.styles import WORD_STYLES
 from kzru_reports.writers.measure import TABLE_PADDING, fit_size
 from kzru_reports.writers.sheet import (
+    FIELD_LABEL_MM,
     GROUP_ROW,
     HEADING_STYLES,
     LIST_STYLES,
@@ -213,7 +214,7 @@ class Translator:
             self.runs(self.para("Attribution"), q.attribution)
 
     def _fieldlist(self, fl: n.FieldList) -> None:
-        label_w = 44.0 if fl.role == "cover" else 32.0
+        label_w = FIELD_LABEL_MM[fl.role]
         table, widths = self._table_shell(2, [label_w, self.theme.text_width_mm - label_w])
         borders(table, {"top": (self.theme.rule, 0.8), "bottom": (self.theme.rule, 0.8)})
         for f in fl.fields:

@@ -42,6 +42,7 @@ from kzru_reports.writers.pdf.fonts import font_names
 from kzru_reports.writers.pdf.styles import styles
 from kzru_reports.writers.pdf.text import chunk_inlines, para, short
 from kzru_reports.writers.sheet import (
+    FIELD_LABEL_MM,
     GROUP_ROW,
     HEADING_STYLES,
     LIST_STYLES,
@@ -165,7 +166,7 @@ class Translator:
             ]
             for f in fl.fields
         ]
-        label_w = (42 if fl.role == "cover" else 30) * mm
+        label_w = FIELD_LABEL_MM[fl.role] * mm
         table = Table(  # a value taller than a page (a long delegation) goes on over pages
             rows,
             colWidths=[label_w, self.width - label_w],
