@@ -44,6 +44,25 @@ def test_same_inputs_give_identical_files_in_any_folder_and_any_jobs(tmp_path: P
         assert hashlib.sha256(Path(output.path).read_bytes()).hexdigest() == output.sha256
 
 
+def test_a_themes_logo_gives_the_same_bytes_from_any_folder(tmp_path: Path) -> None:
+    """The logo's place on disk is not written into the PDF (reportlab names an image
+    by a digest of what it is given: a path would make each folder's PDF differ)."""
+    from PIL import Image
+
+    from kzru_reports.config import load_config
+
+    made = []
+    for name in ("one", "two/deeper"):
+        ws = tmp_path / name
+        ws.mkdir(parents=True)
+        Image.new("RGB", (120, 60), "#0B4F6C").save(ws / "logo.png")
+        (ws / "kzru.toml").write_text('[theme]\nlogo = "logo.png"\nletterhead = ["Ministry"]\n')
+        theme = load_config(ws / "kzru.toml").theme
+        assert build(ws / "out", SUMMIT, documents=("memo",), theme=theme).ok
+        made.append({k: v for k, v in files(ws / "out").items() if not k.endswith(".json")})
+    assert made[0] == made[1] and len(made[0]) >= 3
+
+
 def test_manifest_lists_every_output_with_inputs(tmp_path: Path) -> None:
     report = build(tmp_path, SHIPPED, documents=("memo", "pack"))
     manifest = json.loads((tmp_path / "manifest.json").read_text())

@@ -9,6 +9,7 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -156,7 +157,10 @@ def _draw_letterhead(c: Canvas, theme: Theme, head: dict[str, str]) -> None:
     top = h - theme.margin_top * mm
     if theme.logo is not None:
         lw, lh = _logo_size(str(theme.logo), theme.logo_width)
-        c.drawImage(str(theme.logo), theme.margin_left * mm, top - lh, lw, lh, mask="auto")
+        # from the image's pixels, not its path: reportlab names an image by a digest
+        # of what it is given, and a path would make each folder's PDF differ
+        logo = ImageReader(str(theme.logo))
+        c.drawImage(logo, theme.margin_left * mm, top - lh, lw, lh, mask="auto")
     right = w - theme.margin_right * mm
     c.setFillColor(colors.HexColor(theme.accent))
     for i, line in enumerate(theme.letterhead):
