@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from kzru_reports.audiences import Audience
 from kzru_reports.data import find_visit_files, load_visit
+from kzru_reports.data.load import source_name
 from kzru_reports.engine import (
     DOCUMENTS,
     FORMATS,
@@ -31,7 +33,7 @@ from kzru_reports.engine import (
     stamp,
 )
 from kzru_reports.engine.options import in_file
-from kzru_reports.errors import KzruError
+from kzru_reports.errors import KzruError, Problem
 from kzru_reports.theme import Theme
 
 
@@ -57,15 +59,34 @@ def build(
         return engine.build(paths, options, progress)
 
 
-def validate(paths: Sequence[str | Path], theme: Theme | None = None) -> Report:
+def validate(
+    paths: Sequence[str | Path],
+    theme: Theme | None = None,
+    audiences: Sequence[Audience] = (),
+) -> Report:
     """Load and check every visit file (text against ``theme``'s fonts, the default
-    theme's when not given); build nothing."""
+    theme's when not given); build nothing. For each of ``audiences`` that may see
+    nothing of a visit, a warning says what a build would not write and why."""
+    from kzru_reports.handling import nothing_to_show
+
     report = Report()
     for file in find_visit_files(paths or [shipped_visits()]):
+        name = source_name(file)
         try:
-            load_visit(file, str(file), theme)
+            visit = load_visit(file, name, theme)
         except KzruError as exc:
-            report.errors += [in_file(p, str(file)) for p in exc.problems()]
+            report.errors += [in_file(p, name) for p in exc.problems()]
+            continue
+        for audience in audiences:
+            withheld = nothing_to_show(visit, audience)
+            if withheld is not None:
+                report.warnings.append(
+                    Problem(
+                        name,
+                        f"{audience.name} may see nothing of visit {visit.id!r}, so a build "
+                        f"writes none of its documents: {withheld.reason()}",
+                    )
+                )
     return report
 
 

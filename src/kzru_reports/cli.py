@@ -8,6 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -138,6 +139,12 @@ def main(allow_outside_workspace: bool = False) -> None:
 )
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Write documents whose audience may see nothing of the visit (by default they "
+    "are reported and the build exits 1).",
+)
+@click.option(
     "--issue-date",
     default=None,
     metavar="DATE|today|commit",
@@ -175,6 +182,7 @@ def build(
     formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
+    allow_empty: bool,
     issue_date: str | None,
     since: str | None,
     shard: Any,
@@ -182,8 +190,9 @@ def build(
     as_json: bool,
     debug: bool,
 ) -> None:
-    """Build documents for each visit file (a folder means every visit file in it);
-    no PATH: the workspace's data folder, else the shipped visits."""
+    """Build documents for each visit file (a folder means every visit file in it; -
+    reads one visit, YAML or JSON, from standard input); no PATH: the workspace's data
+    folder, else the shipped visits."""
 
     def action() -> int:
         import os
@@ -199,6 +208,7 @@ def build(
         settings = workspace_settings(ws, build_time, parse_issue_date(issue_date, build_time))
         engine = Engine(settings, workers=workers)
         options = _build_options(engine, ws, out, docs, formats, audiences, force, shard, since)
+        options = replace(options, allow_empty=allow_empty)
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         started = time.perf_counter()
         live = not as_json and sys.stdout.isatty()
@@ -273,11 +283,19 @@ class _Progress:
         built = sum(o.status == "built" for o in report.outputs)
         unchanged = len(report.outputs) - built
         failed = len({e.file for e in report.errors})
+        empty = len(report.not_written)
         if not self.live:
-            click.echo(f"{built} built, {unchanged} unchanged, {failed} failed in {seconds:.1f}s")
+            not_written = f", {empty} not written (nothing to show)" if empty else ""
+            click.echo(
+                f"{built} built, {unchanged} unchanged, {failed} failed{not_written} "
+                f"in {seconds:.1f}s"
+            )
             return
         click.echo("\r\033[K", nl=False)
-        for label, value in (("built", built), ("unchanged", unchanged), ("failed visits", failed)):
+        rows = [("built", built), ("unchanged", unchanged), ("failed visits", failed)]
+        if empty:
+            rows.append(("not written", empty))
+        for label, value in rows:
             click.echo(f"  {label:<14}{value:>6}")
         click.echo(f"  {'time':<14}{seconds:>5.1f}s")
 
@@ -292,10 +310,20 @@ class _Progress:
     help="plain: file:line:column: field: problem on stderr; github: GitHub Actions "
     "annotations (::error file=,line=,col=::) on stdout; json: one JSON report on stdout.",
 )
+@click.option(
+    "-a",
+    "--audience",
+    "audiences",
+    multiple=True,
+    help="Warn when this audience may see nothing of a visit (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def validate(paths: tuple[str, ...], style: str, as_json: bool, debug: bool) -> None:
-    """Load and check visit files; print every problem; build nothing."""
+def validate(
+    paths: tuple[str, ...], style: str, audiences: tuple[str, ...], as_json: bool, debug: bool
+) -> None:
+    """Load and check visit files (- reads one from standard input); print every
+    problem; build nothing."""
 
     def action() -> int:
         from kzru_reports import api
@@ -303,10 +331,13 @@ def validate(paths: tuple[str, ...], style: str, as_json: bool, debug: bool) -> 
 
         ws = load_workspace()  # its theme's fonts decide which characters can be shown
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
-        report = api.validate(targets, ws.theme)
+        chosen = tuple(ws.audience(a) for a in dict.fromkeys(audiences))
+        report = api.validate(targets, ws.theme, chosen)
         if style == "github" and not as_json:
             for problem in report.errors:
                 click.echo(_printable(problem.as_github()))
+            for warning in report.warnings:
+                click.echo(_printable(warning.as_github().replace("::error ", "::warning ", 1)))
             if report.ok:
                 click.echo("ok")
             return 0 if report.ok else 1
@@ -549,11 +580,17 @@ def _relative(path: Any) -> str:
 
 
 def _finish(report: Any, as_json: bool) -> int:
+    """Print the report's problems (and the JSON report); the exit code: 1 when a visit
+    failed or a document was not written for having nothing to show."""
     if as_json:
         click.echo(_printable(json.dumps(report.as_json(), indent=2, ensure_ascii=False)))
     for problem in report.errors:
         _err(str(problem))
-    return 0 if report.ok else 1
+    for empty in getattr(report, "not_written", ()):
+        _err(empty.message())
+    for warning in getattr(report, "warnings", ()):
+        _err(f"warning: {warning}")
+    return 0 if report.ok and not getattr(report, "not_written", ()) else 1
 
 
 def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
