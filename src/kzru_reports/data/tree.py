@@ -136,7 +136,7 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
         if exc.problem and "mapping values are not allowed" in exc.problem:
             msg += (
                 "; text holding a colon followed by a space must be quoted: "
-                "put the whole value in quotes, as in title: \"Talks: day one\""
+                'put the whole value in quotes, as in title: "Talks: day one"'
             )
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
