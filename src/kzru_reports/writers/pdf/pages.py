@@ -4,6 +4,7 @@ total page count is known."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from reportlab.lib import colors
@@ -111,9 +112,22 @@ def canvas_class(meta: n.Meta, theme: Theme) -> type[Canvas]:
                         self.setFillColor(colors.HexColor(ref.color))
                         self.drawRightString(x, y, str(pages[ref.anchor]))
                 Canvas.showPage(self)
+            self.showOutline()  # open with the bookmarks panel shown
+            _stamp(self, meta)
             Canvas.save(self)
 
     return _Canvas
+
+
+def _stamp(canvas: Canvas, meta: n.Meta) -> None:
+    """The PDF's creation and modification dates: the document's own (from
+    ``SOURCE_DATE_EPOCH`` or the visit), in UTC, not reportlab's fixed 2000-01-01."""
+    if meta.created is None:
+        return
+    when = meta.created.astimezone(UTC) if meta.created.tzinfo else meta.created
+    stamp = canvas._doc._timeStamp
+    stamp.YMDhms = tuple(when.timetuple())[:6]
+    stamp.dhh = stamp.dmm = 0
 
 
 LETTERHEAD_LINE = 4.2 * mm

@@ -26,7 +26,7 @@ from kzru_reports.model.dump import inline_text
 from kzru_reports.model.levels import levels_in
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
-from kzru_reports.writers.measure import fit_size
+from kzru_reports.writers.measure import TABLE_PADDING, fit_size
 from kzru_reports.writers.pdf.flowables import (
     Heading,
     PagedTable,
@@ -250,10 +250,10 @@ class Translator:
         col_widths = [self.width * w / sum(weights) for w in weights]
         commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 3.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ("LEFTPADDING", (0, 0), (-1, -1), 5),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ("TOPPADDING", (0, 0), (-1, -1), TABLE_PADDING[0]),
+            ("RIGHTPADDING", (0, 0), (-1, -1), TABLE_PADDING[1]),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), TABLE_PADDING[2]),
+            ("LEFTPADDING", (0, 0), (-1, -1), TABLE_PADDING[3]),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor(self.theme.rule)),
         ]
         header: list[Any] | None = None
