@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -194,21 +195,19 @@ def build(
     reads one visit, YAML or JSON, from standard input); no PATH: the workspace's data
     folder, else the shipped visits."""
 
+    args = BuildArgs(
+        out, docs, formats, jobs, force, issue_date, shard, audiences, since, allow_empty
+    )
+
     def action() -> int:
-        import os
         import time
 
         from kzru_reports.config import load_workspace
-        from kzru_reports.engine import Engine, build_time_from_env, parse_issue_date
-        from kzru_reports.engine.options import workspace_settings
+        from kzru_reports.engine import Engine
 
         ws = load_workspace()
-        workers = jobs or os.cpu_count() or 1
-        build_time = build_time_from_env()
-        settings = workspace_settings(ws, build_time, parse_issue_date(issue_date, build_time))
-        engine = Engine(settings, workers=workers)
-        options = _build_options(engine, ws, out, docs, formats, audiences, force, shard, since)
-        options = replace(options, allow_empty=allow_empty)
+        engine = Engine(args.settings(ws), workers=args.workers)
+        options = args.options(engine, ws)
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         started = time.perf_counter()
         live = not as_json and sys.stdout.isatty()
@@ -224,29 +223,46 @@ def build(
     _run(debug, action)
 
 
-def _build_options(
-    engine: Any,
-    ws: Any,
-    out: str | None,
-    docs: tuple[str, ...],
-    formats: tuple[str, ...],
-    audiences: tuple[str, ...],
-    force: bool,
-    shard: Any = None,
-    since: str | None = None,
-) -> Any:
-    """``build``'s (and ``watch``'s) options over a workspace's defaults."""
-    from kzru_reports.engine import DOCUMENTS, FORMATS
+@dataclass(frozen=True)
+class BuildArgs:
+    """``build``'s options as given on the command line (``watch`` takes the same);
+    what was not given comes from the workspace."""
 
-    return engine.options(
-        out=out or _relative(ws.output) or "build",
-        documents=_unique(docs) or ws.documents or DOCUMENTS,
-        formats=_unique(formats) or ws.formats or FORMATS,
-        audiences=ws.select(audiences),
-        shard=shard,
-        since=since,
-        force=force,
-    )
+    out: str | None = None
+    docs: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    jobs: int | None = None
+    force: bool = False
+    issue_date: str | None = None
+    shard: Any = None
+    audiences: tuple[str, ...] = ()
+    since: str | None = None
+    allow_empty: bool = False
+
+    @property
+    def workers(self) -> int:
+        return self.jobs or os.cpu_count() or 1
+
+    def settings(self, ws: Any) -> Any:
+        from kzru_reports.engine import build_time_from_env, parse_issue_date
+        from kzru_reports.engine.options import workspace_settings
+
+        build_time = build_time_from_env()
+        return workspace_settings(ws, build_time, parse_issue_date(self.issue_date, build_time))
+
+    def options(self, engine: Any, ws: Any) -> Any:
+        from kzru_reports.engine import DOCUMENTS, FORMATS
+
+        return engine.options(
+            out=self.out or _relative(ws.output) or "build",
+            documents=_unique(self.docs) or ws.documents or DOCUMENTS,
+            formats=_unique(self.formats) or ws.formats or FORMATS,
+            audiences=ws.select(self.audiences),
+            shard=self.shard,
+            since=self.since,
+            force=self.force,
+            allow_empty=self.allow_empty,
+        )
 
 
 class _Progress:
@@ -318,12 +334,23 @@ class _Progress:
     help="Warn when this audience may see nothing of a visit (repeatable).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat pre-flight warnings (no source, no period, odd unit, unknown signatory) as errors.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def validate(
-    paths: tuple[str, ...], style: str, audiences: tuple[str, ...], as_json: bool, debug: bool
+    paths: tuple[str, ...],
+    style: str,
+    audiences: tuple[str, ...],
+    as_json: bool,
+    strict: bool,
+    debug: bool,
 ) -> None:
     """Load and check visit files (- reads one from standard input); print every
-    problem; build nothing."""
+    problem and pre-flight warning (exit 0 with warnings only, 1 with errors or, with
+    --strict, warnings); build nothing."""
 
     def action() -> int:
         from kzru_reports import api
@@ -332,18 +359,19 @@ def validate(
         ws = load_workspace()  # its theme's fonts decide which characters can be shown
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         chosen = tuple(ws.audience(a) for a in dict.fromkeys(audiences))
-        report = api.validate(targets, ws.theme, chosen)
+        report = api.validate(targets, ws.theme, strict=strict, audiences=chosen)
         if style == "github" and not as_json:
-            for problem in report.errors:
+            for problem in [*report.errors, *report.warnings]:
                 click.echo(_printable(problem.as_github()))
-            for warning in report.warnings:
-                click.echo(_printable(warning.as_github().replace("::error ", "::warning ", 1)))
             if report.ok:
                 click.echo("ok")
             return 0 if report.ok else 1
         json_out = as_json or style == "json"
-        if not json_out and report.ok:
-            click.echo("ok")
+        if not json_out:
+            for warning in report.warnings:
+                _err(str(warning))
+            if report.ok:
+                click.echo("ok")
         return _finish(report, json_out)
 
     _run(debug, action)
@@ -404,6 +432,34 @@ def diff(old: str, new: str, as_json: bool, debug: bool) -> None:
         return 0 if result.equal else 1
 
     _run(debug, action)
+
+
+def _watch(paths: tuple[str, ...], as_json: bool, debug: bool, **given: Any) -> None:
+    """Build, then rebuild what each saved change to the data, templates, theme or
+    config affects, until stopped (Ctrl-C). Takes build's options."""
+    args = BuildArgs(**{k: v for k, v in given.items() if k in BuildArgs.__dataclass_fields__})
+
+    def action() -> int:
+        from kzru_reports.watch import Watcher
+
+        return Watcher(list(paths), args, as_json, _echo_out, _err).run()
+
+    _run(debug, action)
+
+
+def _echo_out(text: str) -> None:
+    click.echo(_printable(text))
+
+
+main.add_command(
+    click.Command(
+        "watch",
+        callback=_watch,
+        params=[copy.copy(p) for p in build.params],
+        help=_watch.__doc__,
+        short_help="Build, then rebuild on every saved change, until stopped.",
+    )
+)
 
 
 @main.command()
@@ -588,8 +644,6 @@ def _finish(report: Any, as_json: bool) -> int:
         _err(str(problem))
     for empty in getattr(report, "not_written", ()):
         _err(empty.message())
-    for warning in getattr(report, "warnings", ()):
-        _err(f"warning: {warning}")
     return 0 if report.ok and not getattr(report, "not_written", ()) else 1
 
 

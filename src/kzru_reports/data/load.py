@@ -66,16 +66,22 @@ def read_stdin() -> bytes:
     return _stdin[1]
 
 
-def load_visit(path: str | Path, display: str | None = None, theme: Theme | None = None) -> Visit:
+def load_visit(
+    path: str | Path,
+    display: str | None = None,
+    theme: Theme | None = None,
+    warnings: list[Problem] | None = None,
+) -> Visit:
     """Read, parse and validate one visit file; raise ``DataError`` with every problem.
 
     ``theme`` is the theme whose fonts must be able to show every character (the
-    default theme when not given).
+    default theme when not given); ``warnings``, when given, receives the pre-flight
+    warnings of a valid file (``preflight``).
     """
     path = Path(path)
     name = display or source_name(path)
     raw = read_limited(path, name)
-    return parse_visit(raw, name, json_syntax=is_json(path, raw), theme=theme)
+    return parse_visit(raw, name, json_syntax=is_json(path, raw), theme=theme, warnings=warnings)
 
 
 def read_limited(path: Path, name: str) -> bytes:
@@ -101,7 +107,11 @@ def read_limited(path: Path, name: str) -> bytes:
 
 
 def parse_visit(
-    raw: bytes, name: str, json_syntax: bool = False, theme: Theme | None = None
+    raw: bytes,
+    name: str,
+    json_syntax: bool = False,
+    theme: Theme | None = None,
+    warnings: list[Problem] | None = None,
 ) -> Visit:
     text = decode(raw, name)
     tree, positions = (parse_json if json_syntax else parse_yaml)(text, name)
@@ -125,6 +135,11 @@ def parse_visit(
     )
     if problems or visit is None:
         raise DataError(capped(_sorted(problems), name))
+    if warnings is not None:
+        from kzru_reports.data import preflight
+
+        found = preflight.warnings(visit, name, lambda p: _locate(p, positions))
+        warnings += capped(_sorted(found), name)
     return visit
 
 

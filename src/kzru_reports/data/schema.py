@@ -347,8 +347,9 @@ class Agreement(Classified):
     """What sort of document: `declaration`, `agreement`, `memorandum`, `programme`,
     `protocol`, `plan`, `letter` or `other`; the agreement summary groups by it. Example:
     `declaration`"""
-    status: Literal["signed", "adopted", "exchanged", "announced"] = "signed"
-    """`signed`, `adopted`, `exchanged` (notes) or `announced`. Example: `signed`"""
+    status: Literal["signed", "adopted", "exchanged", "announced"] | None = None
+    """`signed`, `adopted`, `exchanged` (notes) or `announced`; left out when not known
+    (the documents then say nothing of it). Example: `signed`"""
     parties: list[Slug] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
     """The `id`s of the parties to it. Example: `[kz, ru]`"""
     signatories: list[Text] = Field(default_factory=list, max_length=limits.LIST_ITEMS)

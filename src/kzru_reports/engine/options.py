@@ -49,7 +49,7 @@ class Report:
     outputs: list[Output] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     not_written: list[NotWritten] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)  # kzru validate -a
+    warnings: list[Problem] = field(default_factory=list)  # pre-flight (validate, -a)
     # output (relative to the output folder) -> every file it was made from, for each
     # output rendered by this build (the data, templates, theme files, config)
     depends: dict[str, tuple[str, ...]] = field(default_factory=dict)
