@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from kzru_reports import limits
 from kzru_reports.data import Visit, find_visit_files
 from kzru_reports.data.load import is_json, parse_visit, read_limited
 from kzru_reports.engine.caches import BoundedCache
@@ -46,7 +47,7 @@ from kzru_reports.manifest import Manifest, remove_partial_files
 from kzru_reports.shards import select as select_shard
 from kzru_reports.versions import baseline, check_revision, is_revision
 
-JOB_SECONDS = 300.0  # a build's job still running after this has its worker killed
+JOB_SECONDS = limits.JOB_SECONDS  # a build's job still running after this: worker killed
 MAX_VISITS = 64  # loaded visits kept (each version of each file, per theme)
 
 
