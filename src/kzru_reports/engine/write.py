@@ -36,7 +36,7 @@ def refuse_unsafe_paths(ready: Results, options: BuildOptions, report: Report) -
                 for fmt, _ in files:
                     output_path(options.out, job.visit, job.audience.name, job.document, fmt)
         except RenderError as exc:
-            report.errors += [in_file(p, results[0][0].file) for p in exc.problems()]
+            report.errors += [in_file(p, results[0][0].display) for p in exc.problems()]
             del ready[visit]
 
 
