@@ -22,6 +22,17 @@ meant. Paths in the file are relative to the folder that holds it.
     [audiences.ministers]    # a profile of your own (or one that changes a built-in)
     base = "leadership"
     label = "Ministers"
+
+    [serve]                  # `kzru serve` (docs/service.md); all optional
+    host = "127.0.0.1"
+    port = 8750
+    timeout = 30             # seconds a request may take from arrival, queue included
+    queue = 32               # requests that may wait for a worker; more get 429
+    max_body = 8388608       # bytes of one uploaded visit file; more get 413
+
+    [serve.tokens.press-office]
+    env = "KZRU_TOKEN_PRESS" # the variable holding the secret (never the secret itself)
+    audiences = ["press"]
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ from typing import Any
 
 from kzru_reports.audiences import BUILTIN, DETAILS, DOCUMENTS, SECTIONS, Audience
 from kzru_reports.data.schema import LEVELS, SLUG_RE
+from kzru_reports.data.tree import MAX_BYTES
 from kzru_reports.errors import DataError, Problem, UsageError
 from kzru_reports.theme import Theme, default_theme, load_theme
 from kzru_reports.writers import FORMAT_NAMES
@@ -44,8 +56,11 @@ CONFIG_NAME = "kzru.toml"
 FORMATS = FORMAT_NAMES
 BUILD_DOCUMENTS = ("memo", "factsheet", "agreements", "pack")
 
-_TOP = {"data", "templates", "output", "defaults", "theme", "audiences"}
+_TOP = {"data", "templates", "output", "defaults", "theme", "audiences", "serve"}
 _DEFAULTS = {"docs", "formats", "lang", "audiences"}
+_SERVE = {"host", "port", "workers", "timeout", "queue", "max_body", "tokens"}
+_TOKEN = {"env", "audiences"}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PROFILE = {
     "base",
     "label",
@@ -57,6 +72,28 @@ _PROFILE = {
     "detail",
     "templates",
 }
+
+
+@dataclass(frozen=True)
+class TokenRule:
+    """One ``[serve.tokens.NAME]`` table: where its secret is, what it may build."""
+
+    name: str
+    env: str  # the environment variable that holds the secret
+    audiences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """The ``[serve]`` table: how ``kzru serve`` listens and what it bounds."""
+
+    host: str = "127.0.0.1"
+    port: int = 8750
+    workers: int | None = None  # None: the number of CPUs
+    timeout: float = 30.0  # seconds from a request's arrival to its answer, queue included
+    queue: int = 32  # requests that may wait for a worker; one more is answered 429
+    max_body: int = MAX_BYTES  # bytes of one uploaded visit file; more is answered 413
+    tokens: tuple[TokenRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +112,7 @@ class Workspace:
     documents: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
     lang: str = "en"
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
     def audience(self, name: str) -> Audience:
         try:
@@ -92,6 +130,19 @@ class Workspace:
 
     def template_folders(self) -> tuple[Path, ...]:
         return (self.templates,) if self.templates else ()
+
+
+def known_languages() -> tuple[str, ...]:
+    """The languages documents can be written in: one label file each."""
+    from importlib import resources
+
+    return tuple(
+        sorted(
+            Path(str(p)).stem
+            for p in resources.files("kzru_reports").joinpath("locale").iterdir()
+            if str(p).endswith(".yaml")
+        )
+    )
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -255,20 +306,78 @@ class _Reader:
             documents=self.names(defaults, "docs", "defaults", BUILD_DOCUMENTS) or (),
             formats=self.names(defaults, "formats", "defaults", FORMATS) or (),
             lang=self.lang(defaults),
+            serve=self.serve(self.table(raw, "serve"), audiences),
         )
         if self.problems:
             raise DataError(sorted(self.problems, key=lambda p: (p.line or 0, p.path)))
         return ws
 
     def lang(self, defaults: dict[str, Any]) -> str:
-        from importlib import resources
+        return self.choice(defaults, "lang", "defaults", known_languages()) or "en"
 
-        known = sorted(
-            Path(str(p)).stem
-            for p in resources.files("kzru_reports").joinpath("locale").iterdir()
-            if str(p).endswith(".yaml")
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        low: float,
+        high: float,
+        whole: bool = True,
+    ) -> Any:
+        """A number within ``low``..``high`` (a whole one unless ``whole`` is false)."""
+        value = table.get(key)
+        if value is None:
+            return None
+        kinds: tuple[type, ...] = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            kind = "a whole number" if whole else "a number"
+            self.fail(_join(where, key), f"expected {kind}, got {type(value).__name__}")
+            return None
+        if not low <= value <= high:
+            self.fail(_join(where, key), f"{value} is outside {low:g}..{high:g}")
+            return None
+        return value
+
+    def serve(self, table: dict[str, Any], audiences: Mapping[str, Audience]) -> ServeSettings:
+        self.known(table, _SERVE, "serve")
+        base = ServeSettings()
+        tokens = []
+        for name, rule in self.table(table, "tokens", "serve").items():
+            where = f"serve.tokens.{name}"
+            if not isinstance(rule, dict):
+                self.fail(where, "expected a table with env and audiences")
+                continue
+            self.known(rule, _TOKEN, where)
+            env = self.text(rule, "env", where)
+            if env is None or not _ENV_NAME.fullmatch(env):
+                self.fail(
+                    f"{where}.env",
+                    "the name of the environment variable that holds the token "
+                    "(the secret itself is never written in this file)",
+                )
+                continue
+            chosen = self.names(rule, "audiences", where, audiences)
+            if not chosen:
+                if "audiences" not in rule:
+                    self.fail(f"{where}.audiences", "list the audiences this token may build")
+                continue
+            tokens.append(TokenRule(name, env, chosen))
+        def given(value: Any, default: Any) -> Any:
+            return default if value is None else value
+
+        return ServeSettings(
+            host=self.text(table, "host", "serve") or base.host,
+            port=given(self.number(table, "port", "serve", 0, 65535), base.port),
+            workers=self.number(table, "workers", "serve", 1, 64),
+            timeout=given(
+                self.number(table, "timeout", "serve", 0.1, 3600, whole=False), base.timeout
+            ),
+            queue=given(self.number(table, "queue", "serve", 0, 10_000), base.queue),
+            max_body=given(
+                self.number(table, "max_body", "serve", 1024, 64 * 1024 * 1024), base.max_body
+            ),
+            tokens=tuple(tokens),
         )
-        return self.choice(defaults, "lang", "defaults", known) or "en"
 
     def theme(self, raw: dict[str, Any]) -> Theme:
         table = self.table(raw, "theme")

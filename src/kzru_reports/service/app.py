@@ -1,0 +1,632 @@
+"""The HTTP application of ``kzru serve``: the API of docs/service.md and the web page.
+
+Every request that renders goes through one bounded queue (``Admission``) in front
+of the resident engine's worker pool: as many renders run as there are workers, a
+fixed number wait, the rest are answered 429 with ``Retry-After`` at once. A
+request's deadline counts from its arrival, so time spent reading a slow body or
+waiting in the queue is part of it; a render still running at the deadline is
+killed by the engine (its worker replaced) and answered 504.
+
+Nothing a request names reaches the file system: visits are looked up by id in the
+workspace's listing, audiences, documents, formats and languages in fixed sets, and
+uploaded visit files stay in memory. Every error is JSON, ``{"error": "..."}``, with
+server paths removed from its text.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import mimetypes
+import re
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import anyio
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kzru_reports import __version__
+from kzru_reports.audiences import LEVELS, Audience, rank
+from kzru_reports.config import BUILD_DOCUMENTS, Workspace, known_languages
+from kzru_reports.errors import DataError, KzruError, Problem, one_line
+from kzru_reports.service.admission import Admission, DeadlinePassed, QueueFull
+from kzru_reports.service.catalog import Catalog
+from kzru_reports.service.metrics import Metrics, Observe
+from kzru_reports.service.tokens import OPEN, Grant, Tokens
+from kzru_reports.writers import FORMAT_NAMES
+
+ASSETS = ("index.html", "app.js", "style.css")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the same bytes whenever a zip is made
+
+
+class Engine(Protocol):
+    """What the service needs of the resident engine (``kzru_reports.engine``)."""
+
+    def render(
+        self,
+        source: Any,
+        audience: str,
+        documents: Sequence[str],
+        formats: Sequence[str],
+        lang: str | None = None,
+        timeout: float | None = None,
+    ) -> list[Any]: ...
+
+    def validate(self, source: Any) -> list[Problem]: ...
+
+
+class ApiError(Exception):
+    """An answer other than success: a status, one message, maybe more fields."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+        self.extra = extra
+
+
+@dataclass(frozen=True)
+class Limits:
+    workers: int
+    queue: int
+    timeout: float  # seconds from arrival to answer
+    max_body: int  # bytes of one uploaded visit file
+
+
+class Scrubber:
+    """Removes the server's paths from text an answer carries: the workspace's and
+    the package's folders become relative names, any other absolute path its last
+    component."""
+
+    _ABSOLUTE = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"():,]+/)+")
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        self.roots = sorted({str(r).rstrip("/") + "/" for r in roots if r}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for root in self.roots:
+            text = text.replace(root, "")
+        return self._ABSOLUTE.sub("", text)
+
+
+class Service:
+    """The state one application holds: workspace, engine, queue, tokens, metrics."""
+
+    def __init__(
+        self, ws: Workspace, engine: Engine, tokens: Tokens, limits: Limits, data: Path
+    ) -> None:
+        self.ws = ws
+        self.engine = engine
+        self.tokens = tokens
+        self.limits = limits
+        self.admission = Admission(limits.workers, limits.queue)
+        self.threads = anyio.CapacityLimiter(limits.workers)
+        self.catalog = Catalog(data, ws.theme)
+        self.languages = known_languages()
+        package = Path(str(resources.files("kzru_reports")))
+        self.scrub = Scrubber([ws.root, data, package, package.parent])
+        self.metrics = Metrics(self.admission, engine)
+        self.recent: list[float] = []  # seconds of the last renders, for Retry-After
+        self.assets = {
+            name: resources.files("kzru_reports.service").joinpath("page", name).read_bytes()
+            for name in ASSETS
+        }
+
+    # -- who asks
+    def grant(self, credentials: HTTPAuthorizationCredentials | None) -> Grant:
+        if not self.tokens.required:
+            return OPEN
+        if credentials is None:
+            raise ApiError(401, "a token is required", {"WWW-Authenticate": "Bearer"})
+        grant = self.tokens.grant(credentials.credentials)
+        if grant is None:
+            raise ApiError(401, "the token is not valid", {"WWW-Authenticate": "Bearer"})
+        return grant
+
+    def audience(self, grant: Grant, name: str, status: int) -> Audience:
+        """The profile ``name`` if ``grant`` may build it: 403 otherwise, whether or not
+        it exists (a token learns nothing of audiences beyond its own)."""
+        if not grant.allows(name):
+            raise ApiError(403, f"this token may not build for audience {name!r}")
+        try:
+            return self.ws.audiences[name]
+        except KeyError:
+            raise ApiError(status, f"no audience {name!r}") from None
+
+    def clearance(self, grant: Grant) -> str:
+        """The highest clearance among the audiences ``grant`` may build."""
+        levels = [a.clearance for a in self.ws.audiences.values() if grant.allows(a.name)]
+        return max(levels, key=rank) if levels else LEVELS[0]
+
+    def lang(self, lang: str | None) -> str:
+        if lang is None or lang == "":
+            return self.ws.lang
+        if lang not in self.languages:
+            raise ApiError(400, f"no language {lang!r}; known: {', '.join(self.languages)}")
+        return lang
+
+    # -- the work
+    async def run(self, deadline: float, call: Callable[[float], Any]) -> Any:
+        """``call(seconds_left)`` in a worker thread once a slot is free."""
+        try:
+            async with self.admission.slot(deadline):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DeadlinePassed
+                started = time.monotonic()
+                result = await anyio.to_thread.run_sync(
+                    partial(call, left), limiter=self.threads
+                )
+                self.recent = [*self.recent[-49:], time.monotonic() - started]
+                return result
+        except QueueFull:
+            raise ApiError(
+                429, "the service is busy; try again shortly", {"Retry-After": self.retry_after()}
+            ) from None
+        except DeadlinePassed:
+            raise self.late() from None
+
+    def late(self) -> ApiError:
+        return ApiError(504, f"the answer took longer than {self.limits.timeout:g} seconds")
+
+    def retry_after(self) -> str:
+        """Seconds until the queue has likely drained, from the last renders' times."""
+        typical = sorted(self.recent)[len(self.recent) // 2] if self.recent else 1.0
+        waves = (self.admission.running + self.admission.queued) / max(1, self.limits.workers)
+        return str(max(1, min(60, math.ceil(typical * waves))))
+
+    async def render(
+        self,
+        deadline: float,
+        source: Any,
+        audience: Audience,
+        documents: Sequence[str],
+        formats: Sequence[str],
+        lang: str,
+        upload: bool,
+    ) -> list[Any]:
+        from kzru_reports.errors import RenderTimeout, WorkerLost
+
+        def call(left: float) -> list[Any]:
+            args = (source, audience.name, list(documents), list(formats))
+            try:
+                return self.engine.render(*args, lang=lang, timeout=left)
+            except WorkerLost:
+                # the worker died under this render (killed, out of memory), not by our
+                # deadline: its replacement tries once more, within what time is left
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RenderTimeout("no time was left to try again") from None
+                return self.engine.render(*args, lang=lang, timeout=left)
+
+        try:
+            return await self.run(deadline, call)  # type: ignore[no-any-return]
+        except RenderTimeout:
+            raise self.late() from None
+        except WorkerLost:
+            raise ApiError(
+                503, "a worker ended twice under this request; try again", {"Retry-After": "1"}
+            ) from None
+        except DataError as exc:
+            raise self.problems(exc.problems()) from None
+        except KzruError as exc:
+            # a template or writer failed: the upload's doing (422), or the workspace's (500)
+            status = 422 if upload else 500
+            raise ApiError(
+                status,
+                self.scrub(one_line(f"the document could not be made: {exc}")),
+                problems=self.problem_list(exc.problems()),
+            ) from None
+
+    def problem_list(self, problems: Sequence[Problem]) -> list[dict[str, Any]]:
+        return [
+            {
+                "line": p.line,
+                "column": p.column,
+                "path": p.path,
+                "message": self.scrub(p.message),
+            }
+            for p in problems
+        ]
+
+    def problems(self, problems: Sequence[Problem]) -> ApiError:
+        count = len(problems)
+        return ApiError(
+            422,
+            f"the visit file has {count} problem{'s' if count != 1 else ''}",
+            ok=False,
+            problems=self.problem_list(problems),
+        )
+
+    async def body(self, request: Request, deadline: float) -> tuple[bytes, str]:
+        """The uploaded visit file and its syntax's suffix, read within the size limit
+        and the request's deadline."""
+        limit = self.limits.max_body
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                raise ApiError(400, "Content-Length is not a number")
+            if int(declared) > limit:
+                raise ApiError(413, f"the body is over the limit of {limit:,} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with anyio.fail_after(max(0.0, deadline - time.monotonic())):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise ApiError(413, f"the body is over the limit of {limit:,} bytes")
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise ApiError(408, "the request body did not arrive in time") from None
+        if not size:
+            raise ApiError(400, "send one visit file (YAML or JSON) as the request body")
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        return b"".join(chunks), ".json" if kind.endswith("json") else ".yaml"
+
+    def deliver(self, files: list[Any], name: str) -> Response:
+        """One file as itself, several as a zip holding them and ``manifest.json``."""
+        if len(files) == 1:
+            [f] = files
+            kind = mimetypes.guess_type(f.name)[0] or "application/octet-stream"
+            return _file(f.data, kind, f.name)
+        buffer = io.BytesIO()
+        outputs = []
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in files:
+                path = f"{f.visit}/{f.audience}/{f.name}"
+                _add(z, path, f.data)
+                outputs.append(
+                    {
+                        "path": path,
+                        "visit": f.visit,
+                        "audience": f.audience,
+                        "document": f.document,
+                        "format": f.format,
+                        "lang": f.lang,
+                        "sha256": f.sha256,
+                        "bytes": len(f.data),
+                        "pages": f.pages,
+                    }
+                )
+            manifest = {"outputs": outputs}
+            _add(z, "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
+        return _file(buffer.getvalue(), "application/zip", f"{name}.zip")
+
+
+def _add(z: zipfile.ZipFile, path: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(path, ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    z.writestr(info, data)
+
+
+def _file(data: bytes, kind: str, name: str) -> Response:
+    return Response(
+        data, media_type=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def _error(exc: ApiError) -> JSONResponse:
+    return JSONResponse(
+        {"error": exc.message, **exc.extra}, status_code=exc.status, headers=exc.headers
+    )
+
+
+VISIT_BODY = {
+    "required": True,
+    "description": "One visit file (format visit/1), as YAML or JSON.",
+    "content": {
+        "application/yaml": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "object"}},
+    },
+}
+ERROR = {
+    "description": "Error",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"error": {"type": "string"}},
+                "required": ["error"],
+            }
+        }
+    },
+}
+PROBLEMS = {
+    "description": "The visit file has problems",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "ok": {"type": "boolean"},
+                    "error": {"type": "string"},
+                    "problems": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "line": {"type": ["integer", "null"]},
+                                "column": {"type": ["integer", "null"]},
+                                "path": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            }
+        }
+    },
+}
+FILE = {
+    "description": "The file, or a zip of the files with manifest.json",
+    "content": {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+            "schema": {"type": "string", "format": "binary"}
+        },
+        "application/zip": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: ERROR for code in codes}
+
+
+def create_app(
+    ws: Workspace, engine: Engine, tokens: Tokens, limits: Limits, data: Path
+) -> FastAPI:
+    """The application serving ``ws``'s visits (the files of ``data``) through ``engine``."""
+    service = Service(ws, engine, tokens, limits, data)
+    app = FastAPI(
+        title="kzru-reports",
+        version=__version__,
+        description="Briefing packs on demand: the API of `kzru serve` (docs/service.md).",
+        docs_url=None,  # the interactive pages load scripts from a CDN: none here
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.service = service
+    bearer = HTTPBearer(auto_error=False, description="A token of kzru.toml's [serve.tokens]")
+
+    def who(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Grant:
+        return service.grant(credentials)
+
+    def arrival(request: Request) -> float:
+        return float(request.scope.get("kzru.arrival", time.monotonic()))
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = {404: "not found", 405: "method not allowed"}.get(exc.status_code, "error")
+        return _error(ApiError(exc.status_code, message, dict(exc.headers or {})))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "path"))
+            parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        return _error(ApiError(400, one_line("; ".join(parts) or "bad request")))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        return _error(ApiError(500, "internal error"))
+
+    # -- the page
+    @app.get("/", include_in_schema=False)
+    async def page() -> Response:
+        return Response(service.assets["index.html"], media_type="text/html; charset=utf-8")
+
+    @app.get("/page/app.js", include_in_schema=False)
+    async def script() -> Response:
+        return Response(service.assets["app.js"], media_type="text/javascript; charset=utf-8")
+
+    @app.get("/page/style.css", include_in_schema=False)
+    async def style() -> Response:
+        return Response(service.assets["style.css"], media_type="text/css; charset=utf-8")
+
+    # -- operations
+    @app.get("/healthz", tags=["operations"], summary="The process runs")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Workers are warm and the queue has room",
+        responses={503: ERROR},
+    )
+    async def readyz() -> JSONResponse:
+        workers = _ready_workers(engine)
+        room = service.admission.has_room
+        body = {
+            "status": "ready" if workers and room else "not ready",
+            "workers": workers,
+            "running": service.admission.running,
+            "queued": service.admission.queued,
+            "queue_room": room,
+        }
+        if not (workers and room):
+            body["error"] = "no warm worker" if not workers else "the queue is full"
+        return JSONResponse(body, status_code=200 if workers and room else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        data, kind = service.metrics.render()
+        return Response(data, media_type=kind)
+
+    # -- the API
+    @app.get("/v1/options", tags=["visits"], summary="What this token may ask for")
+    async def options(grant: Grant = Depends(who)) -> dict[str, Any]:
+        documents = service.ws.documents or BUILD_DOCUMENTS
+        return {
+            "audiences": [
+                {
+                    "name": a.name,
+                    "label": a.label or a.name,
+                    "description": a.description,
+                    "documents": [d for d in documents if a.gets(d)],
+                }
+                for a in service.ws.audiences.values()
+                if grant.allows(a.name)
+            ],
+            "languages": list(service.languages),
+            "lang": service.ws.lang,
+            "formats": list(service.ws.formats or FORMAT_NAMES),
+            "max_body": service.limits.max_body,
+        }
+
+    @app.get(
+        "/v1/visits",
+        tags=["visits"],
+        summary="The workspace's visits",
+        responses=_errors(401),
+    )
+    async def visits(grant: Grant = Depends(who)) -> dict[str, Any]:
+        entries = await anyio.to_thread.run_sync(service.catalog.visits)
+        clearance = service.clearance(grant)
+        return {"visits": [e.listing(clearance) for e in entries.values()]}
+
+    @app.post(
+        "/v1/validate",
+        tags=["visits"],
+        summary="Check an uploaded visit file",
+        openapi_extra={"requestBody": VISIT_BODY},
+        responses={422: PROBLEMS, **_errors(400, 401, 408, 413, 429, 504)},
+    )
+    async def validate(
+        request: Request, grant: Grant = Depends(who), arrived: float = Depends(arrival)
+    ) -> JSONResponse:
+        from kzru_reports.engine import VisitSource
+
+        deadline = arrived + service.limits.timeout
+        raw, suffix = await service.body(request, deadline)
+        source = VisitSource(raw, suffix=suffix)
+        found = await service.run(deadline, lambda left: engine.validate(source))
+        if found:
+            return _error(service.problems(found))
+        return JSONResponse({"ok": True, "problems": []})
+
+    @app.get(
+        "/v1/visits/{visit}/{audience}/{filename}",
+        tags=["visits"],
+        summary="One output of a workspace visit",
+        description="`filename` is `DOCUMENT.FORMAT`, e.g. `memo.pdf`.",
+        response_class=Response,
+        responses={200: FILE, **_errors(400, 401, 403, 404, 429, 504)},
+    )
+    async def output(
+        visit: str,
+        audience: str,
+        filename: str,
+        lang: str | None = Query(None, description="Language; default the workspace's"),
+        grant: Grant = Depends(who),
+        arrived: float = Depends(arrival),
+    ) -> Response:
+        profile = service.audience(grant, audience, 404)
+        entries = await anyio.to_thread.run_sync(service.catalog.visits)
+        entry = entries.get(visit)
+        if entry is None:
+            raise ApiError(404, f"no visit {visit!r}")
+        document, _, fmt = filename.rpartition(".")
+        if document not in BUILD_DOCUMENTS or fmt not in FORMAT_NAMES:
+            raise ApiError(404, f"no output {filename!r}; ask for DOCUMENT.FORMAT, e.g. memo.pdf")
+        if not profile.gets(document):
+            raise ApiError(404, f"audience {audience!r} does not get the {document}")
+        files = await service.render(
+            arrived + service.limits.timeout,
+            entry.file,
+            profile,
+            [document],
+            [fmt],
+            service.lang(lang),
+            upload=False,
+        )
+        return service.deliver(files, f"{visit}-{audience}")
+
+    @app.post(
+        "/v1/build",
+        tags=["visits"],
+        summary="Build an uploaded visit file",
+        openapi_extra={"requestBody": VISIT_BODY},
+        response_class=Response,
+        responses={200: FILE, 422: PROBLEMS, **_errors(400, 401, 403, 408, 413, 429, 504)},
+    )
+    async def build(
+        request: Request,
+        audience: str = Query(..., description="The audience to build for"),
+        document: list[str] | None = Query(None, description="Repeatable; default all"),
+        format: list[str] | None = Query(None, description="Repeatable; default all"),
+        lang: str | None = Query(None, description="Language; default the workspace's"),
+        grant: Grant = Depends(who),
+        arrived: float = Depends(arrival),
+    ) -> Response:
+        from kzru_reports.engine import VisitSource
+
+        profile = service.audience(grant, audience, 400)
+        documents = _chosen(document, [d for d in BUILD_DOCUMENTS if profile.gets(d)], "document")
+        formats = _chosen(format, list(service.ws.formats or FORMAT_NAMES), "format", FORMAT_NAMES)
+        language = service.lang(lang)
+        deadline = arrived + service.limits.timeout
+        raw, suffix = await service.body(request, deadline)
+        files = await service.render(
+            deadline,
+            VisitSource(raw, suffix=suffix),
+            profile,
+            documents,
+            formats,
+            language,
+            upload=True,
+        )
+        visit = files[0].visit if files else "visit"
+        return service.deliver(files, f"{visit}-{audience}")
+
+    app.add_middleware(Observe, metrics=service.metrics)
+    return app
+
+
+def _chosen(
+    asked: list[str] | None, default: list[str], what: str, known: Sequence[str] | None = None
+) -> list[str]:
+    """The names asked for (each once), which must be among ``known`` (default:
+    ``default``), or ``default`` when none were."""
+    if not asked:
+        return default
+    allowed = list(known or default)
+    for name in asked:
+        if name not in allowed:
+            raise ApiError(400, f"no {what} {name!r} here; choose from {', '.join(allowed)}")
+    return list(dict.fromkeys(asked))
+
+
+def _ready_workers(engine: Engine) -> int:
+    """Warm workers the engine has now (engines that do not say count as one)."""
+    alive = getattr(engine, "alive_workers", None)
+    if callable(alive):
+        return int(alive())
+    return 1
+

@@ -1,0 +1,109 @@
+"""Starting ``kzru serve``: check the address against the tokens, warm the engine and
+fork its workers, then answer on uvicorn in this one process.
+
+One process, not uvicorn's ``--workers``: those would each be a separate Python
+process that imports, loads fonts and compiles templates on its own, and forks its
+own pool, so N of them hold N cold copies. Here the engine warms up once, forks its
+workers from that warm state, and the event loop only reads requests and writes
+answers; the CPU-heavy part happens in the workers, in parallel.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+
+from kzru_reports.config import Workspace
+from kzru_reports.errors import UsageError
+from kzru_reports.service.tokens import Tokens
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address ``host`` names is a loopback one (127.0.0.0/8, ::1)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return bool(found) and all(ipaddress.ip_address(a[4][0]).is_loopback for a in found)
+
+
+def url_of(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def serve(
+    ws: Workspace,
+    data: Path,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    say: Callable[[str], None],
+) -> None:
+    """Run the service until SIGINT or SIGTERM; requests running then are finished."""
+    from kzru_reports.engine import Engine
+    from kzru_reports.service.app import Limits, create_app
+
+    settings = ws.serve
+    host = host or settings.host
+    port = settings.port if port is None else port
+    workers = workers or settings.workers or os.cpu_count() or 1
+    tokens = Tokens(settings.tokens, os.environ)
+    if not is_loopback(host) and not tokens.required:
+        raise UsageError(
+            f"refusing to listen on {host}, which is not a loopback address, without "
+            "tokens: set KZRU_SERVE_TOKEN or configure [serve.tokens] in kzru.toml"
+        )
+    sock = _bind(host, port)
+    engine = Engine(ws, workers=workers)  # warm, its workers forked before any thread
+    try:
+        limits = Limits(workers, settings.queue, settings.timeout, settings.max_body)
+        app = create_app(ws, engine, tokens, limits, data)
+        url = url_of(host, sock.getsockname()[1])
+        config = uvicorn.Config(
+            app,
+            log_level="info",
+            timeout_graceful_shutdown=int(settings.timeout) + 1,
+            limit_concurrency=max(64, 4 * (workers + settings.queue)),
+            server_header=False,
+            lifespan="off",
+        )
+        server = _Server(config, lambda: say(f"kzru serve: ready at {url}"))
+        server.run(sockets=[sock])
+    finally:
+        engine.close()
+        sock.close()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying one line once it answers."""
+
+    def __init__(self, config: uvicorn.Config, ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.ready()
+            sys.stdout.flush()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        sock = socket.create_server((host.strip("[]"), port), family=family, backlog=2048)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {url_of(host, port)}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
