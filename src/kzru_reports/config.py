@@ -45,9 +45,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from kzru_reports import limits
 from kzru_reports.audiences import BUILTIN, DETAILS, DOCUMENTS, SECTIONS, Audience
 from kzru_reports.data.schema import LEVELS, SLUG_RE
-from kzru_reports.data.tree import MAX_BYTES
 from kzru_reports.errors import DataError, Problem, UsageError
 from kzru_reports.theme import Theme, default_theme, load_theme
 from kzru_reports.writers import FORMAT_NAMES
@@ -90,9 +90,9 @@ class ServeSettings:
     host: str = "127.0.0.1"
     port: int = 8750
     workers: int | None = None  # None: the number of CPUs
-    timeout: float = 30.0  # seconds from a request's arrival to its answer, queue included
-    queue: int = 32  # requests that may wait for a worker; one more is answered 429
-    max_body: int = MAX_BYTES  # bytes of one uploaded visit file; more is answered 413
+    timeout: float = limits.SERVE_SECONDS  # from a request's arrival to its answer
+    queue: int = limits.SERVE_QUEUE  # requests that may wait for a worker; then 429
+    max_body: int = limits.SERVE_BODY_BYTES  # bytes of one uploaded visit file; then 413
     tokens: tuple[TokenRule, ...] = ()
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import anyio
 from fastapi import Depends, FastAPI, Query, Request
@@ -39,6 +39,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kzru_reports import __version__
 from kzru_reports.audiences import LEVELS, Audience, rank
 from kzru_reports.config import BUILD_DOCUMENTS, Workspace, known_languages
+from kzru_reports.data import find_visit_files
 from kzru_reports.errors import DataError, KzruError, Problem, one_line
 from kzru_reports.service.admission import Admission, DeadlinePassed, QueueFull
 from kzru_reports.service.catalog import Catalog
@@ -64,6 +65,11 @@ class Engine(Protocol):
     ) -> list[Any]: ...
 
     def validate(self, source: Any) -> list[Problem]: ...
+
+    @property
+    def worker_pids(self) -> list[int]: ...
+
+    def close(self) -> None: ...
 
 
 class ApiError(Exception):
@@ -125,10 +131,33 @@ class Service:
         self.scrub = Scrubber([ws.root, data, package, package.parent])
         self.metrics = Metrics(self.admission, engine)
         self.recent: list[float] = []  # seconds of the last renders, for Retry-After
+        self.warm = False  # ready to answer: the workers have rendered once
         self.assets = {
             name: resources.files("kzru_reports.service").joinpath("page", name).read_bytes()
             for name in ASSETS
         }
+
+    def warm_up(self, shipped: Path) -> float:
+        """Render one memo in every format on each worker, so the first request finds
+        templates compiled, fonts loaded and every worker started; the seconds taken.
+        Uses the workspace's first good visit, else ``shipped``."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        started = time.monotonic()
+        entries = list(self.catalog.visits().values())
+        file = entries[0].file if entries else find_visit_files([shipped])[0]
+        audience = next((a for a in self.ws.audiences.values() if a.gets("memo")), None)
+        if audience is not None:
+            formats = list(self.ws.formats or FORMAT_NAMES)
+            with ThreadPoolExecutor(self.limits.workers) as pool:
+                calls = [
+                    pool.submit(self.engine.render, file, audience.name, ["memo"], formats)
+                    for _ in range(self.limits.workers)
+                ]
+                for call in calls:
+                    call.result()
+        self.warm = True
+        return time.monotonic() - started
 
     # -- who asks
     def grant(self, credentials: HTTPAuthorizationCredentials | None) -> Grant:
@@ -172,9 +201,7 @@ class Service:
                 if left <= 0:
                     raise DeadlinePassed
                 started = time.monotonic()
-                result = await anyio.to_thread.run_sync(
-                    partial(call, left), limiter=self.threads
-                )
+                result = await anyio.to_thread.run_sync(partial(call, left), limiter=self.threads)
                 self.recent = [*self.recent[-49:], time.monotonic() - started]
                 return result
         except QueueFull:
@@ -210,6 +237,7 @@ class Service:
             try:
                 return self.engine.render(*args, lang=lang, timeout=left)
             except WorkerLost:
+                self.metrics.restarts.inc()
                 # the worker died under this render (killed, out of memory), not by our
                 # deadline: its replacement tries once more, within what time is left
                 left = deadline - time.monotonic()
@@ -220,6 +248,7 @@ class Service:
         try:
             return await self.run(deadline, call)  # type: ignore[no-any-return]
         except RenderTimeout:
+            self.metrics.restarts.inc()
             raise self.late() from None
         except WorkerLost:
             raise ApiError(
@@ -409,11 +438,15 @@ def create_app(
     app.state.service = service
     bearer = HTTPBearer(auto_error=False, description="A token of kzru.toml's [serve.tokens]")
 
-    def who(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Grant:
+    def who(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Grant:
         return service.grant(credentials)
 
     def arrival(request: Request) -> float:
         return float(request.scope.get("kzru.arrival", time.monotonic()))
+
+    Who = Annotated[Grant, Depends(who)]
+    Arrived = Annotated[float, Depends(arrival)]
+    Lang = Annotated[str | None, Query(description="Language; default the workspace's")]
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -461,18 +494,17 @@ def create_app(
         responses={503: ERROR},
     )
     async def readyz() -> JSONResponse:
-        workers = _ready_workers(engine)
+        warm = service.warm
         room = service.admission.has_room
-        body = {
-            "status": "ready" if workers and room else "not ready",
-            "workers": workers,
+        body: dict[str, Any] = {
+            "status": "ready" if warm and room else "not ready",
+            "workers": len(engine.worker_pids),
             "running": service.admission.running,
             "queued": service.admission.queued,
-            "queue_room": room,
         }
-        if not (workers and room):
-            body["error"] = "no warm worker" if not workers else "the queue is full"
-        return JSONResponse(body, status_code=200 if workers and room else 503)
+        if not (warm and room):
+            body["error"] = "the workers are not warm yet" if not warm else "the queue is full"
+        return JSONResponse(body, status_code=200 if warm and room else 503)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     async def metrics() -> Response:
@@ -481,7 +513,7 @@ def create_app(
 
     # -- the API
     @app.get("/v1/options", tags=["visits"], summary="What this token may ask for")
-    async def options(grant: Grant = Depends(who)) -> dict[str, Any]:
+    async def options(grant: Who) -> dict[str, Any]:
         documents = service.ws.documents or BUILD_DOCUMENTS
         return {
             "audiences": [
@@ -506,7 +538,7 @@ def create_app(
         summary="The workspace's visits",
         responses=_errors(401),
     )
-    async def visits(grant: Grant = Depends(who)) -> dict[str, Any]:
+    async def visits(grant: Who) -> dict[str, Any]:
         entries = await anyio.to_thread.run_sync(service.catalog.visits)
         clearance = service.clearance(grant)
         return {"visits": [e.listing(clearance) for e in entries.values()]}
@@ -518,9 +550,7 @@ def create_app(
         openapi_extra={"requestBody": VISIT_BODY},
         responses={422: PROBLEMS, **_errors(400, 401, 408, 413, 429, 504)},
     )
-    async def validate(
-        request: Request, grant: Grant = Depends(who), arrived: float = Depends(arrival)
-    ) -> JSONResponse:
+    async def validate(request: Request, grant: Who, arrived: Arrived) -> JSONResponse:
         from kzru_reports.engine import VisitSource
 
         deadline = arrived + service.limits.timeout
@@ -543,9 +573,9 @@ def create_app(
         visit: str,
         audience: str,
         filename: str,
-        lang: str | None = Query(None, description="Language; default the workspace's"),
-        grant: Grant = Depends(who),
-        arrived: float = Depends(arrival),
+        grant: Who,
+        arrived: Arrived,
+        lang: Lang = None,
     ) -> Response:
         profile = service.audience(grant, audience, 404)
         entries = await anyio.to_thread.run_sync(service.catalog.visits)
@@ -578,12 +608,12 @@ def create_app(
     )
     async def build(
         request: Request,
-        audience: str = Query(..., description="The audience to build for"),
-        document: list[str] | None = Query(None, description="Repeatable; default all"),
-        format: list[str] | None = Query(None, description="Repeatable; default all"),
-        lang: str | None = Query(None, description="Language; default the workspace's"),
-        grant: Grant = Depends(who),
-        arrived: float = Depends(arrival),
+        audience: Annotated[str, Query(description="The audience to build for")],
+        grant: Who,
+        arrived: Arrived,
+        document: Annotated[list[str] | None, Query(description="Repeatable; default all")] = None,
+        format: Annotated[list[str] | None, Query(description="Repeatable; default all")] = None,
+        lang: Lang = None,
     ) -> Response:
         from kzru_reports.engine import VisitSource
 
@@ -621,12 +651,3 @@ def _chosen(
         if name not in allowed:
             raise ApiError(400, f"no {what} {name!r} here; choose from {', '.join(allowed)}")
     return list(dict.fromkeys(asked))
-
-
-def _ready_workers(engine: Engine) -> int:
-    """Warm workers the engine has now (engines that do not say count as one)."""
-    alive = getattr(engine, "alive_workers", None)
-    if callable(alive):
-        return int(alive())
-    return 1
-

@@ -31,8 +31,10 @@ class Entry:
         return {
             "id": visit.id,
             "title": visit.title,
-            "dates": {"start": start.isoformat() if start else None,
-                      "end": end.isoformat() if end else None},
+            "dates": {
+                "start": start.isoformat() if start else None,
+                "end": end.isoformat() if end else None,
+            },
             "file": self.name,
         }
 

@@ -5,7 +5,7 @@ and counts the answer by endpoint and status."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from prometheus_client import (
@@ -16,7 +16,6 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.process_collector import ProcessCollector
 
 from kzru_reports.service.admission import Admission
@@ -61,7 +60,13 @@ class Metrics:
         queued.set_function(lambda: admission.queued)
         running = Gauge("kzru_renders_running", "Requests a worker is on", registry=self.registry)
         running.set_function(lambda: admission.running)
-        self.registry.register(_EngineCollector(engine))
+        self.restarts = Counter(
+            "kzru_worker_restarts",
+            "Workers replaced after being killed past a deadline or dying under a render",
+            registry=self.registry,
+        )
+        workers = Gauge("kzru_workers", "Worker processes alive", registry=self.registry)
+        workers.set_function(lambda: len(engine.worker_pids))
         ProcessCollector(registry=self.registry)
 
     def observe(self, endpoint: str, method: str, status: int, seconds: float) -> None:
@@ -70,25 +75,6 @@ class Metrics:
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
-
-
-class _EngineCollector:
-    """What the engine says of its pool, read when scraped."""
-
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-
-    def collect(self) -> Iterator[Any]:
-        restarts = CounterMetricFamily(
-            "kzru_worker_restarts",
-            "Workers replaced after dying or being killed past a deadline",
-        )
-        restarts.add_metric([], float(getattr(self.engine, "restarts", 0)))
-        yield restarts
-        alive = getattr(self.engine, "alive_workers", None)
-        workers = GaugeMetricFamily("kzru_workers", "Warm workers ready to render")
-        workers.add_metric([], float(alive() if callable(alive) else 0))
-        yield workers
 
 
 class Observe:
@@ -122,4 +108,6 @@ class Observe:
         finally:
             route = scope.get("route")
             endpoint = getattr(route, "path", None) or "unmatched"
-            self.metrics.observe(endpoint, scope.get("method", ""), status, time.monotonic() - started)
+            self.metrics.observe(
+                endpoint, scope.get("method", ""), status, time.monotonic() - started
+            )

@@ -52,6 +52,7 @@ def serve(
 ) -> None:
     """Run the service until SIGINT or SIGTERM; requests running then are finished."""
     from kzru_reports.engine import Engine
+
     from kzru_reports.service.app import Limits, create_app
 
     settings = ws.serve
@@ -65,10 +66,12 @@ def serve(
             "tokens: set KZRU_SERVE_TOKEN or configure [serve.tokens] in kzru.toml"
         )
     sock = _bind(host, port)
-    engine = Engine(ws, workers=workers)  # warm, its workers forked before any thread
+    engine = Engine(workspace_settings(ws, build_time_from_env()), workers=workers)
     try:
         limits = Limits(workers, settings.queue, settings.timeout, settings.max_body)
         app = create_app(ws, engine, tokens, limits, data)
+        # the engine warms up and forks its workers before the server starts any thread
+        app.state.service.warm_up(shipped_visits())
         url = url_of(host, sock.getsockname()[1])
         config = uvicorn.Config(
             app,
