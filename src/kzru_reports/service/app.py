@@ -13,8 +13,6 @@ uploaded visit files stay in memory. Every error is JSON, ``{"error": "..."}``, 
 server paths removed from its text.
 """
 
-from __future__ import annotations
-
 import io
 import json
 import math
@@ -133,7 +131,10 @@ class Service:
         self.recent: list[float] = []  # seconds of the last renders, for Retry-After
         self.warm = False  # ready to answer: the workers have rendered once
         self.assets = {
-            name: resources.files("kzru_reports.service").joinpath("page", name).read_bytes()
+            name: resources.files("kzru_reports.service")
+            .joinpath("page")
+            .joinpath(name)
+            .read_bytes()
             for name in ASSETS
         }
 
@@ -234,16 +235,17 @@ class Service:
 
         def call(left: float) -> list[Any]:
             args = (source, audience.name, list(documents), list(formats))
-            try:
-                return self.engine.render(*args, lang=lang, timeout=left)
-            except WorkerLost:
-                self.metrics.restarts.inc()
-                # the worker died under this render (killed, out of memory), not by our
-                # deadline: its replacement tries once more, within what time is left
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise RenderTimeout("no time was left to try again") from None
-                return self.engine.render(*args, lang=lang, timeout=left)
+            for _ in range(self.limits.workers):
+                try:
+                    return self.engine.render(*args, lang=lang, timeout=left)
+                except WorkerLost:
+                    # the worker died under this render (killed, out of memory), not by
+                    # our deadline: a replacement tries again, within the time left
+                    self.metrics.restarts.inc()
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise RenderTimeout("no time was left to try again") from None
+            return self.engine.render(*args, lang=lang, timeout=left)
 
         try:
             return await self.run(deadline, call)  # type: ignore[no-any-return]
@@ -251,8 +253,9 @@ class Service:
             self.metrics.restarts.inc()
             raise self.late() from None
         except WorkerLost:
+            self.metrics.restarts.inc()
             raise ApiError(
-                503, "a worker ended twice under this request; try again", {"Retry-After": "1"}
+                503, "workers kept ending under this request; try again", {"Retry-After": "1"}
             ) from None
         except DataError as exc:
             raise self.problems(exc.problems()) from None

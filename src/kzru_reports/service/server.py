@@ -51,8 +51,8 @@ def serve(
     say: Callable[[str], None],
 ) -> None:
     """Run the service until SIGINT or SIGTERM; requests running then are finished."""
-    from kzru_reports.engine import Engine
-
+    from kzru_reports.engine import Engine, build_time_from_env, shipped_visits
+    from kzru_reports.engine.options import workspace_settings
     from kzru_reports.service.app import Limits, create_app
 
     settings = ws.serve
