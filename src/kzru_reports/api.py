@@ -1,356 +1,47 @@
-"""The build pipeline, top to bottom.
+"""The public façade over the engine, for callers of the functions that came before it.
 
-1. plan: for each visit file, audience and document, fingerprint the inputs and
-   compare with the manifest; what is current is reported ``unchanged`` at once.
-2. render: the rest become jobs (one per visit, audience and document, every format
-   of it at once), run in this process or in a pool of worker processes.
-3. write: a visit is all or nothing. Its files are written, atomically, only when
-   every one of its jobs succeeded; the manifest never lists a file it does not hold.
+``build`` and ``validate`` each use a short-lived ``Engine``; a program that builds
+again and again (a watcher, a service) keeps one (see ``kzru_reports.engine``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import logging
-import os
-import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
-from importlib import resources
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
 
-from kzru_reports.audiences import BUILTIN, Audience, for_audience
-from kzru_reports.data import Visit, find_visit_files, load_visit
-from kzru_reports.data.load import read_limited
-from kzru_reports.data.schema import DEVICE_NAMES
-from kzru_reports.errors import KzruError, Problem, RenderError, UsageError
-from kzru_reports.files import write_atomic
-from kzru_reports.manifest import (
-    Entry,
-    Manifest,
-    engine_digest,
-    remove_partial_files,
-    sha256_file,
-    sha256_text,
-    stable_repr,
+from kzru_reports.data import find_visit_files, load_visit
+from kzru_reports.engine import (
+    DOCUMENTS,
+    FORMATS,
+    PARTS,
+    BuildOptions,
+    Engine,
+    Job,
+    Output,
+    Progress,
+    Report,
+    Settings,
+    build_date,
+    build_time_from_env,
+    output_path,
+    relative_path,
+    render_models,
+    shipped_visits,
+    stamp,
 )
-from kzru_reports.theme import Theme, default_theme
-from kzru_reports.writers import FORMAT_NAMES, count_pages
-
-PARTS = ("memo", "factsheet", "agreements")
-DOCUMENTS = (*PARTS, "pack")
-FORMATS = FORMAT_NAMES
-log = logging.getLogger(__name__)
+from kzru_reports.engine.options import in_file
+from kzru_reports.errors import KzruError
+from kzru_reports.theme import Theme
 
 
-@dataclass(frozen=True)
-class Output:
-    path: str
-    visit: str
-    audience: str
-    document: str
-    format: str
-    sha256: str
-    bytes: int
-    status: str = "built"
-    pages: int | None = None
-
-    def as_json(self) -> dict[str, object]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class Report:
-    outputs: list[Output] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "outputs": [o.as_json() for o in self.outputs],
-            "errors": [e.as_json() for e in self.errors],
-        }
-
-
-class Progress(Protocol):
-    """What a build tells its caller as it goes (the CLI draws a bar or log lines)."""
-
-    def start(self, jobs: int) -> None: ...
-
-    def job_done(self, job: Job) -> None: ...
-
-    def output(self, output: Output) -> None: ...
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    out: str = "build"
-    documents: tuple[str, ...] = DOCUMENTS
-    formats: tuple[str, ...] = FORMATS
-    audiences: tuple[Audience, ...] = (BUILTIN["analyst"],)
-    templates: tuple[str, ...] = ()
-    theme: Theme = field(default_factory=default_theme)
-    lang: str = "en"
-    build_time: datetime | None = None
-    force: bool = False
-    jobs: int = 1
-
-
-def shipped_visits() -> Path:
-    """The folder of visits that ship with the package (or the checkout's data/visits)."""
-    packaged = Path(str(resources.files("kzru_reports"))) / "visits"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "visits"
-
-
-def build_time_from_env(environ: dict[str, str] | None = None) -> datetime | None:
-    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else None (today)."""
-    value = (environ if environ is not None else os.environ).get("SOURCE_DATE_EPOCH")
-    if value is None or value == "":
-        return None
-    if not value.isdigit():
-        raise UsageError(
-            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01, not {value!r}"
-        )
-    try:
-        return datetime.fromtimestamp(int(value), UTC)
-    except (OverflowError, OSError, ValueError):
-        raise UsageError(f"SOURCE_DATE_EPOCH {value!r} is out of range") from None
-
-
-def build_date(options: BuildOptions) -> date:
-    """The date a pack's cover shows: ``SOURCE_DATE_EPOCH``'s, else today's."""
-    return (options.build_time or datetime.now(UTC)).date()
-
-
-def stamp(options: BuildOptions, visit: Visit) -> datetime:
-    """The time written into file properties: never the wall clock, so rebuilding the
-    same inputs gives the same bytes. ``SOURCE_DATE_EPOCH``, else the visit's last day."""
-    if options.build_time is not None:
-        return options.build_time
-    day = visit.end or date(2000, 1, 1)
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def relative_path(visit_id: str, audience: str, document: str, fmt: str) -> str:
-    """Where an output lives inside the output folder."""
-    return "/".join(_names(visit_id, audience, document, fmt))
-
-
-def output_path(out: str, visit_id: str, audience: str, document: str, fmt: str) -> str:
-    """An output's path as the user gave the output folder (the report's ``path``).
-
-    Ids are slugs already; as a second line of defence every name must be one plain
-    path component and no device name, and the path must resolve inside ``out`` (a
-    symlinked folder pointing elsewhere is refused)."""
-    path = os.path.join(out, *_names(visit_id, audience, document, fmt))
-    root = os.path.realpath(out)
-    if os.path.commonpath([root, os.path.realpath(path)]) != root:
-        raise RenderError(f"output {path} would be outside the output folder {out}")
-    return path
-
-
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
-
-
-def _names(visit_id: str, audience: str, document: str, fmt: str) -> tuple[str, str, str]:
-    names = (visit_id, audience, f"{visit_id}-{document}.{fmt}")
-    for name in names:
-        if not _SAFE_NAME.fullmatch(name) or name.split(".")[0].lower() in DEVICE_NAMES:
-            raise RenderError(f"{name!r} cannot name an output file or folder")
-    return names
-
-
-# ------------------------------------------------------------------ rendering
-
-
-def render_models(visit: Visit, audience: Audience, document: str, options: BuildOptions) -> Any:
-    """One document (or pack) of one visit for one audience, as the document model."""
-    from kzru_reports.fonts import check_glyphs
-    from kzru_reports.packs import compose
-    from kzru_reports.templating import render_document
-    from kzru_reports.templating.locale import load_labels
-    from kzru_reports.view import VisitView
-
-    view = VisitView(for_audience(visit, audience), audience)
-    when = stamp(options, visit)
-    extra = {"build_date": build_date(options)}
-
-    def one(name: str) -> Any:
-        doc = render_document(name, view, audience, options.templates, options.lang, extra)
-        check_glyphs(doc, options.theme)
-        return replace(doc, meta=replace(doc.meta, created=when))
-
-    if document != "pack":
-        return one(document)
-    labels = load_labels(options.lang)
-    return compose(one("pack"), [one(p) for p in PARTS], labels["labels"]["contents"])
-
-
-def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
-    """Every format of one job's document, as (format, bytes)."""
-    from kzru_reports.writers import render as write
-
-    visit = _load_cached(job.file, job.display, options.theme, job.inputs["data"])
-    model = render_models(visit, job.audience, job.document, options)
-    return [(fmt, write(fmt, options.theme, model)) for fmt in job.formats]
-
-
-_VISITS: dict[tuple[str, str, str, str], Visit] = {}
-
-
-def _load_cached(file: str, display: str, theme: Theme, sha: str) -> Visit:
-    """A process loads each version of a visit file once, however many jobs it gets
-    from it (``sha`` is the file's content hash, so an edited file is read again)."""
-    key = (file, display, sha, repr(theme))
-    if key not in _VISITS:
-        if len(_VISITS) > 256:
-            _VISITS.clear()
-        _VISITS[key] = load_visit(file, display, theme)
-    return _VISITS[key]
-
-
-# ------------------------------------------------------------------ planning
-
-
-@dataclass(frozen=True)
-class Job:
-    file: str
-    display: str
-    visit: str
-    audience: Audience
-    document: str
-    formats: tuple[str, ...]
-    inputs: dict[str, Any] = field(hash=False, compare=False)
-
-
-def _theme_digests(theme: Theme) -> tuple[str, str]:
-    """Hashes of the theme's settings and of its files (fonts, logo, reference DOCX)."""
-    h = hashlib.sha256()
-    for family in (theme.body_font, theme.heading_font):
-        for face in (family.regular, family.bold, family.italic, family.bold_italic):
-            h.update(sha256_file(theme.font_path(face)).encode())
-    for extra in (theme.logo, theme.reference_docx):
-        if extra is not None:
-            h.update(sha256_file(extra).encode())
-    return sha256_text(stable_repr(theme)), h.hexdigest()
-
-
-def _inputs(
-    file: str,
-    data_sha: str,
-    audience: Audience,
-    document: str,
-    options: BuildOptions,
-    theme: tuple[str, str],
-) -> dict[str, Any]:
-    from kzru_reports.templating import template_closure, template_name
-
-    names = [
-        template_name(d, audience)
-        for d in ((*PARTS, "pack") if document == "pack" else (document,))
-    ]
-    inputs: dict[str, Any] = {
-        "data_file": file,
-        "data": data_sha,
-        "templates": template_closure(names, options.templates, options.lang, audience),
-        "theme": theme[0],
-        "fonts": theme[1],
-        "engine": engine_digest(),
-        "audience": sha256_text(stable_repr(audience)),
-        "lang": options.lang,
-        "stamp": options.build_time.isoformat() if options.build_time else None,
-    }
-    if document == "pack":
-        inputs["build_date"] = build_date(options).isoformat()
-    return inputs
-
-
-def _plan(
-    files: list[Path], options: BuildOptions, manifest: Manifest, report: Report
-) -> Iterator[Job]:
-    theme = _theme_digests(options.theme)
-    seen: dict[str, str] = {}
-    for file in files:
-        display = str(file)
-        try:
-            raw = read_limited(file, display)  # a FIFO or /dev/zero is never read
-        except KzruError as exc:
-            report.errors += [_in_file(p, display) for p in exc.problems()]
-            continue
-        data_sha = hashlib.sha256(raw).hexdigest()
-        known = {e.visit for e in manifest.entries.values() if e.inputs.get("data") == data_sha}
-        visit_id = next(iter(known)) if len(known) == 1 else None
-        jobs: list[Job] = []
-        for audience in options.audiences:
-            for document in (d for d in options.documents if audience.gets(d)):
-                inputs = _inputs(display, data_sha, audience, document, options, theme)
-                current = (
-                    visit_id is not None
-                    and not options.force
-                    and all(
-                        (
-                            e := manifest.entries.get(
-                                relative_path(visit_id, audience.name, document, fmt)
-                            )
-                        )
-                        is not None
-                        and e.is_current(options.out, inputs)
-                        for fmt in options.formats
-                    )
-                )
-                if current:
-                    for fmt in options.formats:
-                        e = manifest.entries[
-                            relative_path(str(visit_id), audience.name, document, fmt)
-                        ]
-                        report.outputs.append(
-                            Output(
-                                os.path.join(options.out, e.path),
-                                e.visit,
-                                e.audience,
-                                e.document,
-                                e.format,
-                                e.sha256,
-                                e.bytes,
-                                "unchanged",
-                                e.pages,
-                            )
-                        )
-                else:
-                    jobs.append(
-                        Job(str(file), display, "", audience, document, options.formats, inputs)
-                    )
-        if not jobs:
-            continue
-        try:  # validate once here, so a bad file is reported once, not per job;
-            # the loaded visit is kept, and forked workers inherit it
-            visit = _load_cached(str(file), display, options.theme, data_sha)
-        except KzruError as exc:
-            report.errors += [_in_file(p, display) for p in exc.problems()]
-            continue
-        if visit.id in seen:
-            report.errors.append(
-                Problem(
-                    display,
-                    f"visit id {visit.id!r} is also used by "
-                    f"{seen[visit.id]}; ids name the output files",
-                    path="id",
-                )
-            )
-            continue
-        seen[visit.id] = display
-        yield from (replace(j, visit=visit.id) for j in jobs)
-
-
-# ------------------------------------------------------------------ the build
+def settings_of(options: BuildOptions) -> Settings:
+    """The engine settings a set of build options renders with."""
+    return Settings(
+        templates=options.templates,
+        theme=options.theme,
+        lang=options.lang,
+        build_time=options.build_time,
+    )
 
 
 def build(
@@ -359,202 +50,8 @@ def build(
     progress: Progress | None = None,
 ) -> Report:
     """Build every requested document of every visit file; collect all failures."""
-    report = Report()
-    files = find_visit_files(paths or [shipped_visits()])
-    Path(options.out).mkdir(parents=True, exist_ok=True)
-    with _locked(options.out):
-        remove_partial_files(options.out)
-        manifest = Manifest.load(options.out)
-        jobs = list(_plan(files, options, manifest, report))
-        if progress:
-            for o in report.outputs:
-                progress.output(o)
-            progress.start(len(jobs))
-        by_visit: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]] = {}
-        failed: set[str] = set()
-        for job, result in _run(jobs, options):
-            if progress:
-                progress.job_done(job)
-            if isinstance(result, KzruError):
-                report.errors += [_in_file(p, job.display) for p in result.problems()]
-                failed.add(job.visit)
-            else:
-                by_visit.setdefault(job.visit, []).append((job, result))
-        ready = {v: r for v, r in by_visit.items() if v not in failed}
-        _refuse_unsafe_paths(ready, options, report)
-        _write(ready, options, manifest, report, progress)
-    return report
-
-
-def _run(jobs: list[Job], options: BuildOptions) -> Iterator[tuple[Job, Any]]:
-    """Render jobs here, or in worker processes forked after the imports are done."""
-    if options.jobs <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield job, _attempt(job, options)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    _warm(options, jobs)
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=min(options.jobs, len(jobs)),
-        mp_context=ctx,
-        initializer=_exit_with_parent,
-        initargs=(os.getpid(),),
-    ) as pool:
-        # The heaviest jobs (packs hold three documents) start first, so that no worker
-        # is left with one at the end while the others wait; results keep job order.
-        futures = {
-            id(job): pool.submit(_attempt, job, options)
-            for job in sorted(jobs, key=lambda j: j.document != "pack")
-        }
-        for job in jobs:
-            yield job, futures[id(job)].result()
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A worker ends as soon as the build that forked it is gone (killed, say): an
-    orphan would keep the output folder's lock, inherited at fork, held for ever.
-    Its memory is bounded (``limits.apply_worker_limits``) before it takes a job."""
-    import threading
-    import time
-
-    from kzru_reports.limits import apply_worker_limits
-
-    apply_worker_limits()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.2)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def _warm(options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
-    """Import the writers, load fonts and styles and compile the templates before
-    forking, so workers start ready and none of them does it again."""
-    from kzru_reports.templating import warm_templates
-    from kzru_reports.writers import get_writer
-
-    for fmt in options.formats:
-        get_writer(fmt, options.theme).warm()
-    names: dict[str, tuple[Audience, set[str]]] = {}
-    for job in jobs:  # every template of every document an audience gets
-        names.setdefault(job.audience.name, (job.audience, set()))[1].update(
-            job.inputs.get("templates", {})
-        )
-    for audience, templates in names.values():
-        warm_templates(sorted(templates), options.templates, options.lang, audience)
-
-
-def _attempt(job: Job, options: BuildOptions) -> Any:
-    try:
-        return render_job(job, options)
-    except KzruError as exc:
-        return exc
-    except MemoryError:
-        from kzru_reports.limits import memory_limit_mib
-
-        cap = memory_limit_mib()
-        limit = f" of {cap:,} MiB" if cap else ""
-        return RenderError(f"{job.document}: the memory limit{limit} was reached; stopped")
-    except Exception as exc:  # a bug, not the data's fault: still only this visit fails
-        log.debug("building %s failed", job.display, exc_info=True)
-        return RenderError(f"internal error: {type(exc).__name__}: {exc}")
-
-
-def _refuse_unsafe_paths(
-    ready: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]],
-    options: BuildOptions,
-    report: Report,
-) -> None:
-    """Drop (and report) a visit any of whose outputs could not be written safely."""
-    for visit, results in list(ready.items()):
-        try:
-            for job, files in results:
-                for fmt, _ in files:
-                    output_path(options.out, job.visit, job.audience.name, job.document, fmt)
-        except RenderError as exc:
-            report.errors += [_in_file(p, results[0][0].display) for p in exc.problems()]
-            del ready[visit]
-
-
-def _write(
-    ready: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]],
-    options: BuildOptions,
-    manifest: Manifest,
-    report: Report,
-    progress: Progress | None,
-) -> None:
-    planned = [
-        relative_path(job.visit, job.audience.name, job.document, fmt)
-        for results in ready.values()
-        for job, files in results
-        for fmt, _ in files
-    ]
-    if planned:  # first forget what is about to be replaced: the manifest stays true
-        for path in planned:
-            manifest.entries.pop(path, None)
-        manifest.save()
-    for results in ready.values():
-        for job, files in results:
-            for fmt, data in files:
-                path = output_path(options.out, job.visit, job.audience.name, job.document, fmt)
-                write_atomic(Path(path), data)
-                sha = hashlib.sha256(data).hexdigest()
-                pages = count_pages(fmt, options.theme, data)
-                rel = relative_path(job.visit, job.audience.name, job.document, fmt)
-                manifest.entries[rel] = Entry(
-                    rel,
-                    job.visit,
-                    job.audience.name,
-                    job.document,
-                    fmt,
-                    len(data),
-                    pages,
-                    sha,
-                    job.inputs,
-                )
-                output = Output(
-                    path,
-                    job.visit,
-                    job.audience.name,
-                    job.document,
-                    fmt,
-                    sha,
-                    len(data),
-                    "built",
-                    pages,
-                )
-                report.outputs.append(output)
-                if progress:
-                    progress.output(output)
-    if planned or not manifest.file.exists():
-        manifest.save()
-
-
-@contextlib.contextmanager
-def _locked(out: str) -> Iterator[None]:
-    """One build at a time per output folder; a second waits for the first (where
-    the platform has POSIX advisory locks; elsewhere builds are not serialised)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-
-    with open(Path(out) / ".kzru.lock", "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _in_file(problem: Problem, file: str) -> Problem:
-    return problem if problem.file else replace(problem, file=file)
+    with Engine(settings_of(options), workers=options.jobs if options.jobs > 1 else 0) as engine:
+        return engine.build(paths, options, progress)
 
 
 def validate(paths: Sequence[str | Path], theme: Theme | None = None) -> Report:
@@ -565,5 +62,28 @@ def validate(paths: Sequence[str | Path], theme: Theme | None = None) -> Report:
         try:
             load_visit(file, str(file), theme)
         except KzruError as exc:
-            report.errors += [_in_file(p, str(file)) for p in exc.problems()]
+            report.errors += [in_file(p, str(file)) for p in exc.problems()]
     return report
+
+
+__all__ = [
+    "DOCUMENTS",
+    "FORMATS",
+    "PARTS",
+    "BuildOptions",
+    "Engine",
+    "Job",
+    "Output",
+    "Progress",
+    "Report",
+    "Settings",
+    "build",
+    "build_date",
+    "build_time_from_env",
+    "output_path",
+    "relative_path",
+    "render_models",
+    "shipped_visits",
+    "stamp",
+    "validate",
+]

@@ -156,35 +156,48 @@ def build(
         import os
         import time
 
-        from kzru_reports import api
         from kzru_reports.config import load_workspace
+        from kzru_reports.engine import Engine, build_time_from_env
+        from kzru_reports.engine.options import workspace_settings
 
         ws = load_workspace()
-        options = api.BuildOptions(
-            out=out or _relative(ws.output) or "build",
-            documents=_unique(docs) or ws.documents or api.DOCUMENTS,
-            formats=_unique(formats) or ws.formats or api.FORMATS,
-            audiences=ws.select(audiences),
-            templates=ws.template_folders(),
-            theme=ws.theme,
-            lang=ws.lang,
-            build_time=api.build_time_from_env(),
-            force=force,
-            jobs=jobs or os.cpu_count() or 1,
-        )
+        workers = jobs or os.cpu_count() or 1
+        engine = Engine(workspace_settings(ws, build_time_from_env()), workers=workers)
+        options = _build_options(engine, ws, out, docs, formats, audiences, force)
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         started = time.perf_counter()
         live = not as_json and sys.stdout.isatty()
         progress = None if as_json else _Progress(live)
         from kzru_reports.writers import fewer_collections
 
-        with fewer_collections():  # loading, templating and writing all make many objects
-            report = api.build(targets, options, progress=progress)
+        with engine, fewer_collections():  # loading, templating and writing make many objects
+            report = engine.build(targets, options, progress=progress)
         if progress is not None:
             progress.done(report, time.perf_counter() - started)
         return _finish(report, as_json)
 
     _run(debug, action)
+
+
+def _build_options(
+    engine: Any,
+    ws: Any,
+    out: str | None,
+    docs: tuple[str, ...],
+    formats: tuple[str, ...],
+    audiences: tuple[str, ...],
+    force: bool,
+) -> Any:
+    """``build``'s (and ``watch``'s) options over a workspace's defaults."""
+    from kzru_reports.engine import DOCUMENTS, FORMATS
+
+    return engine.options(
+        out=out or _relative(ws.output) or "build",
+        documents=_unique(docs) or ws.documents or DOCUMENTS,
+        formats=_unique(formats) or ws.formats or FORMATS,
+        audiences=ws.select(audiences),
+        force=force,
+    )
 
 
 class _Progress:

@@ -113,6 +113,12 @@ class Workspace:
     formats: tuple[str, ...] = ()
     lang: str = "en"
     serve: ServeSettings = field(default_factory=ServeSettings)
+    theme_file: Path | None = None  # the theme file the config names, if any
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The configuration files the settings were read from."""
+        return tuple(f for f in (self.file, self.theme_file) if f is not None)
 
     def audience(self, name: str) -> Audience:
         try:
@@ -307,6 +313,7 @@ class _Reader:
             formats=self.names(defaults, "formats", "defaults", FORMATS) or (),
             lang=self.lang(defaults),
             serve=self.serve(self.table(raw, "serve"), audiences),
+            theme_file=self.theme_file(raw),
         )
         if self.problems:
             raise DataError(sorted(self.problems, key=lambda p: (p.line or 0, p.path)))
@@ -378,6 +385,10 @@ class _Reader:
             ),
             tokens=tuple(tokens),
         )
+
+    def theme_file(self, raw: dict[str, Any]) -> Path | None:
+        include = raw.get("theme", {}).get("file") if isinstance(raw.get("theme"), dict) else None
+        return (self.root / include).resolve() if isinstance(include, str) and include else None
 
     def theme(self, raw: dict[str, Any]) -> Theme:
         table = self.table(raw, "theme")

@@ -100,3 +100,12 @@ class UsageError(KzruError):
     """The command line itself was wrong."""
 
     exit_code = 2
+
+
+class RenderTimeout(RenderError):
+    """A render ran past its deadline; the worker doing it was killed and replaced."""
+
+
+class WorkerLost(RenderError):
+    """A worker process ended in the middle of a render (killed, or out of memory);
+    it was replaced, and the next render runs as usual."""

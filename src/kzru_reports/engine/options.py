@@ -1,0 +1,214 @@
+"""What a build is asked to do, what it reports, and where its outputs go."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kzru_reports.audiences import BUILTIN, Audience
+from kzru_reports.data.schema import DEVICE_NAMES
+from kzru_reports.errors import Problem, RenderError, UsageError
+from kzru_reports.theme import Theme, default_theme
+from kzru_reports.writers import FORMAT_NAMES
+
+if TYPE_CHECKING:
+    from kzru_reports.config import Workspace
+    from kzru_reports.data import Visit
+
+PARTS = ("memo", "factsheet", "agreements")
+DOCUMENTS = (*PARTS, "pack")
+FORMATS = FORMAT_NAMES
+
+
+@dataclass(frozen=True)
+class Output:
+    path: str
+    visit: str
+    audience: str
+    document: str
+    format: str
+    sha256: str
+    bytes: int
+    status: str = "built"
+    pages: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Report:
+    outputs: list[Output] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    # output (relative to the output folder) -> every file it was made from, for each
+    # output rendered by this build (the data, templates, theme files, config)
+    depends: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "outputs": [o.as_json() for o in self.outputs],
+            "errors": [e.as_json() for e in self.errors],
+        }
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document of one visit for one audience, in every format asked for."""
+
+    file: str
+    display: str
+    visit: str
+    audience: Audience
+    document: str
+    formats: tuple[str, ...]
+    inputs: dict[str, Any] = field(hash=False, compare=False)
+
+
+class Progress(Protocol):
+    """What a build tells its caller as it goes (the CLI draws a bar or log lines)."""
+
+    def start(self, jobs: int) -> None: ...
+
+    def job_done(self, job: Job) -> None: ...
+
+    def output(self, output: Output) -> None: ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every build and render of an engine shares: where templates are looked
+    for, the theme, the audience profiles known by name, the default language and the
+    time written into files. ``files`` are the configuration files these came from
+    (``kzru.toml``, a theme file), recorded as inputs of every output."""
+
+    templates: tuple[str, ...] = ()
+    theme: Theme = field(default_factory=default_theme)
+    audiences: Mapping[str, Audience] = field(default_factory=lambda: dict(BUILTIN))
+    lang: str = "en"
+    build_time: datetime | None = None
+    files: tuple[str, ...] = ()
+
+    def audience(self, name: str) -> Audience:
+        try:
+            return self.audiences[name]
+        except KeyError:
+            raise UsageError(
+                f"unknown audience {name!r}; known audiences: {', '.join(self.audiences)}"
+            ) from None
+
+
+def workspace_settings(ws: Workspace, build_time: datetime | None = None) -> Settings:
+    """The settings of a workspace (its ``kzru.toml``, or the defaults without one)."""
+    return Settings(
+        templates=tuple(str(f) for f in ws.template_folders()),
+        theme=ws.theme,
+        audiences=dict(ws.audiences),
+        lang=ws.lang,
+        build_time=build_time,
+        files=tuple(str(f) for f in ws.files),
+    )
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """One build: where outputs go, which documents, formats and audiences, and the
+    settings it renders with (an engine's ``options()`` fills those in)."""
+
+    out: str = "build"
+    documents: tuple[str, ...] = DOCUMENTS
+    formats: tuple[str, ...] = FORMATS
+    audiences: tuple[Audience, ...] = (BUILTIN["analyst"],)
+    templates: tuple[str, ...] = ()
+    theme: Theme = field(default_factory=default_theme)
+    lang: str = "en"
+    build_time: datetime | None = None
+    force: bool = False
+    jobs: int = 1
+
+
+def shipped_visits() -> Path:
+    """The folder of visits that ship with the package (or the checkout's data/visits)."""
+    packaged = Path(str(resources.files("kzru_reports"))) / "visits"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "data" / "visits"
+
+
+def build_time_from_env(environ: Mapping[str, str] | None = None) -> datetime | None:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else None (today)."""
+    value = (environ if environ is not None else os.environ).get("SOURCE_DATE_EPOCH")
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01, not {value!r}"
+        )
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (OverflowError, OSError, ValueError):
+        raise UsageError(f"SOURCE_DATE_EPOCH {value!r} is out of range") from None
+
+
+def build_date(options: BuildOptions) -> date:
+    """The date a pack's cover shows: ``SOURCE_DATE_EPOCH``'s, else today's."""
+    return (options.build_time or datetime.now(UTC)).date()
+
+
+def stamp(options: BuildOptions, visit: Visit) -> datetime:
+    """The time written into file properties: never the wall clock, so rebuilding the
+    same inputs gives the same bytes. ``SOURCE_DATE_EPOCH``, else the visit's last day."""
+    if options.build_time is not None:
+        return options.build_time
+    day = visit.end or date(2000, 1, 1)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def relative_path(visit_id: str, audience: str, document: str, fmt: str) -> str:
+    """Where an output lives inside the output folder."""
+    return "/".join(_names(visit_id, audience, document, fmt))
+
+
+def file_name(visit_id: str, audience: str, document: str, fmt: str) -> str:
+    """An output's file name (the last part of ``relative_path``)."""
+    return _names(visit_id, audience, document, fmt)[2]
+
+
+def output_path(out: str, visit_id: str, audience: str, document: str, fmt: str) -> str:
+    """An output's path as the user gave the output folder (the report's ``path``).
+
+    Ids are slugs already; as a second line of defence every name must be one plain
+    path component and no device name, and the path must resolve inside ``out`` (a
+    symlinked folder pointing elsewhere is refused)."""
+    path = os.path.join(out, *_names(visit_id, audience, document, fmt))
+    root = os.path.realpath(out)
+    if os.path.commonpath([root, os.path.realpath(path)]) != root:
+        raise RenderError(f"output {path} would be outside the output folder {out}")
+    return path
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def _names(visit_id: str, audience: str, document: str, fmt: str) -> tuple[str, str, str]:
+    names = (visit_id, audience, f"{visit_id}-{document}.{fmt}")
+    for name in names:
+        if not _SAFE_NAME.fullmatch(name) or name.split(".")[0].lower() in DEVICE_NAMES:
+            raise RenderError(f"{name!r} cannot name an output file or folder")
+    return names
+
+
+def in_file(problem: Problem, file: str) -> Problem:
+    """``problem``, said to be in ``file`` unless it names its own (a template's)."""
+    from dataclasses import replace
+
+    return problem if problem.file else replace(problem, file=file)

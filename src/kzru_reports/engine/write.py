@@ -1,0 +1,110 @@
+"""Writing: a visit is all or nothing; files are renamed into place whole, and the
+manifest never lists a file it does not hold. One build at a time per folder."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from kzru_reports.engine.options import (
+    BuildOptions,
+    Job,
+    Output,
+    Progress,
+    Report,
+    in_file,
+    output_path,
+    relative_path,
+)
+from kzru_reports.errors import RenderError
+from kzru_reports.files import write_atomic
+from kzru_reports.manifest import Entry, Manifest
+from kzru_reports.writers import count_pages
+
+Results = dict[str, list[tuple[Job, list[tuple[str, bytes]]]]]
+
+
+def refuse_unsafe_paths(ready: Results, options: BuildOptions, report: Report) -> None:
+    """Drop (and report) a visit any of whose outputs could not be written safely."""
+    for visit, results in list(ready.items()):
+        try:
+            for job, files in results:
+                for fmt, _ in files:
+                    output_path(options.out, job.visit, job.audience.name, job.document, fmt)
+        except RenderError as exc:
+            report.errors += [in_file(p, results[0][0].display) for p in exc.problems()]
+            del ready[visit]
+
+
+def write(
+    ready: Results,
+    options: BuildOptions,
+    manifest: Manifest,
+    report: Report,
+    progress: Progress | None,
+) -> None:
+    planned = [
+        relative_path(job.visit, job.audience.name, job.document, fmt)
+        for results in ready.values()
+        for job, files in results
+        for fmt, _ in files
+    ]
+    if planned:  # first forget what is about to be replaced: the manifest stays true
+        for path in planned:
+            manifest.entries.pop(path, None)
+        manifest.save()
+    for results in ready.values():
+        for job, files in results:
+            for fmt, data in files:
+                path = output_path(options.out, job.visit, job.audience.name, job.document, fmt)
+                write_atomic(Path(path), data)
+                sha = hashlib.sha256(data).hexdigest()
+                pages = count_pages(fmt, options.theme, data)
+                rel = relative_path(job.visit, job.audience.name, job.document, fmt)
+                manifest.entries[rel] = Entry(
+                    rel,
+                    job.visit,
+                    job.audience.name,
+                    job.document,
+                    fmt,
+                    len(data),
+                    pages,
+                    sha,
+                    job.inputs,
+                )
+                output = Output(
+                    path,
+                    job.visit,
+                    job.audience.name,
+                    job.document,
+                    fmt,
+                    sha,
+                    len(data),
+                    "built",
+                    pages,
+                )
+                report.outputs.append(output)
+                if progress:
+                    progress.output(output)
+    if planned or not manifest.file.exists():
+        manifest.save()
+
+
+@contextlib.contextmanager
+def locked(out: str) -> Iterator[None]:
+    """One build at a time per output folder; a second waits for the first (where
+    the platform has POSIX advisory locks; elsewhere builds are not serialised)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+
+    with open(Path(out) / ".kzru.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
