@@ -63,7 +63,7 @@ def test_render_of_text_equals_a_build_of_the_file(tmp_path: Path) -> None:
     as_json = json.dumps(yaml.safe_load(text), default=str)
     options = api.BuildOptions(out=str(tmp_path), documents=("memo",), build_time=WHEN)
     assert api.build([SUMMIT], options).ok
-    built = (tmp_path / "astana-summit-2026" / "analyst" / "astana-summit-2026-memo.pdf")
+    built = tmp_path / "astana-summit-2026" / "analyst" / "astana-summit-2026-memo.pdf"
     with Engine(Settings(build_time=WHEN), workers=0) as engine:
         [yaml_pdf] = engine.render(VisitSource(text), "analyst", ["memo"], ["pdf"])
         [json_pdf] = engine.render(VisitSource(as_json, "v.json"), "analyst", ["memo"], ["pdf"])
@@ -109,14 +109,14 @@ def test_two_engines_in_two_threads_never_see_each_others_theme_or_visit() -> No
 
 def test_one_engine_from_two_threads_with_workers() -> None:
     with Engine(Settings(build_time=WHEN), workers=2) as engine:
-        alone = {
-            v: engine.render(v, "press", ["memo"], ["pdf"])[0].data for v in (SUMMIT, SHIPPED)
-        }
+        alone = {v: engine.render(v, "press", ["memo"], ["pdf"])[0].data for v in (SUMMIT, SHIPPED)}
         with ThreadPoolExecutor(4) as threads:
-            got = list(threads.map(
-                lambda v: (v, engine.render(v, "press", ["memo"], ["pdf"])[0].data),
-                [SUMMIT, SHIPPED] * 3,
-            ))
+            got = list(
+                threads.map(
+                    lambda v: (v, engine.render(v, "press", ["memo"], ["pdf"])[0].data),
+                    [SUMMIT, SHIPPED] * 3,
+                )
+            )
         assert all(data == alone[v] for v, data in got)
         assert len(engine.worker_pids) <= 2
 

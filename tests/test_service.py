@@ -28,12 +28,12 @@ import anyio.from_thread
 import httpx
 import pytest
 from click.testing import CliRunner
-from kzru_reports.engine import Engine
-from kzru_reports.engine.options import workspace_settings
 
 from kzru_reports.api import shipped_visits, validate
 from kzru_reports.cli import main
 from kzru_reports.config import load_workspace
+from kzru_reports.engine import Engine
+from kzru_reports.engine.options import workspace_settings
 from kzru_reports.errors import ConfigError, DataError
 from kzru_reports.service.app import Limits, create_app
 from kzru_reports.service.tokens import SERVE_TOKEN_ENV, Tokens

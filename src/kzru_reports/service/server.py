@@ -10,11 +10,13 @@ answers; the CPU-heavy part happens in the workers, in parallel.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import uvicorn
@@ -88,12 +90,27 @@ def serve(
         sock.close()
 
 
+_STOP = (signal.SIGINT, signal.SIGTERM)
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server, saying one line once it answers."""
 
     def __init__(self, config: uvicorn.Config, ready: Callable[[], None]) -> None:
         super().__init__(config)
         self.ready = ready
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """SIGINT and SIGTERM stop taking new connections and let running requests
+        finish (a second signal stops at once); unlike uvicorn's own, the signal is
+        not raised again afterwards, so the engine is closed and the exit code is 0."""
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
