@@ -141,11 +141,13 @@ def test_memo_caches_are_bounded_and_cleared() -> None:
 
 
 def _slow_when_flagged(flag: Path) -> Any:
-    """A render that, while ``flag`` exists, writes its pid there and waits."""
+    """A render that, in a worker and while ``flag`` exists, writes its pid there and
+    waits (for the summit visit only)."""
     real = render.render_formats
+    test = os.getpid()
 
     def slow(*args: Any) -> Any:
-        if flag.exists():
+        if flag.exists() and os.getpid() != test and args[0].id == "astana-summit-2026":
             flag.write_text(str(os.getpid()))
             time.sleep(120)
         return real(*args)
@@ -180,16 +182,21 @@ def test_a_worker_killed_mid_build_fails_that_visit_and_the_next_build_succeeds(
     with Engine(Settings(build_time=WHEN), workers=2) as engine:
         options = engine.options(out=str(out), documents=("memo",))
         with ThreadPoolExecutor(1) as thread:
-            running = thread.submit(engine.build, [SUMMIT], options)
+            running = thread.submit(engine.build, [SUMMIT, SHIPPED], options)
             pid = _wait_for_pid(flag)
+            assert pid in engine.worker_pids
             os.kill(pid, signal.SIGKILL)
             report = running.result(timeout=60)
-        assert not report.ok
+        assert [e.file for e in report.errors] == [str(SUMMIT)]
         assert "worker process ended" in report.errors[0].message
-        assert not list(out.rglob("*.pdf")) and not list(out.rglob("*.part"))
+        assert {Path(o.path).parent.parent.name for o in report.outputs} == {
+            "kz-ru-state-visit-2025"
+        }
+        assert not list(out.rglob("astana-summit-2026-*"))
+        assert not list(out.rglob("*.part"))
         flag.unlink()
-        again = engine.build([SUMMIT], options)
-        assert again.ok and len(again.outputs) == 2
+        again = engine.build([SUMMIT, SHIPPED], options)
+        assert again.ok and len(again.outputs) == 4
         assert engine._pool is not None and engine._pool.replaced >= 1
     assert _gone(pid)
 
@@ -246,3 +253,34 @@ def _gone(pid: int) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_a_font_and_a_logo_replaced_in_place_change_the_next_render(tmp_path: Path) -> None:
+    """Caches keyed by a file's path see the file's new contents (as an editor or a
+    copy replaces it): the resident engine renders what a fresh one would."""
+    import shutil
+
+    from PIL import Image
+
+    from kzru_reports.config import load_config
+
+    fonts = Path(api.__file__).parent / "fonts"
+    shutil.copy(fonts / "NotoSans-Regular.ttf", tmp_path / "Mine.ttf")
+    Image.new("RGB", (200, 80), "#0B4F6C").save(tmp_path / "logo.png")
+    (tmp_path / "kzru.toml").write_text(
+        '[theme]\nlogo = "logo.png"\n[theme.fonts.body]\nname = "Mine"\nregular = "Mine.ttf"\n'
+    )
+
+    def settings() -> Settings:
+        return Settings(theme=load_config(tmp_path / "kzru.toml").theme, build_time=WHEN)
+
+    with Engine(settings(), workers=0) as engine:
+        first = engine.render(SUMMIT, "press", ["memo"], ["pdf", "docx"])
+        shutil.copy(fonts / "NotoSerif-Regular.ttf", tmp_path / "Mine.ttf")
+        Image.new("RGB", (200, 80), "#8B1A1A").save(tmp_path / "logo.png")
+        second = engine.render(SUMMIT, "press", ["memo"], ["pdf", "docx"])
+    with Engine(settings(), workers=0) as fresh:
+        expected = fresh.render(SUMMIT, "press", ["memo"], ["pdf", "docx"])
+    assert [f.data for f in second] == [f.data for f in expected]
+    assert all(a.data != b.data for a, b in zip(first, second, strict=True))
+    assert b"NotoSerif" in second[0].data and b"NotoSerif" not in first[0].data

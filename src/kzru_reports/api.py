@@ -21,9 +21,10 @@ from kzru_reports.engine import (
     Progress,
     Report,
     Settings,
-    build_date,
     build_time_from_env,
+    issue_date,
     output_path,
+    parse_issue_date,
     relative_path,
     render_models,
     shipped_visits,
@@ -41,6 +42,7 @@ def settings_of(options: BuildOptions) -> Settings:
         theme=options.theme,
         lang=options.lang,
         build_time=options.build_time,
+        issue_date=options.issue_date,
     )
 
 
@@ -78,9 +80,10 @@ __all__ = [
     "Report",
     "Settings",
     "build",
-    "build_date",
     "build_time_from_env",
+    "issue_date",
     "output_path",
+    "parse_issue_date",
     "relative_path",
     "render_models",
     "shipped_visits",

@@ -130,6 +130,13 @@ def main() -> None:
 )
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
+    "--issue-date",
+    default=None,
+    metavar="DATE|today|commit",
+    help="The date of issue on the pack's cover: YYYY-MM-DD, today (the default), or "
+    "commit (SOURCE_DATE_EPOCH's date).",
+)
+@click.option(
     "-a",
     "--audience",
     "audiences",
@@ -145,6 +152,7 @@ def build(
     formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
+    issue_date: str | None,
     audiences: tuple[str, ...],
     as_json: bool,
     debug: bool,
@@ -157,12 +165,14 @@ def build(
         import time
 
         from kzru_reports.config import load_workspace
-        from kzru_reports.engine import Engine, build_time_from_env
+        from kzru_reports.engine import Engine, build_time_from_env, parse_issue_date
         from kzru_reports.engine.options import workspace_settings
 
         ws = load_workspace()
         workers = jobs or os.cpu_count() or 1
-        engine = Engine(workspace_settings(ws, build_time_from_env()), workers=workers)
+        build_time = build_time_from_env()
+        settings = workspace_settings(ws, build_time, parse_issue_date(issue_date, build_time))
+        engine = Engine(settings, workers=workers)
         options = _build_options(engine, ws, out, docs, formats, audiences, force)
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         started = time.perf_counter()
@@ -245,9 +255,17 @@ class _Progress:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@click.option(
+    "--format",
+    "style",
+    type=click.Choice(("plain", "github", "json")),
+    default="plain",
+    help="plain: file:line:column: field: problem on stderr; github: GitHub Actions "
+    "annotations (::error file=,line=,col=::) on stdout; json: one JSON report on stdout.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def validate(paths: tuple[str, ...], as_json: bool, debug: bool) -> None:
+def validate(paths: tuple[str, ...], style: str, as_json: bool, debug: bool) -> None:
     """Load and check visit files; print every problem; build nothing."""
 
     def action() -> int:
@@ -257,9 +275,16 @@ def validate(paths: tuple[str, ...], as_json: bool, debug: bool) -> None:
         ws = load_workspace()  # its theme's fonts decide which characters can be shown
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         report = api.validate(targets, ws.theme)
-        if not as_json and report.ok:
+        if style == "github" and not as_json:
+            for problem in report.errors:
+                click.echo(_printable(problem.as_github()))
+            if report.ok:
+                click.echo("ok")
+            return 0 if report.ok else 1
+        json_out = as_json or style == "json"
+        if not json_out and report.ok:
             click.echo("ok")
-        return _finish(report, as_json)
+        return _finish(report, json_out)
 
     _run(debug, action)
 

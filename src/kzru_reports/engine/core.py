@@ -142,6 +142,7 @@ class Engine:
             theme=s.theme,
             lang=s.lang,
             build_time=s.build_time,
+            issue_date=s.issue_date,
             jobs=max(1, self.workers),
         )
         return replace(base, **changes)

@@ -95,7 +95,8 @@ class Settings:
     theme: Theme = field(default_factory=default_theme)
     audiences: Mapping[str, Audience] = field(default_factory=lambda: dict(BUILTIN))
     lang: str = "en"
-    build_time: datetime | None = None
+    build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
+    issue_date: date | None = None  # the cover's date of issue; None: today
     files: tuple[str, ...] = ()
 
     def audience(self, name: str) -> Audience:
@@ -107,7 +108,9 @@ class Settings:
             ) from None
 
 
-def workspace_settings(ws: Workspace, build_time: datetime | None = None) -> Settings:
+def workspace_settings(
+    ws: Workspace, build_time: datetime | None = None, issue_date: date | None = None
+) -> Settings:
     """The settings of a workspace (its ``kzru.toml``, or the defaults without one)."""
     return Settings(
         templates=tuple(str(f) for f in ws.template_folders()),
@@ -115,6 +118,7 @@ def workspace_settings(ws: Workspace, build_time: datetime | None = None) -> Set
         audiences=dict(ws.audiences),
         lang=ws.lang,
         build_time=build_time,
+        issue_date=issue_date,
         files=tuple(str(f) for f in ws.files),
     )
 
@@ -131,7 +135,8 @@ class BuildOptions:
     templates: tuple[str, ...] = ()
     theme: Theme = field(default_factory=default_theme)
     lang: str = "en"
-    build_time: datetime | None = None
+    build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
+    issue_date: date | None = None  # the cover's date of issue; None: today
     force: bool = False
     jobs: int = 1
 
@@ -159,9 +164,30 @@ def build_time_from_env(environ: Mapping[str, str] | None = None) -> datetime | 
         raise UsageError(f"SOURCE_DATE_EPOCH {value!r} is out of range") from None
 
 
-def build_date(options: BuildOptions) -> date:
-    """The date a pack's cover shows: ``SOURCE_DATE_EPOCH``'s, else today's."""
-    return (options.build_time or datetime.now(UTC)).date()
+def issue_date(options: BuildOptions) -> date:
+    """The date of issue a pack's cover shows: the one asked for (``--issue-date``),
+    else today's. Never ``SOURCE_DATE_EPOCH``'s unless asked for (``commit``): that
+    stamp makes files reproducible, it does not say when a pack was issued."""
+    return options.issue_date or date.today()
+
+
+def parse_issue_date(value: str | None, build_time: datetime | None) -> date | None:
+    """``--issue-date``: ``YYYY-MM-DD``, ``today`` (the default), or ``commit`` (the
+    date of ``SOURCE_DATE_EPOCH``, which CI sets to the commit's time)."""
+    if value is None or value == "today":
+        return date.today()
+    if value == "commit":
+        if build_time is None:
+            raise UsageError(
+                "--issue-date commit takes the date of SOURCE_DATE_EPOCH, which is not set"
+            )
+        return build_time.date()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise UsageError(f"--issue-date {value!r}: give a date as YYYY-MM-DD, 'today' or 'commit'")
 
 
 def stamp(options: BuildOptions, visit: Visit) -> datetime:

@@ -23,24 +23,16 @@ from kzru_reports.engine.options import (
     Job,
     Output,
     Report,
-    build_date,
     in_file,
+    issue_date,
     relative_path,
 )
 from kzru_reports.errors import KzruError, Problem
 from kzru_reports.manifest import Manifest, engine_digest, sha256_file, sha256_text, stable_repr
+from kzru_reports.memo import theme_files
 from kzru_reports.theme import Theme
 
 Loader = Callable[[str, str, bytes], Visit]
-
-
-def theme_files(theme: Theme) -> tuple[Path, ...]:
-    """Every file a theme draws on: its fonts, logo and reference DOCX."""
-    files: list[Path] = []
-    for family in (theme.body_font, theme.heading_font):
-        files += [theme.font_path(face) for face in family.files]
-    files += [f for f in (theme.logo, theme.reference_docx) if f is not None]
-    return tuple(dict.fromkeys(files))
 
 
 def theme_digests(theme: Theme) -> tuple[str, str]:
@@ -82,7 +74,7 @@ def inputs(
         "stamp": options.build_time.isoformat() if options.build_time else None,
     }
     if document == "pack":
-        found["build_date"] = build_date(options).isoformat()
+        found["issue_date"] = issue_date(options).isoformat()
     return found
 
 
@@ -185,6 +177,15 @@ def plan(
             continue
         seen[visit.id] = display
         for job in jobs:
-            yield Job(
-                job.file, job.display, visit.id, job.audience, job.document, job.formats, job.inputs
-            ), visit
+            yield (
+                Job(
+                    job.file,
+                    job.display,
+                    visit.id,
+                    job.audience,
+                    job.document,
+                    job.formats,
+                    job.inputs,
+                ),
+                visit,
+            )

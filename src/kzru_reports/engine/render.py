@@ -11,7 +11,7 @@ from typing import Any
 
 from kzru_reports.audiences import Audience, for_audience
 from kzru_reports.data import Visit
-from kzru_reports.engine.options import PARTS, BuildOptions, build_date, stamp
+from kzru_reports.engine.options import PARTS, BuildOptions, issue_date, stamp
 from kzru_reports.errors import KzruError, RenderError
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ def render_models(visit: Visit, audience: Audience, document: str, options: Buil
 
     view = VisitView(for_audience(visit, audience), audience)
     when = stamp(options, visit)
-    extra = {"build_date": build_date(options)}
+    issued = issue_date(options)
+    extra = {"issue_date": issued, "build_date": issued}  # build_date: the old name
 
     def one(name: str) -> Any:
         doc = render_document(name, view, audience, options.templates, options.lang, extra)

@@ -35,7 +35,7 @@ import jinja2.meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from kzru_reports import limits
+from kzru_reports import limits, memo
 from kzru_reports.errors import TemplateError
 
 MAX_OUTPUT = limits.TEMPLATE_OUTPUT_CHARS
@@ -280,7 +280,7 @@ _BYTECODE = _BytecodeCache()
 _SYNTAX = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, autoescape=True)
 
 
-@functools.lru_cache(maxsize=64)
+@memo.cached(64)
 def make_environment(
     search: tuple[str, ...], lang: str = "en", stamp: tuple[Any, ...] = ()
 ) -> jinja2.Environment:

@@ -23,6 +23,7 @@ from babel.numbers import (
     get_currency_symbol,
 )
 
+from kzru_reports import memo
 from kzru_reports.errors import ConfigError
 
 _CURRENCY_SCALE = 1_000_000  # from here up, money reads "$20 billion", not "$20,000,000,000"
@@ -46,7 +47,7 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-@functools.cache
+@memo.cached(16)
 def load_labels(lang: str = "en") -> Labels:
     """The label file of ``lang`` shipped with the package."""
     try:

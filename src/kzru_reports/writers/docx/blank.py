@@ -3,7 +3,6 @@ kept in the cache folder between runs."""
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import os
@@ -16,6 +15,7 @@ from typing import Any
 from docx import Document as new_document
 from docx.oxml.ns import qn
 
+from kzru_reports import memo
 from kzru_reports.theme import Theme
 from kzru_reports.writers.docx.page import page_setup
 from kzru_reports.writers.docx.styles import configure_styles
@@ -30,7 +30,7 @@ class Blank:
     list_num_id: str | None  # the numbering of the "List Number" style
 
 
-@functools.lru_cache(maxsize=8)
+@memo.cached(8)
 def blank_for(theme: Theme, reference_state: tuple[int, int] | None) -> Blank:
     """A document with the theme's styles and page set up and an empty body, made
     once per process and theme (setting up styles by name through python-docx costs
@@ -94,8 +94,12 @@ def _decode_blank(data: bytes | None) -> Blank | None:
 
 
 def _make_blank(theme: Theme) -> Blank:
-    reference = theme.reference_docx
-    word = new_document(str(reference) if reference else None)
+    from kzru_reports.refdoc import inspect_reference_docx
+
+    reference = theme.reference_docx  # never opened as given: only its allow-listed parts
+    word = new_document(
+        io.BytesIO(inspect_reference_docx(reference).package) if reference else None
+    )
     keep = frozenset(st.name for st in word.styles) if reference else frozenset()
     styles = configure_styles(word, theme, keep)
     ids = {name: (None if st.element.default else st.style_id) for name, st in styles.items()}
