@@ -586,3 +586,48 @@ def test_two_hundred_requests_at_once(served: tuple[object, Engine], client: Cli
     metrics = client.get("/metrics").text
     assert 'status="429"' in metrics and "kzru_queue_depth 0.0" in metrics
     answers_correctly(client)
+
+
+# ------------------------------------------------------------------ documentation
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_documented_endpoints_and_metrics_are_the_served_ones(client: Client) -> None:
+    text = (ROOT / "docs" / "service.md").read_text("utf-8")
+    documented = set(re.findall(r"^\| `(GET|POST) (/[^` ]*)`", text, re.M))
+    served = {
+        (
+            method.upper(),
+            re.sub(r"\{filename\}", "{document}.{format}", path).replace("{visit}", "{id}"),
+        )
+        for path, item in client.get("/openapi.json").json()["paths"].items()
+        for method in item
+    }
+    assert documented == served | {("GET", "/openapi.json")}
+    metrics = client.get("/metrics").text
+    for name in re.findall(r"^\| `(kzru_[a-z_]+)", text, re.M):
+        assert name in metrics, name
+
+
+def test_the_deploy_examples_start_the_service_with_options_it_has() -> None:
+    deploy = ROOT / "examples" / "deploy"
+    container = (deploy / "Containerfile").read_text("utf-8")
+    for source in re.findall(r"^COPY (.+) \./", container, re.M):
+        for name in source.split():
+            assert (ROOT / name).exists(), name
+    commands = [
+        json.loads(re.search(r"^CMD (\[.*\])$", container, re.M).group(1))[1:],  # type: ignore[union-attr]
+        re.search(r"^ExecStart=\S+/kzru (.+)$", (deploy / "kzru-serve.service").read_text(), re.M)
+        .group(1)  # type: ignore[union-attr]
+        .split(),
+    ]
+    for args in commands:
+        assert args[0] == "serve"
+        options = {a for a in args if a.startswith("--")}
+        help_text = CliRunner().invoke(main, ["serve", "--help"]).output
+        assert options and all(o in help_text for o in options)
+        assert "--host" in options  # a public address: tokens are required there
+    text = (ROOT / "docs" / "deploy.md").read_text("utf-8")
+    assert "examples/deploy/Containerfile" in text and "examples/deploy/kzru-serve.service" in text
