@@ -272,6 +272,26 @@ def scenario_cold(
     )
 
 
+def converting(soffice: str, work: Path, files: list[str], out: Path) -> Callable[[], Run]:
+    """One timed run of LibreOffice converting ``files`` to PDF in one call."""
+    command = [
+        soffice,
+        f"-env:UserInstallation=file://{work / 'lo-profile'}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(out),
+        *files,
+    ]
+
+    def office() -> Run:
+        shutil.rmtree(out, ignore_errors=True)
+        return run(command)
+
+    return office
+
+
 def scenario_libreoffice(
     feat: Features, work: Path, runs: int, rows: list[Row], ctx: dict[str, object]
 ) -> None:
@@ -290,25 +310,11 @@ def scenario_libreoffice(
             target = keep_dir / f"{len(keep)}-{Path(str(o['path'])).name}"
             shutil.copy(str(o["path"]), target)
             keep.append(str(target))
-    pdf_out = work / "lo-pdf"
-    office_cmd = [
-        soffice,
-        f"-env:UserInstallation=file://{work / 'lo-profile'}",
-        "--headless",
-        "--convert-to",
-        "pdf",
-        "--outdir",
-        str(pdf_out),
-        *keep,
-    ]
+    office = converting(soffice, work, keep, work / "lo-pdf")
 
     def engine() -> Run:
         shutil.rmtree(out, ignore_errors=True)
         return run(build_args(feat, out, str(SHIPPED)))
-
-    def office() -> Run:
-        shutil.rmtree(pdf_out, ignore_errors=True)
-        return run(office_cmd)
 
     eng, lo = alternate(engine, office, runs)
     ratio = lo.wall / eng.wall
@@ -531,22 +537,7 @@ def scenario_serve(
             )
         else:
             keep = sorted(str(p) for p in docx.iterdir())
-            pdf_out = work / "serve-lo"
-            office_cmd = [
-                soffice,
-                f"-env:UserInstallation=file://{work / 'lo-profile'}",
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(pdf_out),
-                *keep,
-            ]
-
-            def office() -> Run:
-                shutil.rmtree(pdf_out, ignore_errors=True)
-                return run(office_cmd)
-
+            office = converting(soffice, work, keep, work / "serve-lo")
             sets, lo = alternate(lambda: Run(serve.whole_set(service), 0, 0), office, runs)
             ratio = lo.wall / sets.wall
             rows.append(

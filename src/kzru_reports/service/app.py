@@ -15,6 +15,7 @@ server paths removed from its text.
 
 import io
 import json
+import logging
 import math
 import mimetypes
 import re
@@ -46,6 +47,7 @@ from kzru_reports.service.tokens import OPEN, Grant, Tokens
 from kzru_reports.writers import FORMAT_NAMES
 
 ASSETS = ("index.html", "app.js", "style.css")
+log = logging.getLogger(__name__)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the same bytes whenever a zip is made
 
 
@@ -150,13 +152,17 @@ class Service:
         audience = next((a for a in self.ws.audiences.values() if a.gets("memo")), None)
         if audience is not None:
             formats = list(self.ws.formats or FORMAT_NAMES)
+            args = (file, audience.name, ["memo"], formats)
             with ThreadPoolExecutor(self.limits.workers) as pool:
                 calls = [
-                    pool.submit(self.engine.render, file, audience.name, ["memo"], formats)
+                    pool.submit(self.engine.render, *args, timeout=self.limits.timeout)
                     for _ in range(self.limits.workers)
                 ]
                 for call in calls:
-                    call.result()
+                    try:
+                        call.result()
+                    except KzruError as exc:  # the workers are warm all the same
+                        log.warning("warming up: %s", self.scrub(one_line(str(exc))))
         self.warm = True
         return time.monotonic() - started
 

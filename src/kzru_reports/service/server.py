@@ -79,7 +79,9 @@ def serve(
             app,
             log_level="info",
             timeout_graceful_shutdown=int(settings.timeout) + 1,
-            limit_concurrency=max(64, 4 * (workers + settings.queue)),
+            # past this many open connections uvicorn itself answers 503 (plain text);
+            # far above what the queue admits, it only bounds a flood of idle sockets
+            limit_concurrency=1024,
             server_header=False,
             lifespan="off",
         )
