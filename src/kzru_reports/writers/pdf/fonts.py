@@ -49,6 +49,18 @@ class ParsedTTFont(TTFont):
         self.shapable = not any(fnmatch.fnmatch(name, g) for g in rl_config.unShapedFontGlob)
 
 
+def _register(font: ParsedTTFont) -> None:
+    """``pdfmetrics.registerFont``, replacing what this name was registered with
+    before (reportlab keeps the first font of each name; after the caches were emptied
+    the name must hold the face the glyph check reads). A font whose file gives the
+    face name of one registered already shares that one, as reportlab has it: one
+    document never holds two subsets of one face name."""
+    old = pdfmetrics._fonts.pop(font.fontName, None)
+    if old is not None and pdfmetrics._dynFaceNames.get(font.face.name) is old:
+        del pdfmetrics._dynFaceNames[font.face.name]
+    pdfmetrics.registerFont(font)
+
+
 @memo.cached(16, files=memo.theme_files)
 def register_fonts(theme: Theme) -> None:
     """Register the theme's fonts with reportlab once per process (again after the
@@ -60,7 +72,7 @@ def register_fonts(theme: Theme) -> None:
             path = str(theme.font_path(getattr(family, face)))
             known = pdfmetrics._fonts.get(name)
             if getattr(known, "face", None) is not truetype(path):
-                pdfmetrics.registerFont(ParsedTTFont(name, path))
+                _register(ParsedTTFont(name, path))
         pdfmetrics.registerFontFamily(
             names["regular"],
             normal=names["regular"],
