@@ -130,6 +130,7 @@ def test_the_api_end_to_end(server: Served) -> None:
     assert sorted(p.name for p in server.root.iterdir()) == ["data", "kzru.toml", "templates"]
 
 
+@pytest.mark.slow
 def test_a_slow_client_holds_up_no_one_and_is_cut_off_at_the_deadline(server: Served) -> None:
     host, port = server.url.removeprefix("http://").split(":")
     body = SUMMIT.read_bytes()
@@ -201,6 +202,7 @@ agreements:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.client
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)")
 def test_the_web_page_in_a_real_browser(server: Served, tmp_path: Path) -> None:
