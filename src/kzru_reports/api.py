@@ -40,6 +40,7 @@ def settings_of(options: BuildOptions) -> Settings:
     return Settings(
         templates=options.templates,
         theme=options.theme,
+        marking=options.marking,
         lang=options.lang,
         build_time=options.build_time,
         issue_date=options.issue_date,

@@ -391,7 +391,7 @@ def audiences_list(as_json: bool, debug: bool) -> None:
 
         ws = load_workspace()
         if as_json:
-            profiles = [describe(a) for a in ws.audiences.values()]
+            profiles = [describe(a, ws) for a in ws.audiences.values()]
             click.echo(json.dumps(profiles, indent=2, ensure_ascii=False))
         else:
             click.echo("\n".join(profile_lines(ws)))

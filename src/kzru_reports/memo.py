@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from kzru_reports.theme import Theme
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 _ALL: dict[str, Any] = {}
@@ -79,8 +77,9 @@ def file_key(path: str | os.PathLike[str]) -> tuple[str, int, int, int]:
     return (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def theme_files(theme: Theme) -> tuple[Path, ...]:
-    """Every file a theme draws on: its fonts, logo and reference DOCX."""
+def theme_files(theme: Any) -> tuple[Path, ...]:
+    """Every file a ``Theme`` draws on: its fonts, logo and reference DOCX (this
+    module imports nothing of the project, so that every cache can use it)."""
     found: list[Path] = []
     for family in (theme.body_font, theme.heading_font):
         found += [theme.font_path(face) for face in family.files]

@@ -140,6 +140,7 @@ class Engine:
         base = BuildOptions(
             templates=s.templates,
             theme=s.theme,
+            marking=s.marking,
             lang=s.lang,
             build_time=s.build_time,
             issue_date=s.issue_date,

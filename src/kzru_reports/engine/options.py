@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kzru_reports.audiences import BUILTIN, Audience
 from kzru_reports.data.schema import DEVICE_NAMES
 from kzru_reports.errors import Problem, RenderError, UsageError
+from kzru_reports.handling import MarkingScheme
 from kzru_reports.theme import Theme, default_theme
 from kzru_reports.writers import FORMAT_NAMES
 
@@ -93,6 +94,7 @@ class Settings:
 
     templates: tuple[str, ...] = ()
     theme: Theme = field(default_factory=default_theme)
+    marking: MarkingScheme = field(default_factory=MarkingScheme)
     audiences: Mapping[str, Audience] = field(default_factory=lambda: dict(BUILTIN))
     lang: str = "en"
     build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
@@ -115,6 +117,7 @@ def workspace_settings(
     return Settings(
         templates=tuple(str(f) for f in ws.template_folders()),
         theme=ws.theme,
+        marking=ws.marking,
         audiences=dict(ws.audiences),
         lang=ws.lang,
         build_time=build_time,
@@ -134,6 +137,7 @@ class BuildOptions:
     audiences: tuple[Audience, ...] = (BUILTIN["analyst"],)
     templates: tuple[str, ...] = ()
     theme: Theme = field(default_factory=default_theme)
+    marking: MarkingScheme = field(default_factory=MarkingScheme)
     lang: str = "en"
     build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
     issue_date: date | None = None  # the cover's date of issue; None: today

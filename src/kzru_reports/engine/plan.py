@@ -70,6 +70,7 @@ def inputs(
         "fonts": theme[1],
         "engine": engine_digest(),
         "audience": sha256_text(stable_repr(audience)),
+        "marking": sha256_text(stable_repr(options.marking)),
         "lang": options.lang,
         "stamp": options.build_time.isoformat() if options.build_time else None,
     }

@@ -11,6 +11,7 @@ from typing import Any
 
 from kzru_reports.audiences import Audience, for_audience
 from kzru_reports.data import Visit
+from kzru_reports.data.schema import LEVELS
 from kzru_reports.engine.options import PARTS, BuildOptions, issue_date, stamp
 from kzru_reports.errors import KzruError, RenderError
 
@@ -19,26 +20,52 @@ log = logging.getLogger(__name__)
 
 def render_models(visit: Visit, audience: Audience, document: str, options: BuildOptions) -> Any:
     """One document (or pack) of one visit for one audience, as the document model."""
-    from kzru_reports.fonts import check_glyphs
+    from kzru_reports.handling import level_of, mark, raise_frame
+    from kzru_reports.model.levels import UnknownLevel
     from kzru_reports.packs import compose
-    from kzru_reports.templating import render_document
+    from kzru_reports.templating import render_document, template_name
     from kzru_reports.templating.locale import load_labels
+    from kzru_reports.theme.glyphs import check_glyphs
     from kzru_reports.view import VisitView
 
     view = VisitView(for_audience(visit, audience), audience)
     when = stamp(options, visit)
     issued = issue_date(options)
-    extra = {"issue_date": issued, "build_date": issued}  # build_date: the old name
+    labels = load_labels(options.lang)
+    banner = options.marking.banner(options.lang, labels)
+    portion = (
+        options.marking.portion(options.lang, labels)
+        if options.marking.portions_for(audience)
+        else None
+    )
 
-    def one(name: str) -> Any:
+    def marked(name: str, shown: str) -> Any:
+        # build_date: the old name of issue_date
+        extra = {"issue_date": issued, "build_date": issued, "marking": banner[shown]}
         doc = render_document(name, view, audience, options.templates, options.lang, extra)
+        try:
+            return mark(doc, view.level, banner, portion)
+        except UnknownLevel as exc:
+            raise RenderError(f"{template_name(name, audience)}: {exc}") from None
+
+    def one(name: str, floor: str | None = None) -> Any:
+        """``name`` rendered and marked by what it holds. A template may show the
+        marking (``marking``: a memo's header): it is given the highest level the
+        reader may see first, and rendered again when what it holds is marked lower.
+        A pack's cover is marked ``floor``, the highest marking inside."""
+        doc = marked(name, floor or view.level)
+        if floor is not None:
+            doc = raise_frame(doc, floor)
+        elif level_of(doc) != view.level:
+            doc = marked(name, level_of(doc))
         check_glyphs(doc, options.theme)
         return replace(doc, meta=replace(doc.meta, created=when))
 
     if document != "pack":
         return one(document)
-    labels = load_labels(options.lang)
-    return compose(one("pack"), [one(p) for p in PARTS], labels["labels"]["contents"])
+    parts = [one(p) for p in PARTS]
+    inside = max((level_of(p) for p in parts), key=LEVELS.index)
+    return compose(one("pack", inside), parts, labels["labels"]["contents"])
 
 
 def render_formats(
