@@ -496,7 +496,7 @@ class _Reader:
         configured = []
         for name, profile in table.items():
             where = f"audiences.{name}"
-            if not SLUG_RE.match(name):
+            if not SLUG_RE.fullmatch(name):
                 self.fail(where, "an audience name is a lower-case slug (it names a folder)")
                 continue
             if not isinstance(profile, dict):
