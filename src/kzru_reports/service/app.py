@@ -69,6 +69,9 @@ class Engine(Protocol):
     @property
     def worker_pids(self) -> list[int]: ...
 
+    @property
+    def restarts(self) -> int: ...
+
     def close(self) -> None: ...
 
 
@@ -247,7 +250,6 @@ class Service:
                 except WorkerLost:
                     # the worker died under this render (killed, out of memory), not by
                     # our deadline: a replacement tries again, within the time left
-                    self.metrics.restarts.inc()
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise RenderTimeout("no time was left to try again") from None
@@ -256,10 +258,8 @@ class Service:
         try:
             return await self.run(deadline, call)  # type: ignore[no-any-return]
         except RenderTimeout:
-            self.metrics.restarts.inc()
             raise self.late() from None
         except WorkerLost:
-            self.metrics.restarts.inc()
             raise ApiError(
                 503, "workers kept ending under this request; try again", {"Retry-After": "1"}
             ) from None

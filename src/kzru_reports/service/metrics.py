@@ -5,7 +5,7 @@ and counts the answer by endpoint and status."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 from prometheus_client import (
@@ -16,6 +16,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.process_collector import ProcessCollector
 
 from kzru_reports.service.admission import Admission
@@ -60,11 +61,7 @@ class Metrics:
         queued.set_function(lambda: admission.queued)
         running = Gauge("kzru_renders_running", "Requests a worker is on", registry=self.registry)
         running.set_function(lambda: admission.running)
-        self.restarts = Counter(
-            "kzru_worker_restarts",
-            "Workers replaced after being killed past a deadline or dying under a render",
-            registry=self.registry,
-        )
+        self.registry.register(_Restarts(engine))
         workers = Gauge("kzru_workers", "Worker processes alive", registry=self.registry)
         workers.set_function(lambda: len(engine.worker_pids))
         ProcessCollector(registry=self.registry)
@@ -75,6 +72,21 @@ class Metrics:
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class _Restarts:
+    """The engine's count of replaced workers, read when scraped."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "kzru_worker_restarts",
+            "Workers replaced after being killed past a deadline or dying under a render",
+        )
+        family.add_metric([], float(self.engine.restarts))
+        yield family
 
 
 class Observe:
