@@ -122,10 +122,14 @@ class _Server(uvicorn.Server):
 
 
 def _bind(host: str, port: int) -> socket.socket:
+    """The address, taken now (a port in use is reported before the warm-up) but not
+    yet listening: until the server starts, a connection is refused, not queued."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock = socket.create_server((host.strip("[]"), port), family=family, backlog=2048)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
     except OSError as exc:
+        sock.close()
         raise UsageError(f"cannot listen on {url_of(host, port)}: {exc.strerror or exc}") from None
-    sock.set_inheritable(True)
     return sock
