@@ -35,7 +35,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kzru_reports import __version__
+from kzru_reports import __version__, limits
 from kzru_reports.audiences import LEVELS, Audience, rank
 from kzru_reports.config import BUILD_DOCUMENTS, Workspace, known_languages
 from kzru_reports.data import find_visit_files
@@ -158,7 +158,7 @@ class Service:
             args = (file, audience.name, ["memo"], formats)
             with ThreadPoolExecutor(self.limits.workers) as pool:
                 calls = [
-                    pool.submit(self.engine.render, *args, timeout=self.limits.timeout)
+                    pool.submit(self.engine.render, *args, timeout=limits.SERVE_WARM_UP_SECONDS)
                     for _ in range(self.limits.workers)
                 ]
                 for call in calls:
