@@ -631,3 +631,18 @@ def test_the_deploy_examples_start_the_service_with_options_it_has() -> None:
         assert "--host" in options  # a public address: tokens are required there
     text = (ROOT / "docs" / "deploy.md").read_text("utf-8")
     assert "examples/deploy/Containerfile" in text and "examples/deploy/kzru-serve.service" in text
+
+
+def test_without_tokens_only_a_loopback_host_name_is_answered(tmp_path: Path) -> None:
+    """Open to anyone on the machine, the service is no open door for a web page that
+    points its own name at 127.0.0.1 (DNS rebinding)."""
+    root = make_workspace(tmp_path, "")
+    ws = load_workspace(root)
+    with Engine(workspace_settings(ws), workers=1) as engine:
+        app = create_app(ws, engine, Tokens((), {}), Limits(1, 2, 20.0, 65536), root / "data")
+        with Client(app) as client:
+            for host in ("127.0.0.1:8750", "localhost:8750", "[::1]:8750", "localhost"):
+                r = client.get("/v1/visits", headers={"Host": host})
+                assert r.status_code == 200, host
+            for host in ("evil.example", "evil.example:8750", "127.0.0.1.evil.example", ""):
+                error_of(client.get("/v1/visits", headers={"Host": host}), 400)

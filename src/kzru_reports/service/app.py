@@ -644,8 +644,32 @@ def create_app(
         visit = files[0].visit if files else "visit"
         return service.deliver(files, f"{visit}-{audience}")
 
+    if not tokens.required:
+        # Open to anyone who can reach it, so only under a loopback name: a web page
+        # elsewhere that points its own host name at 127.0.0.1 (DNS rebinding) gets
+        # nothing from it.
+        app.add_middleware(LoopbackHost)
     app.add_middleware(Observe, metrics=service.metrics)
     return app
+
+
+class LoopbackHost:
+    """ASGI middleware: refuses (400) a request whose ``Host`` is not a loopback name."""
+
+    NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name.strip("[]").lower() not in self.NAMES:
+                error = ApiError(400, "this service answers only to a loopback host name")
+                await _error(error)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _chosen(
