@@ -96,8 +96,16 @@ def run() -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kzru")
-def main() -> None:
+@click.option(
+    "--allow-outside-workspace",
+    is_flag=True,
+    help="Let kzru.toml name files and folders outside its workspace or through links.",
+)
+def main(allow_outside_workspace: bool = False) -> None:
     """kzru-reports: briefing packs in DOCX and PDF from visit data."""
+    from kzru_reports.files import allow_outside_workspace as allow
+
+    allow(allow_outside_workspace)
 
 
 @main.command()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,9 +104,31 @@ def locked(out: str) -> Iterator[None]:
         yield
         return
 
-    with open(Path(out) / ".kzru.lock", "a+b") as fh:
+    fd = _open_lock(Path(out) / ".kzru.lock")
+    with os.fdopen(fd, "r+b") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file, made with ``O_EXCL`` or opened as the regular file it is, never
+    through a symbolic link (which could point out of the output folder)."""
+    flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        if path.is_symlink():
+            raise RenderError(
+                f"the lock file {path} is a symbolic link; remove it (it is not followed)"
+            ) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise RenderError(f"the lock file {path} is not a regular file; remove it")
+    return fd

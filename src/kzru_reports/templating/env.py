@@ -653,4 +653,12 @@ def folder_stamp(search: Sequence[str]) -> tuple[Any, ...]:
 
 
 def search_path(folders: Sequence[str | Path]) -> tuple[str, ...]:
+    """The template folders that exist, as absolute paths. A folder that is itself a
+    symbolic link (``templates/press -> /etc``) is refused: the loader refuses links
+    inside a folder, and the workspace config refuses them on the way to it."""
+    for f in folders:
+        if Path(f).is_symlink():
+            raise TemplateError(
+                f"the template folder {f} is a symbolic link, which is not followed"
+            )
     return tuple(str(Path(f).resolve()) for f in folders if Path(f).is_dir())
