@@ -145,6 +145,14 @@ def main(allow_outside_workspace: bool = False) -> None:
     "commit (SOURCE_DATE_EPOCH's date).",
 )
 @click.option(
+    "--shard",
+    default=None,
+    metavar="K/N",
+    callback=lambda _ctx, _param, value: _shard(value),
+    help="Build only the K-th of N shares of the visits (by visit id, balanced by "
+    "size), e.g. in a CI matrix; join the outputs with kzru manifest merge.",
+)
+@click.option(
     "-a",
     "--audience",
     "audiences",
@@ -161,6 +169,7 @@ def build(
     jobs: int | None,
     force: bool,
     issue_date: str | None,
+    shard: Any,
     audiences: tuple[str, ...],
     as_json: bool,
     debug: bool,
@@ -181,7 +190,7 @@ def build(
         build_time = build_time_from_env()
         settings = workspace_settings(ws, build_time, parse_issue_date(issue_date, build_time))
         engine = Engine(settings, workers=workers)
-        options = _build_options(engine, ws, out, docs, formats, audiences, force)
+        options = _build_options(engine, ws, out, docs, formats, audiences, force, shard)
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         started = time.perf_counter()
         live = not as_json and sys.stdout.isatty()
@@ -205,6 +214,7 @@ def _build_options(
     formats: tuple[str, ...],
     audiences: tuple[str, ...],
     force: bool,
+    shard: Any = None,
 ) -> Any:
     """``build``'s (and ``watch``'s) options over a workspace's defaults."""
     from kzru_reports.engine import DOCUMENTS, FORMATS
@@ -214,6 +224,7 @@ def _build_options(
         documents=_unique(docs) or ws.documents or DOCUMENTS,
         formats=_unique(formats) or ws.formats or FORMATS,
         audiences=ws.select(audiences),
+        shard=shard,
         force=force,
     )
 
@@ -491,6 +502,54 @@ def serve(host: str | None, port: int | None, workers: int | None, debug: bool) 
         ws = load_workspace()
         data = Path(ws.data) if ws.data else api.shipped_visits()
         run_service(ws, data, host, port, workers, lambda line: click.echo(line))
+        return 0
+
+    _run(debug, action)
+
+
+def _shard(value: str | None) -> Any:
+    """``--shard K/N`` parsed, or a usage error (exit 2) saying what is wrong."""
+    if value is None:
+        return None
+    from kzru_reports.shards import parse_shard
+
+    try:
+        return parse_shard(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc).removeprefix(f"--shard {value!r}: ")) from None
+
+
+@main.group()
+def manifest() -> None:
+    """Build manifests: join the manifests of sharded builds."""
+
+
+@manifest.command("merge")
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder of the joined build: its manifest.json, and every shard's files.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def manifest_merge(sources: tuple[str, ...], out: str, debug: bool) -> None:
+    """Join the manifests of shard builds (kzru build --shard K/N) into one.
+
+    SOURCES are the shards' output folders (or their manifest.json files). Their files
+    are copied into OUT, checked against their checksums. Two shards holding the same
+    output, or built by different engine versions, are refused, naming both files."""
+
+    def action() -> int:
+        from kzru_reports.shards import merge
+
+        merged = merge(sources, out)
+        click.echo(
+            _printable(
+                f"{len(merged.entries)} outputs from {len(sources)} manifests in {merged.file}"
+            )
+        )
         return 0
 
     _run(debug, action)

@@ -42,6 +42,7 @@ from kzru_reports.engine.render import attempt
 from kzru_reports.engine.write import locked, refuse_unsafe_paths, write
 from kzru_reports.errors import DataError, KzruError, Problem, RenderTimeout, UsageError
 from kzru_reports.manifest import Manifest, remove_partial_files
+from kzru_reports.shards import select as select_shard
 
 JOB_SECONDS = 300.0  # a build's job still running after this has its worker killed
 MAX_VISITS = 64  # loaded visits kept (each version of each file, per theme)
@@ -167,6 +168,8 @@ class Engine:
         options = options or self.options()
         report = Report()
         files = find_visit_files(paths or [shipped_visits()])
+        if options.shard is not None:
+            files = select_shard(files, options.shard)
         Path(options.out).mkdir(parents=True, exist_ok=True)
         with locked(options.out):
             remove_partial_files(options.out)

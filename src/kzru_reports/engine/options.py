@@ -15,6 +15,7 @@ from kzru_reports.audiences import BUILTIN, Audience
 from kzru_reports.data.schema import DEVICE_NAMES
 from kzru_reports.errors import Problem, RenderError, UsageError
 from kzru_reports.handling import MarkingScheme
+from kzru_reports.shards import Shard
 from kzru_reports.theme import Theme, default_theme
 from kzru_reports.writers import FORMAT_NAMES
 
@@ -141,6 +142,7 @@ class BuildOptions:
     lang: str = "en"
     build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
     issue_date: date | None = None  # the cover's date of issue; None: today
+    shard: Shard | None = None  # build only this share of the visits
     force: bool = False
     jobs: int = 1
 
