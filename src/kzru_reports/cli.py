@@ -479,9 +479,7 @@ def templates_eject(name: str, to: str | None, force: bool, debug: bool) -> None
 
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option(
-    "--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8750)."
-)
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8750).")
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
