@@ -215,6 +215,7 @@ class Target(Record):
     value: Number
     unit: Text | None = None
     by: Text | None = None
+    better: Literal["higher", "lower"] = "higher"
 
 
 class Figure(Classified):

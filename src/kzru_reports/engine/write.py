@@ -53,10 +53,33 @@ def write(
         for job, files in results
         for fmt, _ in files
     ]
-    if planned:  # first forget what is about to be replaced: the manifest stays true
-        for path in planned:
-            manifest.entries.pop(path, None)
+    # first forget what is about to be replaced: the manifest stays true if killed
+    replaced = {p: manifest.entries.pop(p) for p in planned if p in manifest.entries}
+    if planned:
         manifest.save()
+    try:
+        _write_files(ready, options, manifest, report, progress, replaced)
+    except BaseException:
+        # A full disk, say: the files not replaced are the previous ones, still
+        # whole; the manifest goes on describing them (and those that were written).
+        manifest.entries.update(replaced)
+        with contextlib.suppress(OSError):
+            manifest.save()
+        raise
+    if planned or not manifest.file.exists():
+        manifest.save()
+
+
+def _write_files(
+    ready: Results,
+    options: BuildOptions,
+    manifest: Manifest,
+    report: Report,
+    progress: Progress | None,
+    replaced: dict[str, Entry],
+) -> None:
+    """Write every file, recording each in the manifest (and out of ``replaced``)
+    as soon as it is in place."""
     for results in ready.values():
         for job, files in results:
             for fmt, data in files:
@@ -65,6 +88,7 @@ def write(
                 sha = hashlib.sha256(data).hexdigest()
                 pages = count_pages(fmt, options.theme, data)
                 rel = relative_path(job.visit, job.audience.name, job.document, fmt)
+                replaced.pop(rel, None)
                 manifest.entries[rel] = Entry(
                     rel,
                     job.visit,
@@ -90,8 +114,6 @@ def write(
                 report.outputs.append(output)
                 if progress:
                     progress.output(output)
-    if planned or not manifest.file.exists():
-        manifest.save()
 
 
 @contextlib.contextmanager

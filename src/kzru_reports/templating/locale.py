@@ -20,13 +20,12 @@ from babel.numbers import (
     format_decimal,
     format_percent,
     get_currency_name,
-    get_currency_symbol,
 )
 
 from kzru_reports import memo
 from kzru_reports.errors import ConfigError
 
-_CURRENCY_SCALE = 1_000_000  # from here up, money reads "$20 billion", not "$20,000,000,000"
+_CURRENCY_SCALE = 1_000_000  # from here up, money reads "USD 20 billion", not "USD 20,000,000,000"
 
 
 class Labels(dict[str, Any]):
@@ -81,7 +80,9 @@ class Formatter:
         return format_decimal(value, locale=self.locale)
 
     def money(self, value: float, currency: str) -> str:
-        symbol = get_currency_symbol(currency, locale=self.locale)
+        """An amount with its ISO 4217 code, ``USD 20 billion``: one way for every
+        currency (a symbol such as ``$`` exists for some currencies and not others,
+        and is ambiguous between dollars)."""
         if abs(value) >= _CURRENCY_SCALE:
             digits = 0 if _is_round(value) else 1
             amount = format_compact_decimal(
@@ -89,9 +90,7 @@ class Formatter:
             )
         else:
             amount = self.number(value)
-        if symbol == currency:  # no symbol in this locale: the code, as CLDR writes it
-            return f"{currency}\u00a0{amount}"
-        return f"{symbol}{amount}"
+        return f"{currency}\u00a0{amount}"
 
     def quantity(self, value: float, unit: str | None = None) -> str:
         """A value with its unit: money for currency codes, percent for ``%``."""
@@ -101,16 +100,21 @@ class Formatter:
             return format_percent(value / 100, locale=self.locale, decimal_quantization=False)
         return self.number(value)
 
+    def amount(self, value: float, unit: str | None = None) -> str:
+        """A value with its unit always said: ``USD 10 billion``, ``24 hours``."""
+        text = self.quantity(value, unit)
+        if unit and unit != "%" and not _is_currency(unit):
+            text = f"{text} {unit}"
+        return text
+
     def qualified(self, text: str, qualifier: str | None) -> str:
         if not qualifier:
             return text
         return str(self.labels["qualifiers"][qualifier]).format(value=text)
 
     def figure(self, fig: Any, with_unit: bool = False) -> str:
-        """A figure's value as people read it: ``more than 60,000``, ``$20 billion``."""
-        text = self.quantity(fig.value, fig.unit)
-        if with_unit and fig.unit and fig.unit != "%" and not _is_currency(fig.unit):
-            text = f"{text} {fig.unit}"
+        """A figure's value as people read it: ``more than 60,000``, ``USD 20 billion``."""
+        text = self.amount(fig.value, fig.unit) if with_unit else self.quantity(fig.value, fig.unit)
         return self.qualified(text, fig.qualifier)
 
     def unit_word(self, fig: Any) -> str:
@@ -152,6 +156,7 @@ class Formatter:
             "number": self.number,
             "money": self.money,
             "quantity": self.quantity,
+            "amount": self.amount,
             "figure": self.figure,
             "date": self.date,
             "daterange": self.date_range,
