@@ -145,6 +145,13 @@ def main(allow_outside_workspace: bool = False) -> None:
     "commit (SOURCE_DATE_EPOCH's date).",
 )
 @click.option(
+    "--since",
+    default=None,
+    metavar="REV|FILE",
+    help="Mark what changed since an earlier version: a git revision (each visit file "
+    "as it was then), or a visit file or folder (matched by visit id).",
+)
+@click.option(
     "--shard",
     default=None,
     metavar="K/N",
@@ -169,6 +176,7 @@ def build(
     jobs: int | None,
     force: bool,
     issue_date: str | None,
+    since: str | None,
     shard: Any,
     audiences: tuple[str, ...],
     as_json: bool,
@@ -190,7 +198,7 @@ def build(
         build_time = build_time_from_env()
         settings = workspace_settings(ws, build_time, parse_issue_date(issue_date, build_time))
         engine = Engine(settings, workers=workers)
-        options = _build_options(engine, ws, out, docs, formats, audiences, force, shard)
+        options = _build_options(engine, ws, out, docs, formats, audiences, force, shard, since)
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         started = time.perf_counter()
         live = not as_json and sys.stdout.isatty()
@@ -215,6 +223,7 @@ def _build_options(
     audiences: tuple[str, ...],
     force: bool,
     shard: Any = None,
+    since: str | None = None,
 ) -> Any:
     """``build``'s (and ``watch``'s) options over a workspace's defaults."""
     from kzru_reports.engine import DOCUMENTS, FORMATS
@@ -225,6 +234,7 @@ def _build_options(
         formats=_unique(formats) or ws.formats or FORMATS,
         audiences=ws.select(audiences),
         shard=shard,
+        since=since,
         force=force,
     )
 

@@ -43,6 +43,7 @@ from kzru_reports.engine.write import locked, refuse_unsafe_paths, write
 from kzru_reports.errors import DataError, KzruError, Problem, RenderTimeout, UsageError
 from kzru_reports.manifest import Manifest, remove_partial_files
 from kzru_reports.shards import select as select_shard
+from kzru_reports.versions import baseline, check_revision, is_revision
 
 JOB_SECONDS = 300.0  # a build's job still running after this has its worker killed
 MAX_VISITS = 64  # loaded visits kept (each version of each file, per theme)
@@ -170,6 +171,9 @@ class Engine:
         files = find_visit_files(paths or [shipped_visits()])
         if options.shard is not None:
             files = select_shard(files, options.shard)
+        if options.since and is_revision(options.since):
+            # an unknown revision is a usage error, found before anything is built
+            check_revision(options.since, files[0].parent if files else None)
         Path(options.out).mkdir(parents=True, exist_ok=True)
         with locked(options.out):
             remove_partial_files(options.out)
@@ -205,16 +209,27 @@ class Engine:
         """Render the jobs: in this process when there is no pool or nothing to share
         out, else in the workers, the heaviest (packs) first; results in job order."""
         pool = self._pool
+
+        def args_of(job: Job, visit: Visit) -> tuple[Any, ...] | KzruError:
+            try:  # the earlier version, with --since (read here, once per file)
+                previous = baseline(job.display, options.since) if options.since else None
+            except KzruError as exc:
+                return exc
+            return (visit, job.audience, job.document, job.formats, options, previous)
+
         if pool is None or (len(planned) <= 1 and not pool.started):
-            return [
-                (job, attempt(visit, job.audience, job.document, job.formats, options))
-                for job, visit in planned
-            ]
+            out: list[tuple[Job, Any]] = []
+            for job, visit in planned:
+                args = args_of(job, visit)
+                out.append((job, args if isinstance(args, KzruError) else attempt(*args)))
+            return out
         self._start(options, [job for job, _ in planned])
 
         def one(job: Job, visit: Visit) -> Any:
             deadline = time.monotonic() + JOB_SECONDS
-            args = (visit, job.audience, job.document, job.formats, options)
+            args = args_of(job, visit)
+            if isinstance(args, KzruError):
+                return args
             try:
                 return pool.call(attempt, args, deadline)
             except KzruError as exc:

@@ -143,6 +143,7 @@ class BuildOptions:
     build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
     issue_date: date | None = None  # the cover's date of issue; None: today
     shard: Shard | None = None  # build only this share of the visits
+    since: str | None = None  # a git revision, or a visit file or folder: mark changes
     force: bool = False
     jobs: int = 1
 

@@ -31,6 +31,7 @@ from kzru_reports.errors import KzruError, Problem
 from kzru_reports.manifest import Manifest, engine_digest, sha256_file, sha256_text, stable_repr
 from kzru_reports.memo import theme_files
 from kzru_reports.theme import Theme
+from kzru_reports.versions import baseline
 
 Loader = Callable[[str, str, bytes], Visit]
 
@@ -76,6 +77,16 @@ def inputs(
     }
     if document == "pack":
         found["issue_date"] = issue_date(options).isoformat()
+    if options.since:  # the earlier version a memo's "Changes since" compares with
+        try:
+            previous = baseline(file, options.since)
+        except KzruError as exc:  # reported when the job renders, for this visit only
+            found["since"] = {"error": str(exc)}
+        else:
+            found["since"] = previous and {
+                "data": hashlib.sha256(previous.raw).hexdigest(),
+                "as_of": previous.as_of.isoformat() if previous.as_of else None,
+            }
     return found
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from kzru_reports.audiences import Audience, for_audience
@@ -14,12 +15,21 @@ from kzru_reports.data import Visit
 from kzru_reports.data.schema import LEVELS
 from kzru_reports.engine.options import PARTS, BuildOptions, issue_date, stamp
 from kzru_reports.errors import KzruError, RenderError
+from kzru_reports.versions import Version
 
 log = logging.getLogger(__name__)
 
 
-def render_models(visit: Visit, audience: Audience, document: str, options: BuildOptions) -> Any:
-    """One document (or pack) of one visit for one audience, as the document model."""
+def render_models(
+    visit: Visit,
+    audience: Audience,
+    document: str,
+    options: BuildOptions,
+    previous: Version | None = None,
+) -> Any:
+    """One document (or pack) of one visit for one audience, as the document model;
+    with ``previous`` (an earlier version of the visit file), marked with what changed
+    since it, as this audience may see it."""
     from kzru_reports.handling import level_of, mark, raise_frame
     from kzru_reports.model.levels import UnknownLevel
     from kzru_reports.packs import compose
@@ -28,7 +38,9 @@ def render_models(visit: Visit, audience: Audience, document: str, options: Buil
     from kzru_reports.theme.glyphs import check_glyphs
     from kzru_reports.view import VisitView
 
-    view = VisitView(for_audience(visit, audience), audience)
+    shown = for_audience(visit, audience)
+    changes, since = _changes(shown, audience, options, previous)
+    view = VisitView(shown, audience, changes)
     when = stamp(options, visit)
     issued = issue_date(options)
     labels = load_labels(options.lang)
@@ -41,7 +53,13 @@ def render_models(visit: Visit, audience: Audience, document: str, options: Buil
 
     def marked(name: str, shown: str) -> Any:
         # build_date: the old name of issue_date
-        extra = {"issue_date": issued, "build_date": issued, "marking": banner[shown]}
+        extra = {
+            "issue_date": issued,
+            "build_date": issued,
+            "marking": banner[shown],
+            "changes": changes,
+            "since": since,
+        }
         doc = render_document(name, view, audience, options.templates, options.lang, extra)
         try:
             return mark(doc, view.level, banner, portion)
@@ -68,17 +86,41 @@ def render_models(visit: Visit, audience: Audience, document: str, options: Buil
     return compose(one("pack", inside), parts, labels["labels"]["contents"])
 
 
+def _changes(
+    shown: Visit, audience: Audience, options: BuildOptions, previous: Version | None
+) -> tuple[Any, date | None]:
+    """What changed since ``previous``, compared after both versions are redacted
+    for ``audience``: a reader never learns that something they may not see changed,
+    or exists. (None, None) when no comparison was asked for or there is none."""
+    if previous is None:
+        return None, None
+    from kzru_reports.diff import DifferentVisits, compare
+
+    try:
+        old = previous.load(options.theme)
+    except KzruError as exc:
+        raise RenderError(
+            f"--since: the earlier version {previous.name} does not load: "
+            + "; ".join(str(p) for p in exc.problems())
+        ) from None
+    try:
+        return compare(for_audience(old, audience), shown), previous.as_of
+    except DifferentVisits as exc:
+        raise RenderError(f"--since {previous.name}: {exc}") from None
+
+
 def render_formats(
     visit: Visit,
     audience: Audience,
     document: str,
     formats: tuple[str, ...],
     options: BuildOptions,
+    previous: Version | None = None,
 ) -> list[tuple[str, bytes]]:
     """Every format of one document, as (format, bytes)."""
     from kzru_reports.writers import render as write
 
-    model = render_models(visit, audience, document, options)
+    model = render_models(visit, audience, document, options, previous)
     return [(fmt, write(fmt, options.theme, model)) for fmt in formats]
 
 
@@ -88,11 +130,12 @@ def attempt(
     document: str,
     formats: tuple[str, ...],
     options: BuildOptions,
+    previous: Version | None = None,
 ) -> list[tuple[str, bytes]] | KzruError:
     """``render_formats``, with any failure returned as a ``KzruError`` (a bug, not the
     data's fault, still fails only this document)."""
     try:
-        return render_formats(visit, audience, document, formats, options)
+        return render_formats(visit, audience, document, formats, options, previous)
     except KzruError as exc:
         return exc
     except MemoryError:

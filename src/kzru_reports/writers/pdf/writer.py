@@ -119,7 +119,7 @@ class PdfWriter:
             rightMargin=theme.margin_right * mm,
             topMargin=theme.margin_top * mm,
             bottomMargin=theme.margin_bottom * mm,
-            title=meta.title,
+            title=meta.document_title,
             author=meta.author,
             subject=meta.subject,
             keywords=list(meta.keywords),
