@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 from xml.sax.saxutils import escape
@@ -18,6 +17,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kzru_reports import memo
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers.pdf.flowables import (
@@ -161,7 +161,7 @@ class PdfWriter:
         return buf.getvalue(), template.page_map
 
 
-@functools.lru_cache(maxsize=4)
+@memo.cached(4)
 def _layout_pack(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]]:
     """Cached: the same pack is laid out once whether its pages or its bytes are asked
     for first (the DOCX contents quote the PDF's page numbers)."""
