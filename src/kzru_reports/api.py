@@ -7,6 +7,7 @@ again and again (a watcher, a service) keeps one (see ``kzru_reports.engine``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from kzru_reports.data import find_visit_files, load_visit
@@ -31,7 +32,7 @@ from kzru_reports.engine import (
     stamp,
 )
 from kzru_reports.engine.options import in_file
-from kzru_reports.errors import KzruError
+from kzru_reports.errors import KzruError, Problem
 from kzru_reports.theme import Theme
 
 
@@ -57,15 +58,24 @@ def build(
         return engine.build(paths, options, progress)
 
 
-def validate(paths: Sequence[str | Path], theme: Theme | None = None) -> Report:
+def validate(
+    paths: Sequence[str | Path], theme: Theme | None = None, strict: bool = False
+) -> Report:
     """Load and check every visit file (text against ``theme``'s fonts, the default
-    theme's when not given); build nothing."""
+    theme's when not given); build nothing. Pre-flight warnings go to
+    ``report.warnings``, or with ``strict`` to ``report.errors``."""
     report = Report()
     for file in find_visit_files(paths or [shipped_visits()]):
+        found: list[Problem] = []
         try:
-            load_visit(file, str(file), theme)
+            load_visit(file, str(file), theme, warnings=found)
         except KzruError as exc:
             report.errors += [in_file(p, str(file)) for p in exc.problems()]
+        found = [in_file(p, str(file)) for p in found]
+        if strict:
+            report.errors += [replace(p, severity="error") for p in found]
+        else:
+            report.warnings += found
     return report
 
 

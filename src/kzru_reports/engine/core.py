@@ -173,7 +173,9 @@ class Engine:
             files = select_shard(files, options.shard)
         if options.since and is_revision(options.since):
             # an unknown revision is a usage error, found before anything is built
-            check_revision(options.since, files[0].parent if files else None)
+            # (and resolved once: every visit compares with the same commit)
+            commit = check_revision(options.since, files[0].parent if files else None)
+            options = replace(options, since=commit)
         Path(options.out).mkdir(parents=True, exist_ok=True)
         with locked(options.out):
             remove_partial_files(options.out)
