@@ -180,7 +180,12 @@ def test_shutdown_finishes_the_requests_already_running(tmp_path: Path) -> None:
 
     asker = threading.Thread(target=ask)
     asker.start()
-    time.sleep(0.4)  # the slow render is under way
+    for _ in range(200):  # until the slow render is under way
+        metrics = httpx.get(served.url + "/metrics", timeout=10).text
+        if "kzru_renders_running 1.0" in metrics:
+            break
+        time.sleep(0.05)
+    time.sleep(0.2)
     served.process.send_signal(signal.SIGTERM)
     asker.join(60)
     assert answer["r"].status_code == 200 and answer["r"].content.startswith(b"%PDF")

@@ -548,7 +548,12 @@ def test_a_worker_killed_mid_request_does_not_lose_the_request(
 
     asker = threading.Thread(target=ask)
     asker.start()
-    time.sleep(0.4)  # the slow template is running now
+    service = served[0].state.service  # type: ignore[attr-defined]
+    for _ in range(200):  # until the slow template is running
+        if service.admission.running:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
     killed = engine.worker_pids
     for pid in killed:
         os.kill(pid, signal.SIGKILL)
