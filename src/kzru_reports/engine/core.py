@@ -86,7 +86,7 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None, workers: int | None = None) -> None:
         self.settings = settings or Settings()
-        self.workers = os.cpu_count() or 1 if workers is None else max(0, workers)
+        self.workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
         self._pool = WorkerPool(self.workers) if self.workers else None
         self._visits: BoundedCache[Visit] = BoundedCache("visits", MAX_VISITS)
         self._warm_lock = threading.Lock()
@@ -263,6 +263,13 @@ class Engine:
                 result = sorted(result, key=lambda r: order[r[0]])
             done.append((job, result))
         return done
+
+    def start(self, options: BuildOptions | None = None) -> None:
+        """Warm up and start the workers now, rather than at the first build that has
+        work to share (a watcher or a service: even a one-document rebuild then runs
+        in a warm worker, its formats side by side)."""
+        if self._pool is not None:
+            self._start(options or self.options())
 
     def _start(self, options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
         """Warm up, then fork the workers' zygote (once; again after ``reset``)."""

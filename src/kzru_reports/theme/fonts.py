@@ -39,8 +39,7 @@ def truetype(path: str) -> Any:
         ) from None
     if not 16 <= getattr(face, "unitsPerEm", 1000) <= 16384:
         raise ConfigError(
-            f"the font {Path(path).name} is damaged: unitsPerEm is {face.unitsPerEm} "
-            "(16 to 16384)"
+            f"the font {Path(path).name} is damaged: unitsPerEm is {face.unitsPerEm} (16 to 16384)"
         )
     return face
 
