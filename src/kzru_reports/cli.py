@@ -140,6 +140,12 @@ def main(allow_outside_workspace: bool = False) -> None:
 )
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Write documents whose audience may see nothing of the visit (by default they "
+    "are reported and the build exits 1).",
+)
+@click.option(
     "--issue-date",
     default=None,
     metavar="DATE|today|commit",
@@ -177,6 +183,7 @@ def build(
     formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
+    allow_empty: bool,
     issue_date: str | None,
     since: str | None,
     shard: Any,
@@ -184,10 +191,13 @@ def build(
     as_json: bool,
     debug: bool,
 ) -> None:
-    """Build documents for each visit file (a folder means every visit file in it);
-    no PATH: the workspace's data folder, else the shipped visits."""
+    """Build documents for each visit file (a folder means every visit file in it; -
+    reads one visit, YAML or JSON, from standard input); no PATH: the workspace's data
+    folder, else the shipped visits."""
 
-    args = BuildArgs(out, docs, formats, jobs, force, issue_date, shard, audiences, since)
+    args = BuildArgs(
+        out, docs, formats, jobs, force, issue_date, shard, audiences, since, allow_empty
+    )
 
     def action() -> int:
         import time
@@ -227,6 +237,7 @@ class BuildArgs:
     shard: Any = None
     audiences: tuple[str, ...] = ()
     since: str | None = None
+    allow_empty: bool = False
 
     @property
     def workers(self) -> int:
@@ -250,6 +261,7 @@ class BuildArgs:
             shard=self.shard,
             since=self.since,
             force=self.force,
+            allow_empty=self.allow_empty,
         )
 
 
@@ -287,11 +299,19 @@ class _Progress:
         built = sum(o.status == "built" for o in report.outputs)
         unchanged = len(report.outputs) - built
         failed = len({e.file for e in report.errors})
+        empty = len(report.not_written)
         if not self.live:
-            click.echo(f"{built} built, {unchanged} unchanged, {failed} failed in {seconds:.1f}s")
+            not_written = f", {empty} not written (nothing to show)" if empty else ""
+            click.echo(
+                f"{built} built, {unchanged} unchanged, {failed} failed{not_written} "
+                f"in {seconds:.1f}s"
+            )
             return
         click.echo("\r\033[K", nl=False)
-        for label, value in (("built", built), ("unchanged", unchanged), ("failed visits", failed)):
+        rows = [("built", built), ("unchanged", unchanged), ("failed visits", failed)]
+        if empty:
+            rows.append(("not written", empty))
+        for label, value in rows:
             click.echo(f"  {label:<14}{value:>6}")
         click.echo(f"  {'time':<14}{seconds:>5.1f}s")
 
@@ -306,6 +326,13 @@ class _Progress:
     help="plain: file:line:column: field: problem on stderr; github: GitHub Actions "
     "annotations (::error file=,line=,col=::) on stdout; json: one JSON report on stdout.",
 )
+@click.option(
+    "-a",
+    "--audience",
+    "audiences",
+    multiple=True,
+    help="Warn when this audience may see nothing of a visit (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option(
     "--strict",
@@ -313,9 +340,17 @@ class _Progress:
     help="Treat pre-flight warnings (no source, no period, odd unit, unknown signatory) as errors.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def validate(paths: tuple[str, ...], style: str, as_json: bool, strict: bool, debug: bool) -> None:
-    """Load and check visit files; print every problem and pre-flight warning (exit 0
-    with warnings only, 1 with errors or, with --strict, warnings); build nothing."""
+def validate(
+    paths: tuple[str, ...],
+    style: str,
+    audiences: tuple[str, ...],
+    as_json: bool,
+    strict: bool,
+    debug: bool,
+) -> None:
+    """Load and check visit files (- reads one from standard input); print every
+    problem and pre-flight warning (exit 0 with warnings only, 1 with errors or, with
+    --strict, warnings); build nothing."""
 
     def action() -> int:
         from kzru_reports import api
@@ -323,7 +358,8 @@ def validate(paths: tuple[str, ...], style: str, as_json: bool, strict: bool, de
 
         ws = load_workspace()  # its theme's fonts decide which characters can be shown
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
-        report = api.validate(targets, ws.theme, strict=strict)
+        chosen = tuple(ws.audience(a) for a in dict.fromkeys(audiences))
+        report = api.validate(targets, ws.theme, strict=strict, audiences=chosen)
         if style == "github" and not as_json:
             for problem in [*report.errors, *report.warnings]:
                 click.echo(_printable(problem.as_github()))
@@ -628,11 +664,15 @@ def _relative(path: Any) -> str:
 
 
 def _finish(report: Any, as_json: bool) -> int:
+    """Print the report's problems (and the JSON report); the exit code: 1 when a visit
+    failed or a document was not written for having nothing to show."""
     if as_json:
         click.echo(_printable(json.dumps(report.as_json(), indent=2, ensure_ascii=False)))
     for problem in report.errors:
         _err(str(problem))
-    return 0 if report.ok else 1
+    for empty in getattr(report, "not_written", ()):
+        _err(empty.message())
+    return 0 if report.ok and not getattr(report, "not_written", ()) else 1
 
 
 def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
