@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import SUMMIT
+from .readers import SUMMIT
 from .test_service import (
     CONFIG,
     DESK,

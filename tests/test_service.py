@@ -38,7 +38,7 @@ from kzru_reports.errors import ConfigError, DataError
 from kzru_reports.service.app import Limits, create_app
 from kzru_reports.service.tokens import SERVE_TOKEN_ENV, Tokens
 
-from .conftest import SHIPPED, SUMMIT, pdf_text
+from .readers import SHIPPED, SUMMIT, pdf_text
 
 CORPUS = Path(__file__).parent / "corpus"
 PRESS = "press-secret-0123456789"

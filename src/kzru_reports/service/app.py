@@ -37,14 +37,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kzru_reports import __version__, limits
 from kzru_reports.audiences import LEVELS, Audience, rank
-from kzru_reports.config import BUILD_DOCUMENTS, Workspace, known_languages
+from kzru_reports.config import Workspace, known_languages
 from kzru_reports.data import find_visit_files
+from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import DataError, KzruError, Problem, one_line
 from kzru_reports.service.admission import Admission, DeadlinePassed, QueueFull
 from kzru_reports.service.catalog import Catalog
 from kzru_reports.service.metrics import Metrics, Observe
 from kzru_reports.service.tokens import OPEN, Grant, Tokens
-from kzru_reports.writers import FORMAT_NAMES
+from kzru_reports.writers import DEFAULT_FORMATS, FORMATS
 
 ASSETS = ("index.html", "app.js", "style.css")
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ class Service:
         file = entries[0].file if entries else find_visit_files([shipped])[0]
         audience = next((a for a in self.ws.audiences.values() if a.gets("memo")), None)
         if audience is not None:
-            formats = list(self.ws.formats or FORMAT_NAMES)
+            formats = list(self.ws.formats or DEFAULT_FORMATS)
             args = (file, audience.name, ["memo"], formats)
             with ThreadPoolExecutor(self.limits.workers) as pool:
                 calls = [
@@ -523,7 +524,7 @@ def create_app(
     # -- the API
     @app.get("/v1/options", tags=["visits"], summary="What this token may ask for")
     async def options(grant: Who) -> dict[str, Any]:
-        documents = service.ws.documents or BUILD_DOCUMENTS
+        documents = service.ws.documents or DOCUMENTS
         return {
             "audiences": [
                 {
@@ -537,7 +538,7 @@ def create_app(
             ],
             "languages": list(service.languages),
             "lang": service.ws.lang,
-            "formats": list(service.ws.formats or FORMAT_NAMES),
+            "formats": list(service.ws.formats or DEFAULT_FORMATS),
             "max_body": service.limits.max_body,
         }
 
@@ -592,7 +593,7 @@ def create_app(
         if entry is None:
             raise ApiError(404, f"no visit {visit!r}")
         document, _, fmt = filename.rpartition(".")
-        if document not in BUILD_DOCUMENTS or fmt not in FORMAT_NAMES:
+        if document not in DOCUMENTS or fmt not in FORMATS:
             raise ApiError(404, f"no output {filename!r}; ask for DOCUMENT.FORMAT, e.g. memo.pdf")
         if not profile.gets(document):
             raise ApiError(404, f"audience {audience!r} does not get the {document}")
@@ -627,8 +628,10 @@ def create_app(
         from kzru_reports.engine import VisitSource
 
         profile = service.audience(grant, audience, 400)
-        documents = _chosen(document, [d for d in BUILD_DOCUMENTS if profile.gets(d)], "document")
-        formats = _chosen(format, list(service.ws.formats or FORMAT_NAMES), "format", FORMAT_NAMES)
+        documents = _chosen(document, [d for d in DOCUMENTS if profile.gets(d)], "document")
+        formats = _chosen(
+            format, list(service.ws.formats or DEFAULT_FORMATS), "format", tuple(FORMATS)
+        )
         language = service.lang(lang)
         deadline = arrived + service.limits.timeout
         raw, suffix = await service.body(request, deadline)
