@@ -57,6 +57,7 @@ class Output:
     bytes: int
     status: str = "built"
     pages: int | None = None
+    lang: str = "en"
 
     def as_json(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -96,7 +97,9 @@ class BuildOptions:
     audiences: tuple[Audience, ...] = (BUILTIN["analyst"],)
     templates: tuple[str, ...] = ()
     theme: Theme = field(default_factory=default_theme)
-    lang: str = "en"
+    lang: str = "en"  # the workspace's language: its outputs' names carry no language tag
+    langs: tuple[str, ...] = ()  # the languages to build; none given: ``lang``
+    fallback: bool = False  # a text missing in a language: the file's own, marked
     build_time: datetime | None = None
     force: bool = False
     jobs: int = 1
@@ -139,18 +142,36 @@ def stamp(options: BuildOptions, visit: Visit) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def relative_path(visit_id: str, audience: str, document: str, fmt: str) -> str:
-    """Where an output lives inside the output folder."""
-    return "/".join(_names(visit_id, audience, document, fmt))
+def build_langs(options: BuildOptions, audience: Audience) -> tuple[str, ...]:
+    """The languages an audience's documents are built in: its own when its profile
+    pins one, else the build's."""
+    if audience.lang:
+        return (audience.lang,)
+    return options.langs or (options.lang,)
 
 
-def output_path(out: str, visit_id: str, audience: str, document: str, fmt: str) -> str:
+def name_lang(options: BuildOptions, lang: str) -> str | None:
+    """The language tag an output's name carries: none in the workspace's language."""
+    return None if lang == options.lang else lang
+
+
+def relative_path(
+    visit_id: str, audience: str, document: str, fmt: str, lang: str | None = None
+) -> str:
+    """Where an output lives inside the output folder (``lang``: the tag its name
+    carries, None in the workspace's own language)."""
+    return "/".join(_names(visit_id, audience, document, fmt, lang))
+
+
+def output_path(
+    out: str, visit_id: str, audience: str, document: str, fmt: str, lang: str | None = None
+) -> str:
     """An output's path as the user gave the output folder (the report's ``path``).
 
     Ids are slugs already; as a second line of defence every name must be one plain
     path component and no device name, and the path must resolve inside ``out`` (a
     symlinked folder pointing elsewhere is refused)."""
-    path = os.path.join(out, *_names(visit_id, audience, document, fmt))
+    path = os.path.join(out, *_names(visit_id, audience, document, fmt, lang))
     root = os.path.realpath(out)
     if os.path.commonpath([root, os.path.realpath(path)]) != root:
         raise RenderError(f"output {path} would be outside the output folder {out}")
@@ -160,8 +181,11 @@ def output_path(out: str, visit_id: str, audience: str, document: str, fmt: str)
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
-def _names(visit_id: str, audience: str, document: str, fmt: str) -> tuple[str, str, str]:
-    names = (visit_id, audience, f"{visit_id}-{document}.{fmt}")
+def _names(
+    visit_id: str, audience: str, document: str, fmt: str, lang: str | None = None
+) -> tuple[str, str, str]:
+    ext = f"{lang}.{fmt}" if lang else fmt
+    names = (visit_id, audience, f"{visit_id}-{document}.{ext}")
     for name in names:
         if not _SAFE_NAME.fullmatch(name) or name.split(".")[0].lower() in DEVICE_NAMES:
             raise RenderError(f"{name!r} cannot name an output file or folder")
@@ -171,26 +195,35 @@ def _names(visit_id: str, audience: str, document: str, fmt: str) -> tuple[str, 
 # ------------------------------------------------------------------ rendering
 
 
-def render_models(visit: Visit, audience: Audience, document: str, options: BuildOptions) -> Any:
-    """One document (or pack) of one visit for one audience, as the document model."""
+def render_models(
+    visit: Visit,
+    audience: Audience,
+    document: str,
+    options: BuildOptions,
+    lang: str | None = None,
+) -> Any:
+    """One document (or pack) of one visit for one audience in ``lang`` (default: the
+    build's language), as the document model."""
     from kzru_reports.fonts import check_glyphs
     from kzru_reports.packs import compose
-    from kzru_reports.templating import render_document
+    from kzru_reports.templating import audience_search_path, render_document
     from kzru_reports.templating.locale import load_labels
     from kzru_reports.view import VisitView
 
-    view = VisitView(for_audience(visit, audience), audience)
+    lang = lang or options.lang
+    visit = localized(visit, lang, options.fallback)
+    view = VisitView(for_audience(visit, audience), audience, lang)
     when = stamp(options, visit)
     extra = {"build_date": build_date(options)}
 
     def one(name: str) -> Any:
-        doc = render_document(name, view, audience, options.templates, options.lang, extra)
+        doc = render_document(name, view, audience, options.templates, lang, extra)
         check_glyphs(doc, options.theme)
         return replace(doc, meta=replace(doc.meta, created=when))
 
     if document != "pack":
         return one(document)
-    labels = load_labels(options.lang)
+    labels = load_labels(lang, audience_search_path(options.templates, audience))
     return compose(one("pack"), [one(p) for p in PARTS], labels["labels"]["contents"])
 
 
@@ -199,11 +232,30 @@ def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
     from kzru_reports.writers import render as write
 
     visit = _load_cached(job.file, job.display, options.theme, job.inputs["data"])
-    model = render_models(visit, job.audience, job.document, options)
+    model = render_models(visit, job.audience, job.document, options, job.lang)
     return [(fmt, write(fmt, options.theme, model)) for fmt in job.formats]
 
 
 _VISITS: dict[tuple[str, str, str, str], Visit] = {}
+_LOCALIZED: dict[tuple[int, str, bool], tuple[Visit, Visit]] = {}
+
+
+def localized(visit: Visit, lang: str, fallback: bool = False) -> Visit:
+    """``visit`` with every text in ``lang`` (once per process for each loaded visit);
+    ``DataError`` lists every field without ``lang`` text unless ``fallback``."""
+    from kzru_reports.data.load import visit_in
+    from kzru_reports.templating.locale import load_labels
+
+    key = (id(visit), lang, fallback)
+    hit = _LOCALIZED.get(key)
+    if hit is not None and hit[0] is visit:
+        return hit[1]
+    if len(_LOCALIZED) > 256:
+        _LOCALIZED.clear()
+    mark = str(load_labels(lang)["labels"]["untranslated"])
+    result = visit_in(visit, lang, fallback, mark)
+    _LOCALIZED[key] = (visit, result)
+    return result
 
 
 def _load_cached(file: str, display: str, theme: Theme, sha: str) -> Visit:
@@ -229,6 +281,16 @@ class Job:
     document: str
     formats: tuple[str, ...]
     inputs: dict[str, Any] = field(hash=False, compare=False)
+    lang: str = "en"
+    name_lang: str | None = None  # the language tag in the output names, if any
+
+    @property
+    def unit(self) -> tuple[str, str]:
+        """What succeeds or fails as a whole: one visit in one language."""
+        return (self.visit, self.lang)
+
+    def path(self, fmt: str) -> str:
+        return relative_path(self.visit, self.audience.name, self.document, fmt, self.name_lang)
 
 
 def _theme_digests(theme: Theme) -> tuple[str, str]:
@@ -250,8 +312,10 @@ def _inputs(
     document: str,
     options: BuildOptions,
     theme: tuple[str, str],
+    lang: str,
 ) -> dict[str, Any]:
-    from kzru_reports.templating import template_closure, template_name
+    from kzru_reports.templating import audience_search_path, template_closure, template_name
+    from kzru_reports.templating.catalog import labels_digest
 
     names = [
         template_name(d, audience)
@@ -260,12 +324,14 @@ def _inputs(
     inputs: dict[str, Any] = {
         "data_file": file,
         "data": data_sha,
-        "templates": template_closure(names, options.templates, options.lang, audience),
+        "templates": template_closure(names, options.templates, lang, audience),
         "theme": theme[0],
         "fonts": theme[1],
         "engine": engine_digest(),
         "audience": sha256_text(stable_repr(audience)),
-        "lang": options.lang,
+        "lang": lang,
+        "labels": labels_digest(lang, audience_search_path(options.templates, audience)),
+        "fallback": options.fallback,
         "stamp": options.build_time.isoformat() if options.build_time else None,
     }
     if document == "pack":
@@ -290,44 +356,28 @@ def _plan(
         visit_id = next(iter(known)) if len(known) == 1 else None
         jobs: list[Job] = []
         for audience in options.audiences:
-            for document in (d for d in options.documents if audience.gets(d)):
-                inputs = _inputs(display, data_sha, audience, document, options, theme)
-                current = (
-                    visit_id is not None
-                    and not options.force
-                    and all(
-                        (
-                            e := manifest.entries.get(
-                                relative_path(visit_id, audience.name, document, fmt)
-                            )
-                        )
-                        is not None
-                        and e.is_current(options.out, inputs)
-                        for fmt in options.formats
+            for lang in build_langs(options, audience):
+                tag = name_lang(options, lang)
+                for document in (d for d in options.documents if audience.gets(d)):
+                    inputs = _inputs(display, data_sha, audience, document, options, theme, lang)
+                    job = Job(
+                        str(file), display, visit_id or "", audience, document,
+                        options.formats, inputs, lang, tag,
+                    )  # fmt: skip
+                    entries = (
+                        [manifest.entries.get(job.path(f)) for f in options.formats]
+                        if visit_id is not None and not options.force
+                        else [None]
                     )
-                )
-                if current:
-                    for fmt in options.formats:
-                        e = manifest.entries[
-                            relative_path(str(visit_id), audience.name, document, fmt)
-                        ]
-                        report.outputs.append(
-                            Output(
-                                os.path.join(options.out, e.path),
-                                e.visit,
-                                e.audience,
-                                e.document,
-                                e.format,
-                                e.sha256,
-                                e.bytes,
-                                "unchanged",
-                                e.pages,
-                            )
-                        )
-                else:
-                    jobs.append(
-                        Job(str(file), display, "", audience, document, options.formats, inputs)
+                    current = all(
+                        e is not None and e.is_current(options.out, inputs) for e in entries
                     )
+                    if current:
+                        for e in entries:
+                            assert e is not None
+                            report.outputs.append(_unchanged(e, options))
+                    else:
+                        jobs.append(job)
         if not jobs:
             continue
         try:  # validate once here, so a bad file is reported once, not per job;
@@ -347,7 +397,29 @@ def _plan(
             )
             continue
         seen[visit.id] = display
-        yield from (replace(j, visit=visit.id) for j in jobs)
+        failed: set[str] = set()
+        for lang in dict.fromkeys(j.lang for j in jobs):
+            try:  # a language whose texts are missing fails alone, every field listed
+                localized(visit, lang, options.fallback)
+            except KzruError as exc:
+                report.errors += [_in_file(p, display) for p in exc.problems()]
+                failed.add(lang)
+        yield from (replace(j, visit=visit.id) for j in jobs if j.lang not in failed)
+
+
+def _unchanged(e: Entry, options: BuildOptions) -> Output:
+    return Output(
+        os.path.join(options.out, e.path),
+        e.visit,
+        e.audience,
+        e.document,
+        e.format,
+        e.sha256,
+        e.bytes,
+        "unchanged",
+        e.pages,
+        e.lang,
+    )
 
 
 # ------------------------------------------------------------------ the build
@@ -370,16 +442,16 @@ def build(
             for o in report.outputs:
                 progress.output(o)
             progress.start(len(jobs))
-        by_visit: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]] = {}
-        failed: set[str] = set()
+        by_visit: dict[tuple[str, str], list[tuple[Job, list[tuple[str, bytes]]]]] = {}
+        failed: set[tuple[str, str]] = set()
         for job, result in _run(jobs, options):
             if progress:
                 progress.job_done(job)
             if isinstance(result, KzruError):
                 report.errors += [_in_file(p, job.display) for p in result.problems()]
-                failed.add(job.visit)
+                failed.add(job.unit)
             else:
-                by_visit.setdefault(job.visit, []).append((job, result))
+                by_visit.setdefault(job.unit, []).append((job, result))
         ready = {v: r for v, r in by_visit.items() if v not in failed}
         _refuse_unsafe_paths(ready, options, report)
         _write(ready, options, manifest, report, progress)
@@ -435,13 +507,13 @@ def _warm(options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
 
     for fmt in options.formats:
         get_writer(fmt, options.theme).warm()
-    names: dict[str, tuple[Audience, set[str]]] = {}
-    for job in jobs:  # every template of every document an audience gets
-        names.setdefault(job.audience.name, (job.audience, set()))[1].update(
+    names: dict[tuple[str, str], tuple[Audience, set[str]]] = {}
+    for job in jobs:  # every template of every document an audience gets, per language
+        names.setdefault((job.audience.name, job.lang), (job.audience, set()))[1].update(
             job.inputs.get("templates", {})
         )
-    for audience, templates in names.values():
-        warm_templates(sorted(templates), options.templates, options.lang, audience)
+    for (_, lang), (audience, templates) in names.items():
+        warm_templates(sorted(templates), options.templates, lang, audience)
 
 
 def _attempt(job: Job, options: BuildOptions) -> Any:
@@ -455,7 +527,7 @@ def _attempt(job: Job, options: BuildOptions) -> Any:
 
 
 def _refuse_unsafe_paths(
-    ready: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]],
+    ready: dict[tuple[str, str], list[tuple[Job, list[tuple[str, bytes]]]]],
     options: BuildOptions,
     report: Report,
 ) -> None:
@@ -464,24 +536,21 @@ def _refuse_unsafe_paths(
         try:
             for job, files in results:
                 for fmt, _ in files:
-                    output_path(options.out, job.visit, job.audience.name, job.document, fmt)
+                    output_path(options.out, *_where(job, fmt))
         except RenderError as exc:
             report.errors += [_in_file(p, results[0][0].display) for p in exc.problems()]
             del ready[visit]
 
 
 def _write(
-    ready: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]],
+    ready: dict[tuple[str, str], list[tuple[Job, list[tuple[str, bytes]]]]],
     options: BuildOptions,
     manifest: Manifest,
     report: Report,
     progress: Progress | None,
 ) -> None:
     planned = [
-        relative_path(job.visit, job.audience.name, job.document, fmt)
-        for results in ready.values()
-        for job, files in results
-        for fmt, _ in files
+        job.path(fmt) for results in ready.values() for job, files in results for fmt, _ in files
     ]
     if planned:  # first forget what is about to be replaced: the manifest stays true
         for path in planned:
@@ -490,11 +559,11 @@ def _write(
     for results in ready.values():
         for job, files in results:
             for fmt, data in files:
-                path = output_path(options.out, job.visit, job.audience.name, job.document, fmt)
+                path = output_path(options.out, *_where(job, fmt))
                 write_atomic(Path(path), data)
                 sha = hashlib.sha256(data).hexdigest()
                 pages = count_pages(fmt, options.theme, data)
-                rel = relative_path(job.visit, job.audience.name, job.document, fmt)
+                rel = job.path(fmt)
                 manifest.entries[rel] = Entry(
                     rel,
                     job.visit,
@@ -505,6 +574,7 @@ def _write(
                     pages,
                     sha,
                     job.inputs,
+                    job.lang,
                 )
                 output = Output(
                     path,
@@ -516,12 +586,17 @@ def _write(
                     len(data),
                     "built",
                     pages,
+                    job.lang,
                 )
                 report.outputs.append(output)
                 if progress:
                     progress.output(output)
     if planned or not manifest.file.exists():
         manifest.save()
+
+
+def _where(job: Job, fmt: str) -> tuple[str, str, str, str, str | None]:
+    return (job.visit, job.audience.name, job.document, fmt, job.name_lang)
 
 
 @contextlib.contextmanager
@@ -546,13 +621,23 @@ def _in_file(problem: Problem, file: str) -> Problem:
     return problem if problem.file else replace(problem, file=file)
 
 
-def validate(paths: Sequence[str | Path], theme: Theme | None = None) -> Report:
+def validate(
+    paths: Sequence[str | Path], theme: Theme | None = None, langs: Sequence[str] = ()
+) -> Report:
     """Load and check every visit file (text against ``theme``'s fonts, the default
-    theme's when not given); build nothing."""
+    theme's when not given), and that every text has each of ``langs``; build nothing."""
+    from kzru_reports.data.load import visit_in
+
     report = Report()
     for file in find_visit_files(paths or [shipped_visits()]):
         try:
-            load_visit(file, str(file), theme)
+            visit = load_visit(file, str(file), theme)
         except KzruError as exc:
             report.errors += [_in_file(p, str(file)) for p in exc.problems()]
+            continue
+        for lang in langs:
+            try:
+                visit_in(visit, lang)
+            except KzruError as exc:
+                report.errors += [_in_file(p, str(file)) for p in exc.problems()]
     return report

@@ -47,6 +47,7 @@ class Audience:
     description: str = ""
     label: str = ""  # the name documents show; default: the label file's, else ``name``
     templates: Mapping[str, str] = field(default_factory=dict)  # document -> template
+    lang: str | None = None  # the one language its documents are made in (a press-kk)
 
     def shows(self, section: str) -> bool:
         """Whether this audience's documents include ``section``."""
@@ -65,6 +66,7 @@ class Audience:
                 self.omit,
                 self.detail,
                 tuple(sorted(self.templates.items())),
+                self.lang,
             )
         )
 

@@ -13,11 +13,29 @@ from typing import Any
 import click
 
 from kzru_reports import __version__
+from kzru_reports.data.lang import LANGS, did_you_mean_lang
 from kzru_reports.errors import KzruError, UsageError, one_line
 from kzru_reports.writers import FORMAT_NAMES
 
 DOC_CHOICES = ("memo", "factsheet", "agreements", "pack")
 FORMAT_CHOICES = FORMAT_NAMES
+LANG_CHOICES = LANGS
+
+
+class _Lang(click.Choice):  # type: ignore[type-arg]
+    """A language tag; a near miss (``kz``, ``ru-RU``) says which one was meant."""
+
+    def __init__(self) -> None:
+        super().__init__(LANG_CHOICES)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value in LANG_CHOICES:
+            return value
+        self.fail(
+            f"{value!r} is not one of {', '.join(LANG_CHOICES)}{did_you_mean_lang(str(value))}",
+            param,
+            ctx,
+        )
 
 
 def _run(debug: bool, action: Callable[[], int]) -> None:
@@ -130,6 +148,20 @@ def main() -> None:
     multiple=True,
     help="Audience profile (repeatable); default: every audience of the workspace.",
 )
+@click.option(
+    "-l",
+    "--lang",
+    "langs",
+    multiple=True,
+    type=_Lang(),
+    help="Language of the documents (repeatable); default: the workspace's, else en.",
+)
+@click.option(
+    "--fallback",
+    is_flag=True,
+    default=None,
+    help="Build a language whose texts are missing, with the file's own text marked.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def build(
@@ -140,6 +172,8 @@ def build(
     jobs: int | None,
     force: bool,
     audiences: tuple[str, ...],
+    langs: tuple[str, ...],
+    fallback: bool | None,
     as_json: bool,
     debug: bool,
 ) -> None:
@@ -162,6 +196,8 @@ def build(
             templates=ws.template_folders(),
             theme=ws.theme,
             lang=ws.lang,
+            langs=_unique(langs) or ws.langs or (ws.lang,),
+            fallback=ws.fallback if fallback is None else fallback,
             build_time=api.build_time_from_env(),
             force=force,
             jobs=jobs or os.cpu_count() or 1,
@@ -226,9 +262,17 @@ class _Progress:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "-l",
+    "--lang",
+    "langs",
+    multiple=True,
+    type=_Lang(),
+    help="Also check that every text has this language (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def validate(paths: tuple[str, ...], as_json: bool, debug: bool) -> None:
+def validate(paths: tuple[str, ...], langs: tuple[str, ...], as_json: bool, debug: bool) -> None:
     """Load and check visit files; print every problem; build nothing."""
 
     def action() -> int:
@@ -237,7 +281,7 @@ def validate(paths: tuple[str, ...], as_json: bool, debug: bool) -> None:
 
         ws = load_workspace()  # its theme's fonts decide which characters can be shown
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
-        report = api.validate(targets, ws.theme)
+        report = api.validate(targets, ws.theme, _unique(langs))
         if not as_json and report.ok:
             click.echo("ok")
         return _finish(report, as_json)

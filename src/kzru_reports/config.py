@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from kzru_reports.audiences import BUILTIN, DETAILS, DOCUMENTS, SECTIONS, Audience
+from kzru_reports.data.lang import LANGS, did_you_mean_lang
 from kzru_reports.data.schema import LEVELS, SLUG_RE
 from kzru_reports.errors import DataError, Problem, UsageError
 from kzru_reports.theme import Theme, default_theme, load_theme
@@ -45,7 +46,7 @@ FORMATS = FORMAT_NAMES
 BUILD_DOCUMENTS = ("memo", "factsheet", "agreements", "pack")
 
 _TOP = {"data", "templates", "output", "defaults", "theme", "audiences"}
-_DEFAULTS = {"docs", "formats", "lang", "audiences"}
+_DEFAULTS = {"docs", "formats", "lang", "langs", "fallback", "audiences"}
 _PROFILE = {
     "base",
     "label",
@@ -56,6 +57,7 @@ _PROFILE = {
     "omit",
     "detail",
     "templates",
+    "lang",
 }
 
 
@@ -74,7 +76,9 @@ class Workspace:
     default_audiences: tuple[str, ...] = tuple(BUILTIN)
     documents: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
-    lang: str = "en"
+    lang: str = "en"  # the workspace's language: outputs in it carry no language tag
+    langs: tuple[str, ...] = ()  # the languages a build makes by default (none: ``lang``)
+    fallback: bool = False  # build a language whose texts are missing, marked untranslated
 
     def audience(self, name: str) -> Audience:
         try:
@@ -204,10 +208,10 @@ class _Reader:
             return None
         for v in value:
             if v not in choices:
-                self.fail(
-                    _join(where, key),
-                    f"{v!r} is not one of {', '.join(choices)}{_did_you_mean(v, choices)}",
-                )
+                hint = _did_you_mean(v, choices)
+                if choices == LANGS and not hint:
+                    hint = did_you_mean_lang(v)
+                self.fail(_join(where, key), f"{v!r} is not one of {', '.join(choices)}{hint}")
         return tuple(dict.fromkeys(v for v in value if v in choices))
 
     def choice(
@@ -216,10 +220,10 @@ class _Reader:
         value = self.text(table, key, where)
         choices = tuple(choices)
         if value is not None and value not in choices:
-            self.fail(
-                _join(where, key),
-                f"{value!r} is not one of {', '.join(choices)}{_did_you_mean(value, choices)}",
-            )
+            hint = _did_you_mean(value, choices)
+            if choices == LANGS and not hint:
+                hint = did_you_mean_lang(value)
+            self.fail(_join(where, key), f"{value!r} is not one of {', '.join(choices)}{hint}")
             return None
         return value
 
@@ -255,20 +259,22 @@ class _Reader:
             documents=self.names(defaults, "docs", "defaults", BUILD_DOCUMENTS) or (),
             formats=self.names(defaults, "formats", "defaults", FORMATS) or (),
             lang=self.lang(defaults),
+            langs=self.names(defaults, "langs", "defaults", LANGS) or (),
+            fallback=self.flag(defaults, "fallback", "defaults"),
         )
         if self.problems:
             raise DataError(sorted(self.problems, key=lambda p: (p.line or 0, p.path)))
         return ws
 
     def lang(self, defaults: dict[str, Any]) -> str:
-        from importlib import resources
+        return self.choice(defaults, "lang", "defaults", LANGS) or "en"
 
-        known = sorted(
-            Path(str(p)).stem
-            for p in resources.files("kzru_reports").joinpath("locale").iterdir()
-            if str(p).endswith(".yaml")
-        )
-        return self.choice(defaults, "lang", "defaults", known) or "en"
+    def flag(self, table: Mapping[str, Any], key: str, where: str) -> bool:
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(_join(where, key), "expected true or false")
+            return False
+        return value
 
     def theme(self, raw: dict[str, Any]) -> Theme:
         table = self.table(raw, "theme")
@@ -325,6 +331,7 @@ class _Reader:
             omit=frozenset(omit) if omit is not None else base.omit,
             detail=self.choice(p, "detail", where, DETAILS) or base.detail,
             templates={**base.templates, **{k: str(v) for k, v in templates.items()}},
+            lang=self.choice(p, "lang", where, LANGS) or base.lang,
         )
 
 

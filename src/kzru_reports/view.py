@@ -23,9 +23,14 @@ class Speaker:
 class VisitView:
     """The visit as the templates read it (``visit.parties``, ``visit.source_no(id)``...)."""
 
-    def __init__(self, visit: Visit, audience: Audience) -> None:
+    def __init__(self, visit: Visit, audience: Audience, lang: str | None = None) -> None:
         self.data = visit
         self.audience = audience
+        self.lang = lang or visit.lang  # the document's language
+
+    def translated(self, statement: Statement) -> bool:
+        """Whether a quotation is shown in another language than it was spoken in."""
+        return (statement.lang or self.data.lang) != self.lang
 
     def __getattr__(self, name: str) -> Any:  # plain fields of the visit
         if name.startswith("_"):

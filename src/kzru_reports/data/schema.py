@@ -10,8 +10,19 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 
+from kzru_reports.data.lang import LANGS, LText, check_lang, parse_text
 from kzru_reports.data.tree import Plain
 
 SCHEMA_TAGS = ("visit/1",)
@@ -109,7 +120,63 @@ def _date(v: Any) -> date:
         raise ValueError(f"{v!r} is not a date that exists") from None
 
 
-Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": "string"})]
+def _source_lang(info: ValidationInfo) -> str:
+    context = info.context or {}
+    return str(context.get("lang", "en"))
+
+
+def _ltext(v: Any, info: ValidationInfo) -> LText:
+    return parse_text(v, _source_lang(info), _text)
+
+
+_CODE_RE = re.compile(r"[A-Z]{3}")
+
+
+def _unit(v: Any, info: ValidationInfo) -> str:
+    """A unit: a currency code or ``%`` (the same in every language), else a word,
+    which is text like any other and may give plural forms per language."""
+    if isinstance(v, str) and (v == "%" or _CODE_RE.fullmatch(v)):
+        return str(v)
+    return parse_text(v, _source_lang(info), _text, plural=True)
+
+
+def _lang(v: Any) -> str:
+    return check_lang(v)
+
+
+_LANG_MAP = {
+    "type": "object",
+    "minProperties": 1,
+    "propertyNames": {"enum": list(LANGS)},
+}
+Text = Annotated[
+    str,
+    PlainValidator(_ltext),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string"}, {**_LANG_MAP, "additionalProperties": {"type": "string"}}]}
+    ),
+]
+Unit = Annotated[
+    str,
+    PlainValidator(_unit),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {
+                    **_LANG_MAP,
+                    "additionalProperties": {
+                        "anyOf": [
+                            {"type": "string"},
+                            {"type": "object", "additionalProperties": {"type": "string"}},
+                        ]
+                    },
+                },
+            ]
+        }
+    ),
+]
+Lang = Annotated[str, PlainValidator(_lang), WithJsonSchema({"enum": list(LANGS)})]
 Slug = Annotated[
     str,
     BeforeValidator(_slug),
@@ -143,6 +210,11 @@ class Classified(Record):
     source: Slug | None = None
 
 
+def _is_lang_map(v: Any) -> bool:
+    """A mapping of languages to text given where an item may be a plain string."""
+    return isinstance(v, dict) and bool(v) and all(k in LANGS for k in v)
+
+
 class StringOk(Classified):
     """An item that may be written as a plain string, short for ``{text: ...}``."""
 
@@ -151,7 +223,7 @@ class StringOk(Classified):
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, v: Any) -> Any:
-        return {"text": v} if isinstance(v, str) else v
+        return {"text": v} if isinstance(v, str) or _is_lang_map(v) else v
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
@@ -201,13 +273,14 @@ class Event(Classified):
 class Statement(Classified):
     speaker: Text
     text: Text
+    lang: Lang | None = None  # the language the words were spoken in; default the file's
     event: Slug | None = None
     context: Text | None = None
 
 
 class Target(Record):
     value: Number
-    unit: Text | None = None
+    unit: Unit | None = None
     by: Text | None = None
 
 
@@ -215,7 +288,7 @@ class Figure(Classified):
     id: Slug
     label: Text
     value: Number
-    unit: Text | None = None
+    unit: Unit | None = None
     qualifier: Literal["more_than", "about", "less_than", "up_to"] | None = None
     period: Text | None = None
     target: Target | None = None
@@ -297,6 +370,7 @@ class Visit(Record):
     )
 
     schema_: Literal["visit/1"] = Field(alias="schema")
+    lang: Lang = "en"  # the language of every plain string in the file
     id: FileSlug
     title: Text
     kind: Text | None = None
@@ -313,6 +387,8 @@ class Visit(Record):
     agreements: list[Agreement] = Field(default_factory=list)
     follow_ups: list[FollowUp] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
+    # where each field was written (file name, positions), for messages after loading
+    _origin: Any = PrivateAttr(default=None)
 
     @property
     def start(self) -> date | None:
