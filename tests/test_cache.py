@@ -133,22 +133,22 @@ def test_the_docx_blank_of_a_theme_is_read_back_and_a_damaged_one_made_again(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kzru_reports.theme import default_theme
-    from kzru_reports.writers import docx as writer
+    from kzru_reports.writers.docx import blank as writer
 
     theme = default_theme()
-    writer._blank.cache_clear()
-    made = writer._blank(theme, None)
+    writer.blank_for.cache_clear()
+    made = writer.blank_for(theme, None)
     [entry] = (folder / "docx").iterdir()
 
     def refuse(theme: object) -> None:
         raise AssertionError("made again instead of read back")
 
-    writer._blank.cache_clear()
+    writer.blank_for.cache_clear()
     with monkeypatch.context() as m:
         m.setattr(writer, "_make_blank", refuse)
-        assert writer._blank(theme, None) == made
+        assert writer.blank_for(theme, None) == made
 
-    def same(a: writer._Blank, b: writer._Blank) -> bool:  # zip entry times aside
+    def same(a: writer.Blank, b: writer.Blank) -> bool:  # zip entry times aside
         def parts(data: bytes) -> dict[str, bytes]:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 return {name: z.read(name) for name in z.namelist()}
@@ -157,10 +157,10 @@ def test_the_docx_blank_of_a_theme_is_read_back_and_a_damaged_one_made_again(
 
     for damage in (b"not json\nPK", b'{"ids": {}, "list_num_id": null}\nPK\x03\x04 cut short'):
         entry.write_bytes(damage)
-        writer._blank.cache_clear()
-        assert same(writer._blank(theme, None), made)
+        writer.blank_for.cache_clear()
+        assert same(writer.blank_for(theme, None), made)
         assert entry.read_bytes() != damage  # and the entry is whole again
-    writer._blank.cache_clear()
+    writer.blank_for.cache_clear()
 
 
 def test_a_template_analysis_is_read_back_and_gives_the_same_lines(

@@ -14,7 +14,7 @@ import pytest
 
 from kzru_reports import api
 from kzru_reports.model import nodes as n
-from kzru_reports.writers.pdf import chunk_inlines
+from kzru_reports.writers.pdf.text import chunk_inlines
 
 from .conftest import docx_text, pdf_text, squash
 

@@ -219,18 +219,18 @@ def test_a_font_file_is_parsed_once_for_the_glyph_check_and_the_pdf() -> None:
 
     from kzru_reports.fonts import truetype
     from kzru_reports.glyphs import theme_coverage
-    from kzru_reports.writers.pdf import _font_names, _ParsedTTFont, register_fonts
+    from kzru_reports.writers.pdf.fonts import ParsedTTFont, font_names, register_fonts
 
     theme = default_theme()
     theme_coverage(theme)
     register_fonts(theme)
     for family in (theme.body_font, theme.heading_font):
-        for face, name in _font_names(family).items():
+        for face, name in font_names(family).items():
             path = str(theme.font_path(getattr(family, face)))
             assert pdfmetrics.getFont(name).face is truetype(path)
     # the shortcut sets what reportlab's own constructor sets, no more and no less
     path = str(theme.font_path(theme.body_font.regular))
-    assert vars(_ParsedTTFont("Probe", path)).keys() == vars(TTFont("Probe", path)).keys()
+    assert vars(ParsedTTFont("Probe", path)).keys() == vars(TTFont("Probe", path)).keys()
 
 
 def test_workers_forked_after_the_warm_up_load_and_compile_nothing(tmp_path: Path) -> None:
@@ -244,7 +244,7 @@ from kzru_reports import api
 from kzru_reports.audiences import BUILTIN
 from kzru_reports.data import find_visit_files
 from kzru_reports.manifest import Manifest
-from kzru_reports.writers import docx
+from kzru_reports.writers.docx import blank
 
 options = api.BuildOptions(out="out", audiences=tuple(BUILTIN.values()), jobs=2)
 files = find_visit_files([api.shipped_visits()])
@@ -254,13 +254,13 @@ before = set(sys.modules)
 compiled = []
 real = jinja2.Environment.compile
 jinja2.Environment.compile = lambda self, *a, **k: compiled.append(a[1]) or real(self, *a, **k)
-blanks = docx._blank.cache_info().misses
+blanks = blank.blank_for.cache_info().misses
 for job in jobs:
     api.render_job(job, options)
 new = sorted(m for m in set(sys.modules) - before if not m.startswith("kzru_reports"))
 assert not new, new
 assert not compiled, compiled
-assert docx._blank.cache_info().misses == blanks
+assert blank.blank_for.cache_info().misses == blanks
 print("ok", len(jobs))
 """
     done = subprocess.run(

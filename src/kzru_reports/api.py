@@ -487,9 +487,14 @@ def _run(jobs: list[Job], options: BuildOptions) -> Iterator[tuple[Job, Any]]:
 
 def _exit_with_parent(parent: int) -> None:
     """A worker ends as soon as the build that forked it is gone (killed, say): an
-    orphan would keep the output folder's lock, inherited at fork, held for ever."""
+    orphan would keep the output folder's lock, inherited at fork, held for ever.
+    Its memory is bounded (``limits.apply_worker_limits``) before it takes a job."""
     import threading
     import time
+
+    from kzru_reports.limits import apply_worker_limits
+
+    apply_worker_limits()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -521,6 +526,12 @@ def _attempt(job: Job, options: BuildOptions) -> Any:
         return render_job(job, options)
     except KzruError as exc:
         return exc
+    except MemoryError:
+        from kzru_reports.limits import memory_limit_mib
+
+        cap = memory_limit_mib()
+        limit = f" of {cap:,} MiB" if cap else ""
+        return RenderError(f"{job.document}: the memory limit{limit} was reached; stopped")
     except Exception as exc:  # a bug, not the data's fault: still only this visit fails
         log.debug("building %s failed", job.display, exc_info=True)
         return RenderError(f"internal error: {type(exc).__name__}: {exc}")

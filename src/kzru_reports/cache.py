@@ -21,8 +21,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from kzru_reports import limits
+
 ENV = "KZRU_CACHE_DIR"
-MAX_ENTRIES = 256  # per kind; the oldest go first
+MAX_ENTRIES = limits.CACHE_ENTRIES  # per kind; the oldest go first
 
 
 def folder(kind: str) -> Path | None:

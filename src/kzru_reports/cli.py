@@ -14,7 +14,7 @@ import click
 
 from kzru_reports import __version__
 from kzru_reports.data.lang import LANGS, did_you_mean_lang
-from kzru_reports.errors import KzruError, UsageError, one_line
+from kzru_reports.errors import KzruError, Problem, UsageError, one_line
 from kzru_reports.writers import FORMAT_NAMES
 
 DOC_CHOICES = ("memo", "factsheet", "agreements", "pack")
@@ -87,7 +87,13 @@ def run() -> None:
     By the time a command returns, its outputs are written, renamed into place and
     reported. Tearing the interpreter down after that (freeing every module's objects:
     parsed fonts, styles, compiled templates) took a tenth of a second of a build, so
-    the streams are flushed and the process ends without it."""
+    the streams are flushed and the process ends without it.
+
+    The process's memory is bounded (``limits.apply_worker_limits``): documents may
+    be rendered here, and a runaway input must end as an error, not take the machine."""
+    from kzru_reports.limits import apply_worker_limits
+
+    apply_worker_limits()
     try:
         main()
         code = 0
@@ -285,6 +291,63 @@ def validate(paths: tuple[str, ...], langs: tuple[str, ...], as_json: bool, debu
         if not as_json and report.ok:
             click.echo("ok")
         return _finish(report, as_json)
+
+    _run(debug, action)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def diff(old: str, new: str, as_json: bool, debug: bool) -> None:
+    """What changed between two versions of a visit, item by item.
+
+    OLD and NEW are visit files, or REV:path to read a file from git
+    (kzru diff HEAD~1:data/visits/x.yaml data/visits/x.yaml). Exit 0 when they mean
+    the same, 1 when they differ, 2 when either cannot be read or validated."""
+
+    def action() -> int:
+        from kzru_reports.config import load_workspace
+        from kzru_reports.diff import DifferentVisits, compare, groups, summary
+        from kzru_reports.versions import read_version
+
+        problems = []
+        visits = []
+        try:
+            theme = load_workspace().theme
+            for spec in (old, new):
+                try:
+                    visits.append(read_version(spec).load(theme))
+                except KzruError as exc:
+                    problems += exc.problems()
+            if not problems:
+                result = compare(visits[0], visits[1])
+        except KzruError as exc:
+            problems += exc.problems()
+        except DifferentVisits as exc:
+            problems.append(Problem("", f"{old} and {new}: {exc}"))
+        if problems:
+            if as_json:
+                errors = [p.as_json() for p in problems]
+                click.echo(_printable(json.dumps({"old": old, "new": new, "errors": errors})))
+            for problem in problems:
+                _err(one_line(f"error: {problem.message}") if not problem.file else str(problem))
+            return 2
+        if as_json:
+            report = {"old": old, "new": new, **result.as_json(), "errors": []}
+            click.echo(_printable(json.dumps(report, indent=2, ensure_ascii=False)))
+            return 0 if result.equal else 1
+        colours = {"added": "green", "removed": "red", "changed": "yellow"}
+        marks = {"added": "+", "removed": "-", "changed": "~"}
+        click.echo(_printable(f"{result.visit}: {old} -> {new}"))
+        for group in groups(result):
+            click.echo(click.style(group.title, bold=True))
+            for kind, line in group.lines:
+                text = _printable(one_line(f"  {marks[kind]} {line}"))
+                click.echo(click.style(text, fg=colours[kind]))
+        click.echo(summary(result))
+        return 0 if result.equal else 1
 
     _run(debug, action)
 

@@ -16,14 +16,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kzru_reports import limits
 from kzru_reports.errors import ConfigError
 
-MAX_FILE = 20 * 1024 * 1024  # the .docx itself
-MAX_PART = 10 * 1024 * 1024  # one part, uncompressed
-MAX_TOTAL = 40 * 1024 * 1024  # all parts, uncompressed
-MAX_PARTS = 500
-MAX_RATIO = 100  # uncompressed / compressed, for parts over 64 KiB
-_RATIO_FLOOR = 64 * 1024
+MAX_FILE = limits.REFDOC_BYTES
+MAX_PART = limits.REFDOC_PART_BYTES
+MAX_TOTAL = limits.REFDOC_TOTAL_BYTES
+MAX_PARTS = limits.REFDOC_PARTS
+MAX_RATIO = limits.REFDOC_RATIO
+_RATIO_FLOOR = limits.REFDOC_RATIO_FLOOR
 _MACRO_NAME = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml)$|\.(bin|docm|dotm)$", re.I)
 _MACRO_TYPE = re.compile(rb"macroEnabled|vbaProject|ms-office\.vba", re.I)
 _EMBEDDED = re.compile(r"(^|/)(activeX|embeddings)/", re.I)

@@ -27,6 +27,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from kzru_reports import limits
 from kzru_reports.errors import ConfigError, DataError, KzruError, Problem
 from kzru_reports.theme import FontFamily, Theme, default_theme
 
@@ -57,8 +58,8 @@ KEYS = {
 }
 _FACES = ("regular", "bold", "italic", "bold_italic")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
-MAX_LOGO_BYTES = 5 * 1024 * 1024
-MAX_FONT_BYTES = 40 * 1024 * 1024
+MAX_LOGO_BYTES = limits.LOGO_BYTES
+MAX_FONT_BYTES = limits.FONT_BYTES
 
 
 def read_theme(table: dict[str, Any], root: Path, file: str, base: Theme | None = None) -> Theme:

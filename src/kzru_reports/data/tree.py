@@ -21,11 +21,12 @@ from typing import Any
 
 import yaml
 
+from kzru_reports import limits
 from kzru_reports.errors import DataError, Problem
 
-MAX_BYTES = 8 * 1024 * 1024
-MAX_DEPTH = 40
-MAX_NODES = 500_000
+MAX_BYTES = limits.DATA_FILE_BYTES
+MAX_DEPTH = limits.DATA_DEPTH
+MAX_NODES = limits.DATA_VALUES
 
 Path = tuple[str | int, ...]
 Positions = dict[Path, tuple[int, int]]

@@ -35,11 +35,12 @@ import jinja2.meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from kzru_reports import limits
 from kzru_reports.errors import TemplateError
 
-MAX_OUTPUT = 50 * 1024 * 1024  # characters of markup one template may produce
-MAX_REPEAT = 100_000  # longest string or list a template may build with * or range()
-MAX_SECONDS = 20.0  # time one template may take to render
+MAX_OUTPUT = limits.TEMPLATE_OUTPUT_CHARS
+MAX_REPEAT = limits.TEMPLATE_REPEAT
+MAX_SECONDS = limits.TEMPLATE_SECONDS
 _WIDE = re.compile(r"(?<![0-9])[0-9]{7,}")  # a field width of a million or more
 _WIDTH_METHODS = frozenset(["ljust", "rjust", "center", "zfill", "expandtabs"])
 _WIDTH_FILTERS = ("center", "indent", "truncate", "wordwrap")
@@ -376,6 +377,15 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         ) from None
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template {exc.name!r} not found", name) from None
+    except MemoryError as exc:
+        file, line = _where(exc)
+        cap = limits.memory_limit_mib()
+        raise TemplateError(
+            f"rendering reached the memory limit{f' of {cap:,} MiB' if cap else ''} "
+            "and was stopped",
+            file or name,
+            line,
+        ) from None
     except (
         jinja2.UndefinedError,
         jinja2.exceptions.SecurityError,
@@ -387,7 +397,6 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         ZeroDivisionError,
         RecursionError,
         OverflowError,
-        MemoryError,
     ) as exc:
         file, line = _where(exc)
         kind = "undefined value" if isinstance(exc, jinja2.UndefinedError) else "error"

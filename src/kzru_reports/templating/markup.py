@@ -14,6 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 
+from kzru_reports import limits
 from kzru_reports.errors import TemplateError
 from kzru_reports.model import nodes as n
 
@@ -78,7 +79,7 @@ def _parse(markup: str, template: str) -> ET.Element:
     if "<!DOCTYPE" in markup or "<!ENTITY" in markup:
         raise TemplateError("document markup may not declare a DOCTYPE or entities", template)
     try:
-        return ET.fromstring(markup)
+        return _bounded_parse(markup, template)
     except ET.ParseError as exc:
         line = exc.position[0]
         text = markup.splitlines()[line - 1].strip() if line <= markup.count("\n") + 1 else ""
@@ -87,6 +88,29 @@ def _parse(markup: str, template: str) -> ET.Element:
             f"output line {line}: {text[:120]!r}",
             template,
         ) from None
+
+
+def _bounded_parse(markup: str, template: str) -> ET.Element:
+    """Parse in pieces, counting elements as they open: output with more elements
+    than a document may have is refused before the tree for all of them is made."""
+    parser = ET.XMLPullParser(events=("start",))
+    count, step = 0, 1 << 16
+    root: ET.Element | None = None
+    for at in range(0, max(len(markup), 1), step):
+        parser.feed(markup[at : at + step])
+        for _, element in parser.read_events():
+            root = element if root is None else root
+            count += 1
+        if count > limits.MODEL_NODES:
+            raise TemplateError(
+                f"the output has more than {limits.MODEL_NODES:,} elements, the limit "
+                "of one document",
+                template,
+            )
+    parser.close()
+    if root is None:  # close() has said so already; kept for the type checker
+        raise TemplateError("the template's output is empty", template)
+    return root
 
 
 def _clean(text: str) -> str:

@@ -1,0 +1,65 @@
+"""``DocxWriter``: a document or a pack, from the theme's blank to saved bytes."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from docx.enum.section import WD_SECTION
+from PIL import Image
+
+from kzru_reports.model import nodes as n
+from kzru_reports.theme import Theme
+from kzru_reports.writers.docx.blank import Blank, blank_for, file_state
+from kzru_reports.writers.docx.package import open_package, save_package
+from kzru_reports.writers.docx.page import header_footer, properties
+from kzru_reports.writers.docx.translate import Translator
+
+
+class DocxWriter:
+    """Writes a ``Document`` or a ``Pack`` as DOCX bytes."""
+
+    extension = "docx"
+
+    @staticmethod
+    def count_pages(data: bytes) -> None:
+        """A DOCX has no pages of its own: the reader's word processor lays them out."""
+        return None
+
+    def __init__(self, theme: Theme) -> None:
+        self.theme = theme
+        # Set the styles up now (before a build forks its workers); a reference
+        # document that fails here fails again, and is reported, when rendering.
+        with contextlib.suppress(Exception):
+            blank_for(theme, file_state(theme.reference_docx))
+
+    def warm(self) -> None:
+        Image.preinit()  # Pillow's image formats, loaded at the first chart otherwise
+
+    def _start(self, meta: n.Meta) -> tuple[Any, Blank, Translator]:
+        blank = blank_for(self.theme, file_state(self.theme.reference_docx))
+        word = open_package(blank.data)
+        header_footer(word.sections[0], meta, blank.ids, self.theme)
+        properties(word, meta)
+        return word, blank, Translator(word, blank, self.theme)
+
+    def render(self, doc: n.Document) -> bytes:
+        word, _, translator = self._start(doc.meta)
+        translator.blocks(doc.body)
+        return save_package(word, doc.meta.created)
+
+    def render_pack(self, pack: n.Pack) -> bytes:
+        """Cover, contents, then each part in its own section (its own header and
+        footer), page numbers running on through the whole pack."""
+        word, blank, translator = self._start(pack.meta)
+        translator.blocks(pack.cover.body)
+        translator.blocks((n.PageBreak(),))
+        translator.contents(pack.contents_title, pack.contents)
+        for part in pack.parts:
+            section = word.add_section(WD_SECTION.NEW_PAGE)
+            for hf in (section.header, section.footer):
+                hf.is_linked_to_previous = True  # drop the copied reference ...
+                hf.is_linked_to_previous = False  # ... and give the part its own
+            header_footer(section, part.meta, blank.ids, self.theme, letterhead=False)
+            translator.blocks(part.body)
+        return save_package(word, pack.meta.created)

@@ -1,0 +1,352 @@
+"""The flowables the translator makes beyond reportlab's own: headings that are
+bookmarks, page references, rules, quote bars, charts, and tables made a page at a
+time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Line as RLine
+from reportlab.graphics.shapes import Rect as RRect
+from reportlab.graphics.shapes import String as RString
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    Table,
+    TableStyle,
+)
+
+from kzru_reports.model import nodes as n
+from kzru_reports.theme import Theme
+from kzru_reports.writers import chart as chartlib
+from kzru_reports.writers.pdf.fonts import font_names
+from kzru_reports.writers.pdf.text import Para
+
+
+class Heading(Para):
+    """A heading that is also a link target and, unless ``level`` is None, a bookmark."""
+
+    def __init__(self, text: str, style: ParagraphStyle, level: int | None, title: str, key: str):
+        super().__init__(text, style)
+        self.outline = (level, title, key)
+
+
+class PartStart(Flowable):
+    """Marks where a part of a pack begins: its running header and footer apply from
+    this page on, and it is the part's bookmark (outline level 0)."""
+
+    def __init__(self, meta: n.Meta, anchor: str = "", title: str = "") -> None:
+        super().__init__()
+        self.meta = meta
+        self.outline = (0, title, anchor) if anchor else None
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._kz_meta = self.meta
+
+
+class PageRef(Flowable):
+    """The page number of an anchor, drawn when the whole document is laid out."""
+
+    def __init__(self, anchor: str, font: str, size: float, color: str) -> None:
+        super().__init__()
+        self.anchor, self.font, self.size, self.color = anchor, font, size, color
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self.width = aw
+        return aw, self.size * 1.2
+
+    def draw(self) -> None:
+        x, y = self.canv.absolutePosition(self.width, self.size * 0.25)
+        self.canv._kz_late.append((self.canv.getPageNumber(), x, y, self))
+
+
+class Rule(Flowable):
+    def __init__(self, width: float, color: str, thickness: float, after: float = 0) -> None:
+        super().__init__()
+        self.width, self.color, self.thickness, self.after = width, color, thickness, after
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        return self.width, self.thickness + self.after
+
+    def draw(self) -> None:
+        self.canv.setStrokeColor(colors.HexColor(self.color))
+        self.canv.setLineWidth(self.thickness)
+        self.canv.line(0, self.after, self.width, self.after)
+
+
+class RowGap(Flowable):
+    """A tile grid with vertical gaps between its rows (as separate tables)."""
+
+    def __init__(self, table: Table, gap: float) -> None:
+        super().__init__()
+        self.table, self.gap = table, gap
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        w, h = self.table.wrap(aw, ah)
+        return w, h + self.gap
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        return self.table.split(aw, ah)
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        self.table.drawOn(canvas, x, y + self.gap, _sW)
+
+
+class Row:
+    """A table row: its cells and its own style commands, as (command, first column,
+    last column, *arguments), the row being filled in when a page's table is made.
+
+    The cells are made when a page first needs them and dropped once the row is laid
+    out, so a table of 10,000 rows holds a few pages of paragraphs at a time, not all
+    of them."""
+
+    __slots__ = ("_cells", "_make", "commands", "keep_with_next")
+
+    def __init__(
+        self,
+        make: Callable[[], list[Any]],
+        commands: tuple[tuple[Any, ...], ...] = (),
+        keep_with_next: bool = False,
+    ) -> None:
+        self._make, self.commands = make, commands
+        self.keep_with_next = keep_with_next  # a group's heading row: never last on a page
+        self._cells: list[Any] | None = None
+
+    @property
+    def cells(self) -> list[Any]:
+        if self._cells is None:
+            self._cells = self._make()
+        return self._cells
+
+    def release(self) -> None:
+        self._cells = None
+
+
+WINDOW = 32  # rows a long table first tries to fit on a page
+
+
+class PagedTable(Flowable):
+    """A table made a page at a time.
+
+    reportlab re-measures every remaining row of a table each time it splits one over
+    a page, so a table of n rows costs n²; this flowable hands reportlab only the rows
+    one page can take (a window that doubles until it overflows the page), so a table
+    of any length costs about one measurement per row. The header row repeats on every
+    page; a row taller than a page is split inside (``splitInRow``), its remainder
+    carried over as the first row of the next page.
+    """
+
+    MAX_WINDOW = 512
+
+    def __init__(
+        self,
+        widths: list[float],
+        header: list[Any] | None,
+        rows: list[Row],
+        style: TableStyle,
+        start: int = 0,
+        lead: list[Any] | None = None,
+        window: int = WINDOW,
+    ) -> None:
+        super().__init__()
+        self.widths, self.header, self.rows, self.style = widths, header, rows, style
+        self.start, self.lead = start, lead
+        self.window = window  # rows to try first: twice what the last page took
+        self._table: Table | None = None
+        self._count = 0
+        self._deferred = False
+
+    def _make(self, count: int) -> Table:
+        window = self.rows[self.start : self.start + count]
+        first = 1 if self.header else 0
+        data: list[list[Any]] = [self.header] if self.header else []
+        commands: list[tuple[Any, ...]] = []
+        for i, row in enumerate(window):
+            r = first + i
+            data.append(self.lead if i == 0 and self.lead is not None else row.cells)
+            commands += [(name, (c0, r), (c1, r), *args) for name, c0, c1, *args in row.commands]
+        table = Table(
+            data,
+            colWidths=self.widths,
+            repeatRows=first,
+            hAlign="LEFT",
+            splitByRow=1,
+            splitInRow=1,
+        )
+        table.setStyle(self.style)
+        if commands:
+            table.setStyle(TableStyle(commands))
+        return table
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        count = self.window
+        while True:
+            table = self._make(count)
+            w, h = table.wrap(aw, ah)
+            if h > ah or self.start + count >= len(self.rows):
+                break
+            if count >= self.MAX_WINDOW:
+                # Asked with more room than any page has (reportlab probes a heading
+                # kept with its table that way): say "taller than that" rather than
+                # measure every row of the table.
+                h = ah + 1
+                break
+            count *= 2
+        self._table, self._count = table, min(count, len(self.rows) - self.start)
+        self.width, self.height = w, h
+        return w, h
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        if self._table is None:
+            self.wrap(aw, ah)
+        assert self._table is not None
+        if self._table.wrap(aw, ah)[1] <= ah:  # the whole window fits: the rest follows
+            count, table = self._count, self._table
+            last = self.start + count - 1
+            if count > 1 and last + 1 < len(self.rows) and self.rows[last].keep_with_next:
+                count -= 1  # a group heading row goes on with the row it heads
+                table = self._make(count)
+                table.wrap(aw, ah)
+            rest = PagedTable(self.widths, self.header, self.rows, self.style, self.start + count)
+            self._release(count)
+            return [table, rest]
+        parts = self._table.split(aw, ah)
+        if len(parts) < 2:
+            return parts
+        head, tail = parts[0], parts[-1]
+        first = 1 if self.header else 0
+        done = head._nrows - first  # rows on this page, the last possibly in part
+        left = tail._nrows - first
+        lead = None
+        if done + left > self._count:  # the last row on this page continues on the next
+            done -= 1
+            lead = tail._cellvalues[first]
+        elif 0 < done < self._count and self.rows[self.start + done - 1].keep_with_next:
+            # a group heading would end the page alone: it moves on with its first row
+            done -= 1
+            if done == 0:
+                if self._deferred:  # already moved once: on a fresh page, keep it
+                    done = 1
+                else:
+                    self._deferred = True
+                    return []  # the whole rest starts on the next page
+            head = self._make(done)
+            head.wrap(aw, ah)
+        rest = PagedTable(
+            self.widths,
+            self.header,
+            self.rows,
+            self.style,
+            self.start + done,
+            lead,
+            max(8, 2 * done),
+        )
+        self._release(done)
+        return [head, rest]
+
+    def _release(self, done: int) -> None:
+        """Forget the cells of the rows this page took (its table keeps what it draws)."""
+        for row in self.rows[self.start : self.start + done]:
+            row.release()
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        assert self._table is not None
+        self._table.drawOn(canvas, x, y, _sW)
+
+
+class QuoteBar(Flowable):
+    """Paragraphs with an accent bar on their left; splits across pages like text."""
+
+    def __init__(self, parts: list[Flowable], color: str) -> None:
+        super().__init__()
+        self.parts, self.color = parts, color
+        self._heights: list[float] = []
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        self._heights = [p.wrap(aw, ah)[1] + p.getSpaceAfter() for p in self.parts]
+        self.width = aw
+        return aw, sum(self._heights)
+
+    def split(self, aw: float, ah: float) -> list[Flowable]:
+        head: list[Flowable] = []
+        used = 0.0
+        for i, part in enumerate(self.parts):
+            h = part.wrap(aw, ah - used)[1] + part.getSpaceAfter()
+            if used + h <= ah:
+                head.append(part)
+                used += h
+                continue
+            # the space after a piece counts too, or the head overflows the frame
+            pieces = part.split(aw, ah - used - part.getSpaceAfter())
+            if len(pieces) > 1:
+                head.append(pieces[0])
+                tail = pieces[1:] + self.parts[i + 1 :]
+            else:
+                tail = self.parts[i:]
+            if not head:
+                return []
+            return [QuoteBar(head, self.color), QuoteBar(tail, self.color)]
+        return [self]
+
+    def draw(self) -> None:
+        y = sum(self._heights)
+        for part, h in zip(self.parts, self._heights, strict=True):
+            y -= h
+            part.drawOn(self.canv, 0, y + part.getSpaceAfter())
+        quote_h = sum(
+            h for p, h in zip(self.parts, self._heights, strict=True) if p.style.name == "quote"
+        )
+        total = sum(self._heights)
+        self.canv.setStrokeColor(colors.HexColor(self.color))
+        self.canv.setLineWidth(2.2)
+        self.canv.line(4, total - quote_h + 2, 4, total - 1)
+
+
+def drawing(geo: chartlib.ChartLayout, theme: Theme) -> Drawing:
+    d = Drawing(geo.width, geo.height)
+    head = font_names(theme.heading_font)
+    d.initialFontName = head["regular"]  # else the renderer selects Helvetica first
+    for s in geo.shapes:
+        match s:
+            case chartlib.Rect():
+                d.add(
+                    RRect(
+                        s.x,
+                        geo.height - s.y - s.h,
+                        s.w,
+                        s.h,
+                        fillColor=colors.HexColor(s.fill),
+                        strokeColor=None,
+                    )
+                )
+            case chartlib.Line():
+                d.add(
+                    RLine(
+                        s.x1,
+                        geo.height - s.y1,
+                        s.x2,
+                        geo.height - s.y2,
+                        strokeColor=colors.HexColor(s.color),
+                        strokeWidth=s.width,
+                    )
+                )
+            case chartlib.Label():
+                d.add(
+                    RString(
+                        s.x,
+                        geo.height - s.y,
+                        s.text,
+                        fontSize=s.size,
+                        fontName=head["bold" if s.bold else "regular"],
+                        fillColor=colors.HexColor(s.color),
+                        textAnchor=s.anchor,
+                    )
+                )
+    return d

@@ -1,0 +1,145 @@
+"""Text runs: inline nodes as reportlab paragraph markup, every text escaped, and long
+text cut into pieces that reportlab lays out in linear time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import (
+    Flowable,
+    Paragraph,
+)
+
+from kzru_reports.model import nodes as n
+from kzru_reports.model.dump import inline_text
+
+
+def markup(children: n.Inlines) -> str:
+    """Inline nodes as reportlab paragraph markup; every text is escaped."""
+    out: list[str] = []
+    for node in children:
+        match node:
+            case n.Text(text=t):
+                out.append(escape(t))
+            case n.Strong(children=c):
+                out.append(f"<b>{markup(c)}</b>")
+            case n.Emph(children=c):
+                out.append(f"<i>{markup(c)}</i>")
+            case n.Link(children=c, url=url):
+                out.append(f"<a href={quoteattr(url)}>{markup(c)}</a>")
+            case n.LineBreak():
+                out.append("<br/>")
+            case _:
+                raise TypeError(f"PDF writer: unknown inline node {type(node).__name__}")
+    return "".join(out)
+
+
+class Para(Paragraph):
+    """A paragraph that remembers its last layout: reportlab asks a table cell's
+    paragraphs for their size several times per page at the same width."""
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if self._wrapped is not None and self._wrapped[0] == availWidth:
+            return self._wrapped[1]
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size)
+        return size
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        self._wrapped = None  # splitting drops (or replaces) the layout
+        return super().split(availWidth, availHeight)  # type: ignore[no-any-return]
+
+
+def para(text: str, style: ParagraphStyle, **kw: Any) -> Paragraph:
+    return Para(text, style, **kw)
+
+
+# reportlab lays a paragraph out in time that grows with the square of its length
+# (every page split re-wraps what is left), so long text is cut into pieces of about
+# this many characters, each its own paragraph, at a space where there is one.
+CHUNK = 2000
+_SEEK = 200  # how far back from a cut to look for a space
+
+
+@dataclass(frozen=True, slots=True)
+class _Atom:
+    """A run of text with its formatting, or a line break (``text`` is None)."""
+
+    text: str | None
+    bold: bool = False
+    italic: bool = False
+    url: str | None = None
+
+
+def _atoms(
+    children: n.Inlines, bold: bool = False, italic: bool = False, url: str | None = None
+) -> Iterator[_Atom]:
+    for node in children:
+        match node:
+            case n.Text(text=t):
+                yield _Atom(t, bold, italic, url)
+            case n.Strong(children=c):
+                yield from _atoms(c, True, italic, url)
+            case n.Emph(children=c):
+                yield from _atoms(c, bold, True, url)
+            case n.Link(children=c, url=u):
+                yield from _atoms(c, bold, italic, u)
+            case n.LineBreak():
+                yield _Atom(None)
+            case _:
+                raise TypeError(f"PDF writer: unknown inline node {type(node).__name__}")
+
+
+def _atom_markup(atom: _Atom) -> str:
+    if atom.text is None:
+        return "<br/>"
+    out = escape(atom.text)
+    if atom.bold:
+        out = f"<b>{out}</b>"
+    if atom.italic:
+        out = f"<i>{out}</i>"
+    if atom.url:
+        out = f"<a href={quoteattr(atom.url)}>{out}</a>"
+    return out
+
+
+def _cut(text: str, limit: int) -> int:
+    """Where to cut ``text`` to keep at most ``limit`` characters: after a space near
+    the limit if there is one, else exactly at the limit (inside a very long word)."""
+    space = text.rfind(" ", max(0, limit - _SEEK), limit)
+    return space + 1 if space > 0 else limit
+
+
+def chunk_inlines(children: n.Inlines, size: int = CHUNK) -> list[str]:
+    """Inline content as one or more pieces of paragraph markup of at most about
+    ``size`` characters of text each; short content is one piece."""
+    if len(inline_text(children)) <= size:
+        return [markup(children)]
+    pieces: list[str] = []
+    current: list[str] = []
+    room = size
+    for atom in _atoms(children):
+        text = atom.text
+        while text is not None and len(text) > room:
+            at = _cut(text, room)
+            current.append(_atom_markup(_Atom(text[:at], atom.bold, atom.italic, atom.url)))
+            pieces.append("".join(current))
+            current, room, text = [], size, text[at:]
+        if text is None:
+            current.append("<br/>")
+        elif text:
+            current.append(_atom_markup(_Atom(text, atom.bold, atom.italic, atom.url)))
+            room -= len(text)
+    if current:
+        pieces.append("".join(current))
+    return pieces
+
+
+def short(title: str, limit: int = 300) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
