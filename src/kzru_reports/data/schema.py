@@ -140,6 +140,25 @@ def _unit(v: Any, info: ValidationInfo) -> str:
     return parse_text(v, _source_lang(info), _text, plural=True)
 
 
+EVENT_FORMATS = ("narrow", "expanded")
+
+
+def _event_format(v: Any, info: ValidationInfo) -> str:
+    """``narrow`` and ``expanded`` are named in each document's language; other
+    formats are free text."""
+    if isinstance(v, str) and v in EVENT_FORMATS:
+        return str(v)
+    return _ltext(v, info)
+
+
+def _reference_text(v: Any, info: ValidationInfo) -> str:
+    """A speaker: a party id or a person's name as written in the file (any language);
+    it names someone, so it is never translated: documents show that person's name."""
+    if isinstance(v, str):
+        return _text(v)
+    return _ltext(v, info)
+
+
 def _lang(v: Any) -> str:
     return check_lang(v)
 
@@ -177,6 +196,11 @@ Unit = Annotated[
     ),
 ]
 Lang = Annotated[str, PlainValidator(_lang), WithJsonSchema({"enum": list(LANGS)})]
+_TEXT_SCHEMA = {
+    "anyOf": [{"type": "string"}, {**_LANG_MAP, "additionalProperties": {"type": "string"}}]
+}
+EventFormat = Annotated[str, PlainValidator(_event_format), WithJsonSchema(_TEXT_SCHEMA)]
+SpeakerRef = Annotated[str, PlainValidator(_reference_text), WithJsonSchema(_TEXT_SCHEMA)]
 Slug = Annotated[
     str,
     BeforeValidator(_slug),
@@ -263,7 +287,7 @@ class Location(Record):
 class Event(Classified):
     id: Slug
     kind: Literal["ceremony", "talks", "signing", "press", "meeting", "other"] | None = None
-    format: Text | None = None
+    format: EventFormat | None = None
     title: Text
     date: IsoDate | None = None
     venue: Text | None = None
@@ -271,7 +295,7 @@ class Event(Classified):
 
 
 class Statement(Classified):
-    speaker: Text
+    speaker: SpeakerRef
     text: Text
     lang: Lang | None = None  # the language the words were spoken in; default the file's
     event: Slug | None = None
