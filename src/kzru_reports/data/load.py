@@ -75,8 +75,8 @@ def parse_visit(raw: bytes, name: str, json_syntax: bool = False, theme: Any = N
         visit = Visit.model_validate(tree, context={"lang": lang if lang in LANGS else "en"})
     except ValidationError as exc:
         problems += _from_pydantic(exc, tree, positions, name)
-    problems += check_tree(
-        tree,
+    problems += check_tree(  # the file's own language here; others when a document is made
+        _own_language(tree, lang if lang in LANGS else "en"),
         theme_coverage(theme),
         lambda p: _locate(p, positions),
         name,
@@ -138,6 +138,20 @@ def _resolve_speakers(source: Visit, localized: Visit) -> Visit:
                 s_l = s_l.model_copy(update={"speaker": named})
         statements.append(s_l)
     return localized.model_copy(update={"statements": statements})
+
+
+def _own_language(tree: Any, lang: str) -> Any:
+    """``tree`` with each mapping of languages to text cut to the file language's text
+    (paths stay the same: ``title.en``)."""
+    if isinstance(tree, dict):
+        if tree and all(k in LANGS for k in tree) and all(
+            isinstance(v, str | dict) for v in tree.values()
+        ):
+            return {k: _own_language(v, lang) for k, v in tree.items() if k == lang}
+        return {k: _own_language(v, lang) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_own_language(v, lang) for v in tree]
+    return tree
 
 
 def _sorted(items: list[Problem]) -> list[Problem]:
