@@ -144,8 +144,10 @@ def _own_language(tree: Any, lang: str) -> Any:
     """``tree`` with each mapping of languages to text cut to the file language's text
     (paths stay the same: ``title.en``)."""
     if isinstance(tree, dict):
-        if tree and all(k in LANGS for k in tree) and all(
-            isinstance(v, str | dict) for v in tree.values()
+        if (
+            tree
+            and all(k in LANGS for k in tree)
+            and all(isinstance(v, str | dict) for v in tree.values())
         ):
             return {k: _own_language(v, lang) for k, v in tree.items() if k == lang}
         return {k: _own_language(v, lang) for k, v in tree.items()}

@@ -344,14 +344,20 @@ def kk_suffix(text: str, case: str) -> str:
         word, hyphen = stripped.split()[-1] if stripped.split() else "", ""
     last = word[-1:].lower()
     back = _kk_back(word)
+    # a word ending in the possessive -ы/-і ("АҚШ доллары") takes the n-form: долларынан
+    possessive = (
+        not hyphen and last in "ыі" and len(word) > 2 and word[-2].lower() not in _KK_VOWELS
+    )
     if case == "abl":
-        if last in _KK_NASAL:
+        if last in _KK_NASAL or possessive:
             first = "н"
         elif last in _KK_VOICELESS or last in "бвгдж":
             first = "т"
         else:
             first = "д"
         return f"{stripped}{hyphen}{first}{'ан' if back else 'ен'}"
+    if possessive:
+        return f"{stripped}{'на' if back else 'не'}"  # долларына
     if last in _KK_VOICELESS or last in "бвгдж":
         return f"{stripped}{hyphen}{'қа' if back else 'ке'}"
     return f"{stripped}{hyphen}{'ға' if back else 'ге'}"
