@@ -100,7 +100,8 @@ class BuildOptions:
     lang: str = "en"  # the workspace's language: its outputs' names carry no language tag
     langs: tuple[str, ...] = ()  # the languages to build; none given: ``lang``
     fallback: bool = False  # a text missing in a language: the file's own, marked
-    build_time: datetime | None = None
+    build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
+    issue_date: date | None = None  # the cover's date of issue; None: today
     force: bool = False
     jobs: int = 1
 
@@ -128,9 +129,30 @@ def build_time_from_env(environ: dict[str, str] | None = None) -> datetime | Non
         raise UsageError(f"SOURCE_DATE_EPOCH {value!r} is out of range") from None
 
 
-def build_date(options: BuildOptions) -> date:
-    """The date a pack's cover shows: ``SOURCE_DATE_EPOCH``'s, else today's."""
-    return (options.build_time or datetime.now(UTC)).date()
+def issue_date(options: BuildOptions) -> date:
+    """The date of issue a pack's cover shows: the one asked for (``--issue-date``),
+    else today's. Never ``SOURCE_DATE_EPOCH``'s unless asked for (``commit``): that
+    stamp makes files reproducible, it does not say when a pack was issued."""
+    return options.issue_date or date.today()
+
+
+def parse_issue_date(value: str | None, build_time: datetime | None) -> date | None:
+    """``--issue-date``: ``YYYY-MM-DD``, ``today`` (the default), or ``commit`` (the
+    date of ``SOURCE_DATE_EPOCH``, which CI sets to the commit's time)."""
+    if value is None or value == "today":
+        return date.today()
+    if value == "commit":
+        if build_time is None:
+            raise UsageError(
+                "--issue-date commit takes the date of SOURCE_DATE_EPOCH, which is not set"
+            )
+        return build_time.date()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise UsageError(f"--issue-date {value!r}: give a date as YYYY-MM-DD, 'today' or 'commit'")
 
 
 def stamp(options: BuildOptions, visit: Visit) -> datetime:
@@ -214,7 +236,8 @@ def render_models(
     visit = localized(visit, lang, options.fallback)
     view = VisitView(for_audience(visit, audience), audience, lang)
     when = stamp(options, visit)
-    extra = {"build_date": build_date(options)}
+    issued = issue_date(options)
+    extra = {"issue_date": issued, "build_date": issued}  # build_date: the old name
 
     def one(name: str) -> Any:
         doc = render_document(name, view, audience, options.templates, lang, extra)
@@ -335,7 +358,7 @@ def _inputs(
         "stamp": options.build_time.isoformat() if options.build_time else None,
     }
     if document == "pack":
-        inputs["build_date"] = build_date(options).isoformat()
+        inputs["issue_date"] = issue_date(options).isoformat()
     return inputs
 
 

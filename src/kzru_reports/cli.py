@@ -148,6 +148,13 @@ def main() -> None:
 )
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
+    "--issue-date",
+    default=None,
+    metavar="DATE|today|commit",
+    help="The date of issue on the pack's cover: YYYY-MM-DD, today (the default), or "
+    "commit (SOURCE_DATE_EPOCH's date).",
+)
+@click.option(
     "-a",
     "--audience",
     "audiences",
@@ -177,6 +184,7 @@ def build(
     formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
+    issue_date: str | None,
     audiences: tuple[str, ...],
     langs: tuple[str, ...],
     fallback: bool | None,
@@ -194,6 +202,7 @@ def build(
         from kzru_reports.config import load_workspace
 
         ws = load_workspace()
+        build_time = api.build_time_from_env()
         options = api.BuildOptions(
             out=out or _relative(ws.output) or "build",
             documents=_unique(docs) or ws.documents or api.DOCUMENTS,
@@ -204,7 +213,8 @@ def build(
             lang=ws.lang,
             langs=_unique(langs) or ws.langs or (ws.lang,),
             fallback=ws.fallback if fallback is None else fallback,
-            build_time=api.build_time_from_env(),
+            build_time=build_time,
+            issue_date=api.parse_issue_date(issue_date, build_time),
             force=force,
             jobs=jobs or os.cpu_count() or 1,
         )
@@ -276,9 +286,19 @@ class _Progress:
     type=_Lang(),
     help="Also check that every text has this language (repeatable).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@click.option(
+    "--format",
+    "style",
+    type=click.Choice(("plain", "github", "json")),
+    default="plain",
+    help="plain: file:line:column: field: problem on stderr; github: GitHub Actions "
+    "annotations (::error file=,line=,col=::) on stdout; json: one JSON report on stdout.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def validate(paths: tuple[str, ...], langs: tuple[str, ...], as_json: bool, debug: bool) -> None:
+def validate(
+    paths: tuple[str, ...], langs: tuple[str, ...], style: str, as_json: bool, debug: bool
+) -> None:
     """Load and check visit files; print every problem; build nothing."""
 
     def action() -> int:
@@ -288,9 +308,16 @@ def validate(paths: tuple[str, ...], langs: tuple[str, ...], as_json: bool, debu
         ws = load_workspace()  # its theme's fonts decide which characters can be shown
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         report = api.validate(targets, ws.theme, _unique(langs))
-        if not as_json and report.ok:
+        if style == "github" and not as_json:
+            for problem in report.errors:
+                click.echo(_printable(problem.as_github()))
+            if report.ok:
+                click.echo("ok")
+            return 0 if report.ok else 1
+        json_out = as_json or style == "json"
+        if not json_out and report.ok:
             click.echo("ok")
-        return _finish(report, as_json)
+        return _finish(report, json_out)
 
     _run(debug, action)
 

@@ -24,6 +24,17 @@ def _escape(match: re.Match[str]) -> str:
     return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
+def _gh_data(text: str) -> str:
+    """A workflow command's message: one line (control characters escaped as
+    ``one_line`` does), with ``%`` escaped as GitHub decodes it."""
+    return one_line(text).replace("%", "%25")
+
+
+def _gh_property(text: str) -> str:
+    """A workflow command's property value: as a message, and ``:`` and ``,`` too."""
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong in one input file, located as precisely as known."""
@@ -43,6 +54,16 @@ class Problem:
                 where += f":{self.column}"
         field_part = f" {self.path}:" if self.path else ""
         return one_line(f"{where}:{field_part} {self.message}")
+
+    def as_github(self) -> str:
+        """The problem as a GitHub Actions workflow command, which the run shows as an
+        annotation on the file's line (``::error file=x.yaml,line=3,col=5::...``)."""
+        props = [("file", self.file), ("line", self.line), ("col", self.column)]
+        if self.path:
+            props.append(("title", self.path))
+        given = ",".join(f"{k}={_gh_property(str(v))}" for k, v in props if v not in (None, ""))
+        head = f"{self.severity} {given}" if given else self.severity
+        return f"::{head}::{_gh_data(self.message)}"
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -27,6 +28,33 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     _sync_dir(path.parent)
+
+
+def read_regular(path: Path, limit: int, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; ``ConfigError`` otherwise.
+
+    The file is opened without blocking and checked on the open descriptor, so a
+    FIFO (which would wait for a writer for ever), a device (``/dev/zero``, endless)
+    or a folder is refused before a byte is read, and never more than ``limit`` plus
+    one byte is read, whatever the file claims."""
+    from kzru_reports.errors import ConfigError
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise ConfigError(f"the {what} {path} cannot be read ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"the {what} {path} is not a regular file")
+        if info.st_size > limit:
+            raise ConfigError(
+                f"the {what} {path} is {info.st_size:,} bytes, over the limit of {limit:,}"
+            )
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ConfigError(f"the {what} {path} is more than {limit:,} bytes, over the limit")
+    return data
 
 
 def _sync_dir(folder: Path) -> None:

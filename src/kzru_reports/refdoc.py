@@ -1,20 +1,43 @@
-"""Checking a reference DOCX before anything opens it.
+"""Reading a reference DOCX as hostile input, and keeping only what a style sheet needs.
 
 A reference document (as pandoc's ``--reference-doc``) gives the DOCX writer its Word
-styles, header and footer. It comes from outside, so it is read as hostile: sizes
-are checked in the zip directory and again while reading, with a bound on the
-compression ratio (zip bombs); macros (``vbaProject``, macro-enabled content
-types), ActiveX and embedded objects, external relationships
-(``TargetMode="External"``) and attached templates are refused. Every refusal names
-the part at fault.
+styles, header and footer. It comes from outside, so it is read the way Word would
+read it, never by searching its bytes:
+
+1. The zip directory: the file's size, the number of parts, every part's size (in
+   the directory and again while reading) and its compression ratio (zip bombs);
+   no encrypted part, no part name outside the package.
+2. ``[Content_Types].xml`` and every relationship part are parsed; relationship
+   types and target modes are compared after parsing (so character references such
+   as ``&#69;xternal`` change nothing). External targets, attached templates,
+   macros, OLE objects, ActiveX controls, embedded packages and alternative
+   content chunks are refused, and so is a main document whose content type is not
+   a DOCX's (a ``.docm`` renamed).
+3. Every part that is not a PNG, JPEG or GIF picture or an embedded font is parsed
+   as XML, whatever its name: with a hardened parser (no DTD loaded, no entity
+   expanded, no network), in UTF-8 or UTF-16 only; a DOCTYPE anywhere is refused,
+   as are OLE objects, controls and fields that fetch or run something (``DDE``,
+   ``DDEAUTO``, ``INCLUDEPICTURE``, ``INCLUDETEXT``, ``LINK``, ``IMPORT``).
+4. The writer never opens the file itself: ``ReferenceDoc.package`` is a new
+   package made from an allow-list of parsed parts (styles, numbering, theme,
+   settings without an attached template or mail merge, the page set-up, and the
+   headers and footers with their pictures and only simple fields), each written
+   out again by the serializer. Nothing else of the reference reaches an output.
+
+Every refusal is a configuration error naming the file and the part at fault.
 """
 
 from __future__ import annotations
 
+import io
+import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from lxml import etree
 
 from kzru_reports import limits
 from kzru_reports.errors import ConfigError
@@ -26,17 +49,79 @@ MAX_PARTS = limits.REFDOC_PARTS
 MAX_RATIO = limits.REFDOC_RATIO
 _RATIO_FLOOR = limits.REFDOC_RATIO_FLOOR
 _MACRO_NAME = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml)$|\.(bin|docm|dotm)$", re.I)
-_MACRO_TYPE = re.compile(rb"macroEnabled|vbaProject|ms-office\.vba", re.I)
 _EMBEDDED = re.compile(r"(^|/)(activeX|embeddings)/", re.I)
-_EXTERNAL = re.compile(rb"""TargetMode\s*=\s*["']External["']""", re.I)
-_ATTACHED = re.compile(rb"attachedTemplate", re.I)
-_REQUIRED = ("[Content_Types].xml", "word/document.xml", "word/styles.xml")
+_MACRO_TYPE = re.compile(r"macroEnabled|vbaProject|vbaData|ms-office\.vba", re.I)
+_ACTIVE_TYPE = re.compile(r"activeX|oleObject|\.package$|ms-word\.document\.12$", re.I)
+_DOCX_MAIN = (
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+)
+# relationship types (their last word, compared case-insensitively) never followed
+_REFUSED_RELS = {
+    "attachedtemplate": "attaches a template",
+    "vbaproject": "holds macros",
+    "wordvbadata": "holds macros",
+    "oleobject": "has an embedded (OLE) object",
+    "package": "has an embedded package",
+    "control": "has an ActiveX control",
+    "activexcontrol": "has an ActiveX control",
+    "afchunk": "imports another document (altChunk)",
+    "subdocument": "includes a subdocument",
+    "frame": "has a frame of another document",
+    "mailmergesource": "has a mail-merge data source",
+    "mailmergeheadersource": "has a mail-merge data source",
+    "recipientdata": "has a mail-merge data source",
+}
+# elements (local names, in any namespace) that hold active or foreign content
+_REFUSED_ELEMENTS = {
+    "attachedTemplate": "attaches a template",
+    "object": "has an embedded (OLE) object",
+    "OLEObject": "has an embedded (OLE) object",
+    "control": "has an ActiveX control",
+    "altChunk": "imports another document (altChunk)",
+    "subDoc": "includes a subdocument",
+    "binData": "has embedded binary data",
+}
+# field codes that fetch, link or run something; refused anywhere
+_REFUSED_FIELDS = {"DDE", "DDEAUTO", "INCLUDEPICTURE", "INCLUDETEXT", "LINK", "IMPORT"}
+# the only fields a header or footer may keep
+_HEADER_FIELDS = {"PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "DATE", "TIME", "STYLEREF"}
+_IMAGES = {  # magic bytes -> (extension, content type)
+    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
+    b"\xff\xd8\xff": ("jpeg", "image/jpeg"),
+    b"GIF87a": ("gif", "image/gif"),
+    b"GIF89a": ("gif", "image/gif"),
+}
+_FONT_TYPE = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PR = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+_RT = _R + "/"
+_WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_KEEP = {  # relationship type -> (canonical part name, content type)
+    "styles": ("word/styles.xml", _WML + "styles+xml"),
+    "numbering": ("word/numbering.xml", _WML + "numbering+xml"),
+    "settings": ("word/settings.xml", _WML + "settings+xml"),
+    "theme": (
+        "word/theme/theme1.xml",
+        "application/vnd.openxmlformats-officedocument.theme+xml",
+    ),
+}
+_REQUIRED = ("[Content_Types].xml",)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 @dataclass(frozen=True)
 class ReferenceDoc:
     path: Path
-    parts: tuple[str, ...]
+    parts: tuple[str, ...]  # the parts of the reference as given
+    package: bytes  # the package the writer starts from: the allow-listed parts only
+
+
+class _Refused(Exception):
+    pass
 
 
 def _refuse(path: Path, message: str) -> ConfigError:
@@ -44,30 +129,35 @@ def _refuse(path: Path, message: str) -> ConfigError:
 
 
 def inspect_reference_docx(path: str | Path) -> ReferenceDoc:
-    """Check a reference DOCX; raise ``ConfigError`` naming the part at fault."""
+    """Check a reference DOCX and make the package the writer may start from; raise
+    ``ConfigError`` naming the file and the part at fault."""
+    from kzru_reports.files import read_regular
+
     path = Path(path)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise _refuse(path, f"cannot read it ({exc.strerror})") from None
-    if size > MAX_FILE:
-        raise _refuse(path, f"the file is {size:,} bytes, over the limit of {MAX_FILE:,}")
-    if not zipfile.is_zipfile(path):
+        raw = read_regular(path, MAX_FILE, "reference DOCX")
+    except ConfigError as exc:
+        raise _refuse(path, str(exc)) from None
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
         raise _refuse(path, "it is not a DOCX (zip) file")
     try:
-        with zipfile.ZipFile(path) as z:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
             infos = z.infolist()
             _check_directory(path, infos)
-            _check_contents(path, z, infos)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+            package = _Package(path, {i.filename: _read(path, z, i) for i in infos})
+            clean = package.clean()
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as exc:
         raise _refuse(path, f"the zip is damaged ({exc})") from None
-    return ReferenceDoc(path, tuple(i.filename for i in infos))
+    _check_opens(path, clean)
+    return ReferenceDoc(path, tuple(i.filename for i in infos), clean)
 
 
 def _check_directory(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_PARTS:
         raise _refuse(path, f"it has {len(infos)} parts, over the limit of {MAX_PARTS}")
-    names = {i.filename for i in infos}
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise _refuse(path, "a part name is given twice")
     for required in _REQUIRED:
         if required not in names:
             raise _refuse(path, f"the part {required} is missing")
@@ -108,42 +198,376 @@ def _read(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
-def _check_contents(path: Path, z: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    for info in infos:
-        name = info.filename
-        if not name.endswith((".xml", ".rels")):
-            continue
-        data = _as_utf8(_read(path, z, info))
-        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-            raise _refuse(path, f"the part {name} declares a DOCTYPE or entities")
-        if name == "[Content_Types].xml" and _MACRO_TYPE.search(data):
-            raise _refuse(path, f"the part {name} declares macro content (a .docm)")
-        if name.endswith(".rels"):
-            if _EXTERNAL.search(data):
-                raise _refuse(path, f"the part {name} has an external relationship")
-            if _ATTACHED.search(data):
-                raise _refuse(path, f"the part {name} attaches a template")
-        if name == "word/settings.xml" and _ATTACHED.search(data):
-            raise _refuse(path, f"the part {name} attaches a template")
+# ------------------------------------------------------------------ parsing XML
 
-
-# byte-order marks, or how "<" looks, in the wider encodings XML allows (widest first)
-_WIDE = (
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_pis=True,
+    remove_comments=True,
+)
+_DECLARATION = re.compile(r"^\s*<\?xml\b[^>]*?\?>", re.S)
+_ENCODING = re.compile(r"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_BOMS = (
     (b"\x00\x00\xfe\xff", "utf-32-be"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
     (b"\x00\x00\x00<", "utf-32-be"),
     (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\xfe\xff", "utf-16-be"),
-    (b"\xff\xfe", "utf-16-le"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe", "utf-16"),
     (b"\x00<", "utf-16-be"),
     (b"<\x00", "utf-16-le"),
 )
+_ALLOWED_ENCODINGS = {"utf8", "utf16", "utf16le", "utf16be", "utf32", "utf32le", "utf32be"}
 
 
-def _as_utf8(data: bytes) -> bytes:
-    """XML in UTF-16 or UTF-32 as UTF-8, so that a DOCTYPE or an external target
-    cannot hide from the checks in a wider encoding."""
-    for mark, encoding in _WIDE:
-        if data.startswith(mark):
-            return data.decode(encoding, "replace").encode("utf-8")
-    return data
+def parse_part(name: str, data: bytes) -> etree._Element:
+    """A part's XML tree, read by a hardened parser; ``_Refused`` says what is wrong.
+
+    The encoding is taken from the byte-order mark or the first bytes (XML's own
+    rule), the text decoded strictly, and the declaration checked: a DOCX part is
+    UTF-8 or UTF-16 (UTF-32 is read too, so that nothing can hide in it)."""
+    encoding = next((enc for mark, enc in _BOMS if data.startswith(mark)), "utf-8")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise _Refused(
+            f"the part {name} is neither XML (UTF-8 or UTF-16) nor a PNG, JPEG or GIF picture"
+        ) from None
+    text = text.lstrip("\ufeff")
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise _Refused(f"the part {name} declares a DOCTYPE or entities")
+    declaration = _DECLARATION.match(text)
+    if declaration:
+        declared = _ENCODING.search(declaration.group())
+        label = declared.group(1) if declared else "utf-8"
+        if re.sub(r"[-_]", "", label.lower()) not in _ALLOWED_ENCODINGS:
+            raise _Refused(
+                f"the part {name} is in the encoding {label}; a DOCX part is UTF-8 or UTF-16"
+            )
+        text = text[declaration.end() :]
+    try:
+        root = etree.fromstring(text, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise _Refused(f"the part {name} is not well-formed XML ({exc.msg})") from None
+    if root is None:
+        raise _Refused(f"the part {name} is empty")
+    doc = root.getroottree().docinfo
+    if doc.doctype or doc.internalDTD is not None:  # pragma: no cover - caught above
+        raise _Refused(f"the part {name} declares a DOCTYPE or entities")
+    return root
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _attr(el: etree._Element, name: str) -> str:
+    """An attribute by local name (in no namespace or any), as parsed."""
+    for key, value in el.attrib.items():
+        if _local(key) == name:
+            return str(value).strip()
+    return ""
+
+
+def _fields(root: etree._Element) -> Iterator[str]:
+    """The code (first word, upper case) of every field in a part, simple or complex."""
+    for el in root.iter("{*}fldSimple"):
+        yield _attr(el, "instr").split(" ", 1)[0].strip().upper()
+    stack: list[list[str]] = []
+    for el in root.iter():
+        tag = _local(el.tag)
+        if tag == "fldChar":
+            kind = _attr(el, "fldCharType")
+            if kind == "begin":
+                stack.append([])
+            elif stack and kind in ("separate", "end"):
+                code = "".join(stack[-1]).split()
+                yield (code[0] if code else "").upper()
+                stack[-1] = []
+                if kind == "end":
+                    stack.pop()
+        elif tag == "instrText" and stack:
+            stack[-1].append(el.text or "")
+
+
+def _image(data: bytes) -> tuple[str, str] | None:
+    return next((kind for magic, kind in _IMAGES.items() if data.startswith(magic)), None)
+
+
+# ------------------------------------------------------------------ the package
+
+
+@dataclass(frozen=True)
+class _Rel:
+    id: str
+    type: str  # the last word of the relationship type, e.g. "styles"
+    target: str  # the part it points to, resolved inside the package
+
+
+class _Package:
+    """A reference document's parts, checked as a whole when made."""
+
+    def __init__(self, path: Path, parts: dict[str, bytes]) -> None:
+        self.path = path
+        self.parts = parts
+        self.xml: dict[str, etree._Element] = {}
+        self.rels: dict[str, dict[str, _Rel]] = {}
+        try:
+            self.types = self._content_types()
+            for name in filter(_is_rels, parts):  # what points where, first
+                self.xml[name] = parse_part(name, parts[name])
+                self.rels[name] = self._relationships(name)
+            for name, data in parts.items():
+                if name not in self.xml:
+                    self._check_part(name, data)
+            self.main = self._main()
+        except _Refused as exc:
+            raise _refuse(path, str(exc)) from None
+
+    # -- checks
+    def _content_types(self) -> dict[str, str]:
+        name = "[Content_Types].xml"
+        root = parse_part(name, self.parts[name])
+        self.xml[name] = root
+        defaults: dict[str, str] = {}
+        overrides: dict[str, str] = {}
+        for el in root:
+            kind, value = _local(el.tag), _attr(el, "ContentType")
+            if _MACRO_TYPE.search(value):
+                raise _Refused(f"the part {name} declares macro content ({value})")
+            if _ACTIVE_TYPE.search(value):
+                raise _Refused(f"the part {name} declares embedded or active content ({value})")
+            if kind == "Default":
+                defaults[_attr(el, "Extension").lower()] = value
+            elif kind == "Override":
+                overrides[_attr(el, "PartName").lstrip("/")] = value
+        types = {}
+        for part in self.parts:
+            ext = part.rsplit(".", 1)[-1].lower() if "." in part.rsplit("/", 1)[-1] else ""
+            types[part] = overrides.get(part) or defaults.get(ext, "")
+        return types
+
+    def _check_part(self, name: str, data: bytes) -> None:
+        if name == "[Content_Types].xml":
+            return
+        ctype = self.types.get(name, "")
+        if _image(data) is not None or ctype == _FONT_TYPE or ctype.startswith("image/"):
+            return  # only PNG, JPEG and GIF pictures are ever copied; fonts never
+        root = parse_part(name, data)
+        for el in root.iter():
+            found = _REFUSED_ELEMENTS.get(_local(el.tag))
+            if found is not None:
+                raise _Refused(f"the part {name} {found}")
+        for code in _fields(root):
+            if code in _REFUSED_FIELDS:
+                raise _Refused(f"the part {name} has a {code} field, which fetches or runs data")
+        self.xml[name] = root
+
+    def _relationships(self, name: str) -> dict[str, _Rel]:
+        folder = posixpath.dirname(posixpath.dirname(name))  # x/_rels/y.rels -> x
+        out: dict[str, _Rel] = {}
+        for el in self.xml[name]:
+            if _local(el.tag) != "Relationship":
+                continue
+            kind = _attr(el, "Type").rstrip("/").rsplit("/", 1)[-1]
+            mode = _attr(el, "TargetMode")
+            if mode.lower() == "external":
+                raise _Refused(f"the part {name} has an external relationship")
+            if mode not in ("", "Internal"):
+                raise _Refused(f"the part {name} has a relationship of mode {mode!r}")
+            refused = _REFUSED_RELS.get(kind.lower())
+            if refused is not None:
+                raise _Refused(f"the part {name} {refused}")
+            target = _attr(el, "Target")
+            resolved = posixpath.normpath(
+                target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+            )
+            out[_attr(el, "Id")] = _Rel(_attr(el, "Id"), kind, resolved)
+        return out
+
+    def _main(self) -> str:
+        rels = self.rels.get("_rels/.rels", {})
+        main = next((r.target for r in rels.values() if r.type == "officeDocument"), None)
+        if main is None or main not in self.xml:
+            raise _Refused("the part _rels/.rels names no main document part")
+        if self.types.get(main) not in _DOCX_MAIN:
+            raise _Refused(
+                f"the main document part {main} has the content type "
+                f"{self.types.get(main) or 'none'!r}, not a DOCX's"
+            )
+        styles = [r.target for r in self._rels_of(main).values() if r.type == "styles"]
+        if not styles:
+            raise _Refused(f"the part {main} has no style part (word/styles.xml)")
+        if styles[0] not in self.xml:
+            raise _Refused(f"the part {styles[0]} is missing")
+        return main
+
+    def _rels_of(self, part: str) -> dict[str, _Rel]:
+        folder, base = posixpath.split(part)
+        return self.rels.get(posixpath.join(folder, "_rels", base + ".rels"), {})
+
+    # -- the clean package
+    def clean(self) -> bytes:
+        """A new package of the allow-listed parts, each written out again."""
+        try:
+            return self._clean()
+        except _Refused as exc:
+            raise _refuse(self.path, str(exc)) from None
+
+    def _clean(self) -> bytes:
+        out: dict[str, bytes] = {}
+        types: dict[str, str] = {}
+        doc_rels: list[tuple[str, str, str]] = []  # id, type, target (from word/)
+        main_rels = self._rels_of(self.main)
+        for rel in sorted(main_rels.values(), key=lambda r: r.id):
+            keep = _KEEP.get(rel.type)
+            if keep is None or keep[0] in out or rel.target not in self.xml:
+                continue
+            name, ctype = keep
+            root = _sanitise(rel.type, self.xml[rel.target])
+            out[name], types[name] = _serialise(root), ctype
+            doc_rels.append((rel.id, rel.type, name[len("word/") :]))
+        if "word/styles.xml" not in out:
+            raise _Refused(f"the part {self.main} has no style part that can be read")
+        sect = self._section(main_rels, out, types, doc_rels)
+        body = (
+            f'<w:document xmlns:w="{_W}" xmlns:r="{_R}"><w:body>'.encode()
+            + (etree.tostring(sect) if sect is not None else b"")
+            + b"</w:body></w:document>"
+        )
+        out["word/document.xml"] = _serialise(etree.fromstring(body))
+        types["word/document.xml"] = _DOCX_MAIN[0]
+        out["word/_rels/document.xml.rels"] = _rels_xml(doc_rels)
+        out["_rels/.rels"] = _rels_xml([("rId1", "officeDocument", "word/document.xml")])
+        out["[Content_Types].xml"] = _types_xml(types)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in ["[Content_Types].xml", *sorted(set(out) - {"[Content_Types].xml"})]:
+                z.writestr(zipfile.ZipInfo(name, _ZIP_TIME), out[name], zipfile.ZIP_DEFLATED)
+        return buf.getvalue()
+
+    def _section(
+        self,
+        main_rels: dict[str, _Rel],
+        out: dict[str, bytes],
+        types: dict[str, str],
+        doc_rels: list[tuple[str, str, str]],
+    ) -> etree._Element | None:
+        """The page set-up of the reference's last section, with its headers and
+        footers copied (text, pictures, simple fields) and nothing else it points to."""
+        body = next(self.xml[self.main].iter(f"{{{_W}}}body"), None)
+        sect = None if body is None else body.find(f"{{{_W}}}sectPr")
+        if sect is None:
+            return None
+        sect = etree.fromstring(etree.tostring(sect))
+        count = 0
+        for ref in list(sect):
+            kind = _local(ref.tag)
+            rel = main_rels.get(ref.get(f"{{{_R}}}id", ""))
+            if kind in ("headerReference", "footerReference"):
+                which = kind[: -len("Reference")]
+                if rel is None or rel.type != which or rel.target not in self.xml:
+                    sect.remove(ref)
+                    continue
+                count += 1
+                name = f"word/{which}{count}.xml"
+                out[name] = self._header(rel.target, name, out, types)
+                types[name] = _WML + which + "+xml"
+                rid = f"rIdHF{count}"
+                ref.set(f"{{{_R}}}id", rid)
+                doc_rels.append((rid, which, name[len("word/") :]))
+            elif any(etree.QName(a).namespace == _R for a in ref.attrib):
+                sect.remove(ref)  # printer settings and the like: not copied
+        return sect
+
+    def _header(self, part: str, name: str, out: dict[str, bytes], types: dict[str, str]) -> bytes:
+        root = etree.fromstring(etree.tostring(self.xml[part]))
+        for code in _fields(root):
+            if code not in _HEADER_FIELDS:
+                raise _Refused(
+                    f"the part {part} has a {code or 'nested'} field; a header or footer "
+                    f"may have only {', '.join(sorted(_HEADER_FIELDS))}"
+                )
+        kept: list[tuple[str, str, str]] = []
+        for rel in sorted(self._rels_of(part).values(), key=lambda r: r.id):
+            data = self.parts.get(rel.target)
+            image = _image(data) if rel.type == "image" and data is not None else None
+            if image is None:
+                continue
+            media = f"word/media/{posixpath.basename(name)[:-4]}-{len(kept) + 1}.{image[0]}"
+            out[media], types[media] = data, image[1]  # type: ignore[assignment]
+            kept.append((rel.id, "image", media[len("word/") :]))
+        ids = {k[0] for k in kept}
+        for el in root.iter():
+            for key in list(el.attrib):
+                if etree.QName(key).namespace == _R and el.attrib[key] not in ids:
+                    del el.attrib[key]
+        if kept:
+            folder, base = posixpath.split(name)
+            out[posixpath.join(folder, "_rels", base + ".rels")] = _rels_xml(
+                [(i, t, posixpath.relpath("word/" + target, "word")) for i, t, target in kept]
+            )
+        return _serialise(root)
+
+
+def _is_rels(name: str) -> bool:
+    return name.endswith(".rels") and posixpath.basename(posixpath.dirname(name)) == "_rels"
+
+
+def _sanitise(kind: str, root: etree._Element) -> etree._Element:
+    """A copy of a kept part without what points outside it or pulls content in."""
+    root = etree.fromstring(etree.tostring(root))
+    drop = {"attachedTemplate", "mailMerge", "docVars", "footnotePr", "endnotePr"}
+    if kind == "numbering":
+        drop |= {"numPicBullet", "lvlPicBulletId"}
+    for el in list(root.iter()):
+        if _local(el.tag) in drop and el.getparent() is not None:
+            el.getparent().remove(el)
+    for el in root.iter():
+        for key in list(el.attrib):
+            if etree.QName(key).namespace == _R:
+                del el.attrib[key]  # the part's own relationships are not copied
+    return root
+
+
+def _serialise(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _rels_xml(rels: list[tuple[str, str, str]]) -> bytes:
+    root = etree.Element(f"{{{_PR}}}Relationships", nsmap={None: _PR})
+    for rid, kind, target in rels:
+        etree.SubElement(root, f"{{{_PR}}}Relationship", Id=rid, Type=_RT + kind, Target=target)
+    return _serialise(root)
+
+
+def _types_xml(types: dict[str, str]) -> bytes:
+    root = etree.Element(f"{{{_CT}}}Types", nsmap={None: _CT})
+    defaults = {
+        "rels": "application/vnd.openxmlformats-package.relationships+xml",
+        "xml": "application/xml",
+    }
+    for ext, ctype in defaults.items():
+        etree.SubElement(root, f"{{{_CT}}}Default", Extension=ext, ContentType=ctype)
+    for name, ctype in sorted(types.items()):
+        etree.SubElement(root, f"{{{_CT}}}Override", PartName="/" + name, ContentType=ctype)
+    return _serialise(root)
+
+
+def _check_opens(path: Path, package: bytes) -> None:
+    """The clean package opens and its styles can be read (a malformed style part
+    is named here, not met as an internal error while writing)."""
+    import docx
+
+    try:
+        word = docx.Document(io.BytesIO(package))
+        for style in word.styles:
+            _ = style.name, style.type
+        _ = word.sections[0].page_width
+    except Exception as exc:  # python-docx raises many kinds on a malformed part
+        raise _refuse(path, f"its styles or page set-up cannot be read ({exc})") from None

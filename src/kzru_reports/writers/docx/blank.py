@@ -94,8 +94,12 @@ def _decode_blank(data: bytes | None) -> Blank | None:
 
 
 def _make_blank(theme: Theme) -> Blank:
-    reference = theme.reference_docx
-    word = new_document(str(reference) if reference else None)
+    from kzru_reports.refdoc import inspect_reference_docx
+
+    reference = theme.reference_docx  # never opened as given: only its allow-listed parts
+    word = new_document(
+        io.BytesIO(inspect_reference_docx(reference).package) if reference else None
+    )
     keep = frozenset(st.name for st in word.styles) if reference else frozenset()
     styles = configure_styles(word, theme, keep)
     ids = {name: (None if st.element.default else st.style_id) for name, st in styles.items()}
