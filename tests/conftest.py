@@ -131,3 +131,14 @@ def layout_text(pdf: Path, first_page_only: bool = False) -> str:
     return subprocess.run(
         ["pdftotext", "-layout", *pages, str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
+
+
+@pytest.fixture()
+def inside(tmp_path: Path) -> Iterator[Path]:
+    """Run with the current folder in a fresh temporary folder."""
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(old)

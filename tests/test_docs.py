@@ -36,7 +36,7 @@ def test_the_worked_example_builds_as_the_guide_says(tmp_path: Path) -> None:
         os.chdir(ws)
         listing = runner.invoke(main, ["templates", "list", "-a", "press"])
         assert re.search(r"factsheet\.xml\.j2\s+audience press", listing.stdout)
-        for args in ([], ["-a", "analyst", "-a", "press"]):
+        for args in (["-a", "ministers"], ["-a", "analyst", "-a", "press"]):
             result = runner.invoke(main, ["build", *args])
             assert result.exit_code == 0, result.stderr
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,17 +24,6 @@ MEMO_OVERRIDE = """\
 {% endfor %}</ol>
 {% endblock %}
 """
-
-
-@pytest.fixture()
-def inside(tmp_path: Path) -> Iterator[Path]:
-    """Run with the current folder in a fresh temporary folder."""
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(old)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -102,11 +90,19 @@ def test_bad_config_is_reported_by_the_cli(inside: Path) -> None:
     assert "kzru.toml:3: theme.page_size" in err
 
 
-def test_profiles_of_the_config_are_the_default_audiences(inside: Path) -> None:
+def test_profiles_of_the_config_add_to_the_built_in_audiences(inside: Path) -> None:
     (inside / "kzru.toml").write_text(
         '[audiences.ministers]\nbase = "leadership"\nlabel = "Ministers"\n'
         'documents = ["memo"]\n\n[audiences.public]\nclearance = "public"\n'
-        'omit = ["follow_ups", "sources"]\n'
+        'omit = ["follow_ups", "sources"]\ndescription = "For the embassy website."\n'
+    )
+    ws = load_workspace()
+    assert ws.default_audiences == ("leadership", "analyst", "press", "ministers", "public")
+    assert ws.audiences["public"].description == "For the embassy website."
+    assert "Everything" not in ws.audiences["ministers"].description
+    assert ws.audiences["ministers"].description == "Defined in kzru.toml (based on leadership)."
+    (inside / "kzru.toml").write_text(
+        (inside / "kzru.toml").read_text() + '\n[defaults]\naudiences = ["ministers", "public"]\n'
     )
     ws = load_workspace()
     assert ws.default_audiences == ("ministers", "public")
@@ -125,6 +121,21 @@ def test_profiles_of_the_config_are_the_default_audiences(inside: Path) -> None:
     assert "AUDIENCE Ministers" in pdf_text(memo.read_bytes())
     code, out, _ = run("audiences", "list")
     assert "ministers (default)  [kzru.toml]" in out and "analyst  [built-in]" in out
+    assert "public (default)  [kzru.toml]  For the embassy website." in out
+
+
+def test_generated_config_states_the_default_audiences(inside: Path) -> None:
+    run("init", ".")
+    assert load_workspace().default_audiences == ("leadership", "analyst", "press")
+    text = (inside / "kzru.toml").read_text()
+    assert '\naudiences = ["leadership", "analyst", "press"]\n' in text
+    # a profile added to the generated file is available, the built-ins still build
+    (inside / "kzru.toml").write_text(
+        text + '\n[audiences.ministers]\nbase = "leadership"\ndocuments = ["memo"]\n'
+    )
+    ws = load_workspace()
+    assert ws.default_audiences == ("leadership", "analyst", "press")
+    assert ws.audience("ministers").documents == ("memo",)
 
 
 def test_unknown_audience_is_a_usage_error_listing_the_known(inside: Path) -> None:

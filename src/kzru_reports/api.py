@@ -25,9 +25,10 @@ from typing import Any, Protocol
 from kzru_reports.audiences import BUILTIN, Audience, for_audience
 from kzru_reports.data import Visit, find_visit_files, load_visit
 from kzru_reports.data.load import read_limited
-from kzru_reports.data.schema import DEVICE_NAMES
+from kzru_reports.data.schema import DEVICE_NAMES, LEVELS
 from kzru_reports.errors import KzruError, Problem, RenderError, UsageError
 from kzru_reports.files import write_atomic
+from kzru_reports.handling import MarkingScheme
 from kzru_reports.manifest import (
     Entry,
     Manifest,
@@ -97,6 +98,7 @@ class BuildOptions:
     audiences: tuple[Audience, ...] = (BUILTIN["analyst"],)
     templates: tuple[str, ...] = ()
     theme: Theme = field(default_factory=default_theme)
+    marking: MarkingScheme = field(default_factory=MarkingScheme)
     lang: str = "en"  # the workspace's language: its outputs' names carry no language tag
     langs: tuple[str, ...] = ()  # the languages to build; none given: ``lang``
     fallback: bool = False  # a text missing in a language: the file's own, marked
@@ -227,8 +229,10 @@ def render_models(
     """One document (or pack) of one visit for one audience in ``lang`` (default: the
     build's language), as the document model."""
     from kzru_reports.fonts import check_glyphs
+    from kzru_reports.handling import level_of, mark, raise_frame
+    from kzru_reports.model.levels import UnknownLevel
     from kzru_reports.packs import compose
-    from kzru_reports.templating import audience_search_path, render_document
+    from kzru_reports.templating import audience_search_path, render_document, template_name
     from kzru_reports.templating.locale import load_labels
     from kzru_reports.view import VisitView
 
@@ -237,17 +241,39 @@ def render_models(
     view = VisitView(for_audience(visit, audience), audience, lang)
     when = stamp(options, visit)
     issued = issue_date(options)
-    extra = {"issue_date": issued, "build_date": issued}  # build_date: the old name
+    labels = load_labels(lang, audience_search_path(options.templates, audience))
+    banner = options.marking.banner(lang, labels)
+    portion = (
+        options.marking.portion(lang, labels) if options.marking.portions_for(audience) else None
+    )
 
-    def one(name: str) -> Any:
+    def marked(name: str, shown: str) -> Any:
+        # build_date: the old name of issue_date
+        extra = {"issue_date": issued, "build_date": issued, "marking": banner[shown]}
         doc = render_document(name, view, audience, options.templates, lang, extra)
+        try:
+            return mark(doc, view.level, banner, portion)
+        except UnknownLevel as exc:
+            raise RenderError(f"{template_name(name, audience)}: {exc}") from None
+
+    def one(name: str, floor: str | None = None) -> Any:
+        """``name`` rendered and marked by what it holds. A template may show the
+        marking (``marking``: a memo's header): it is given the highest level the
+        reader may see first, and rendered again when what it holds is marked lower.
+        A pack's cover is marked ``floor``, the highest marking inside."""
+        doc = marked(name, floor or view.level)
+        if floor is not None:
+            doc = raise_frame(doc, floor)
+        elif level_of(doc) != view.level:
+            doc = marked(name, level_of(doc))
         check_glyphs(doc, options.theme)
         return replace(doc, meta=replace(doc.meta, created=when))
 
     if document != "pack":
         return one(document)
-    labels = load_labels(lang, audience_search_path(options.templates, audience))
-    return compose(one("pack"), [one(p) for p in PARTS], labels["labels"]["contents"])
+    parts = [one(p) for p in PARTS]
+    inside = max((level_of(p) for p in parts), key=LEVELS.index)
+    return compose(one("pack", inside), parts, labels["labels"]["contents"])
 
 
 def render_job(job: Job, options: BuildOptions) -> list[tuple[str, bytes]]:
@@ -352,6 +378,7 @@ def _inputs(
         "fonts": theme[1],
         "engine": engine_digest(),
         "audience": sha256_text(stable_repr(audience)),
+        "marking": sha256_text(stable_repr(options.marking)),
         "lang": lang,
         "labels": labels_digest(lang, audience_search_path(options.templates, audience)),
         "fallback": options.fallback,

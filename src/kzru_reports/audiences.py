@@ -48,6 +48,7 @@ class Audience:
     label: str = ""  # the name documents show; default: the label file's, else ``name``
     templates: Mapping[str, str] = field(default_factory=dict)  # document -> template
     lang: str | None = None  # the one language its documents are made in (a press-kk)
+    portion_marks: bool | None = None  # None: the workspace's choice, else by clearance
 
     def shows(self, section: str) -> bool:
         """Whether this audience's documents include ``section``."""
@@ -67,6 +68,7 @@ class Audience:
                 self.detail,
                 tuple(sorted(self.templates.items())),
                 self.lang,
+                self.portion_marks,
             )
         )
 
@@ -111,10 +113,12 @@ def redact(visit: Visit, clearance: str) -> Visit:
 
     Every kept item gets its effective classification written on it, so what a
     template or ``highest_level`` reads never depends on a default again. An item's
-    level is its own or the visit's; a topic's point or project is never below its
-    topic. The visit's title, kind and summary carry the visit's level: above the
-    clearance, the summary and kind are dropped and the title becomes
-    ``neutral_title``; the copy's own level is then that of what it still holds.
+    level is its own or the visit's; a topic's point or project, and a figure of a
+    topic, is never below its topic; a statement made at an event never below the
+    event (each goes with its parent when that is withheld). The visit's title, kind
+    and summary carry the visit's level: above the clearance, the summary and kind are
+    dropped and the title becomes ``neutral_title``; the copy's own level is then that
+    of what it still holds.
     """
     limit = rank(clearance)
     default = visit.classification
@@ -143,11 +147,23 @@ def redact(visit: Visit, clearance: str) -> Visit:
                 }
             )
         )
-    kept_topics = {t.id for t in topics}
-    figures = [f for f in keep(visit.figures) if f.topic is None or f.topic in kept_topics]
+
+    def with_parent(items: list[Any], parents: list[Any], key: str) -> list[Any]:
+        """Kept items whose parent (``key`` names it) is kept, at least at its level."""
+        levels = {p.id: p.classification for p in parents}
+        out = []
+        for i in keep(items):
+            parent = getattr(i, key)
+            if parent is None:
+                out.append(i)
+            elif parent in levels:
+                raised = _higher(i.classification, levels[parent])
+                out.append(i.model_copy(update={"classification": raised}))
+        return out
+
+    figures = with_parent(visit.figures, topics, "topic")
     events = keep(visit.events)
-    kept_events = {e.id for e in events}
-    statements = [s for s in keep(visit.statements) if s.event is None or s.event in kept_events]
+    statements = with_parent(visit.statements, events, "event")
     update: dict[str, Any] = {
         "topics": topics,
         "figures": figures,
@@ -164,7 +180,7 @@ def redact(visit: Visit, clearance: str) -> Visit:
 
 def with_cited_sources(kept: Visit, original: Visit) -> Visit:
     """A source is listed only while something the reader sees still cites it."""
-    cited = {i.source for i in _items(kept) if i.source}
+    cited = {i.source for i in all_items(kept) if i.source}
     return kept.model_copy(update={"sources": [s for s in original.sources if s.id in cited]})
 
 
@@ -186,7 +202,7 @@ def for_audience(visit: Visit, audience: Audience) -> Visit:
     return with_cited_sources(kept.model_copy(update=drop), kept)
 
 
-def _items(visit: Visit) -> list[Any]:
+def all_items(visit: Visit) -> list[Any]:
     items: list[Any] = [
         *visit.events,
         *visit.statements,

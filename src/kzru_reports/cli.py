@@ -210,6 +210,7 @@ def build(
             audiences=ws.select(audiences),
             templates=ws.template_folders(),
             theme=ws.theme,
+            marking=ws.marking,
             lang=ws.lang,
             langs=_unique(langs) or ws.langs or (ws.lang,),
             fallback=ws.fallback if fallback is None else fallback,
@@ -424,7 +425,7 @@ def audiences_list(as_json: bool, debug: bool) -> None:
 
         ws = load_workspace()
         if as_json:
-            profiles = [describe(a) for a in ws.audiences.values()]
+            profiles = [describe(a, ws) for a in ws.audiences.values()]
             click.echo(json.dumps(profiles, indent=2, ensure_ascii=False))
         else:
             click.echo("\n".join(profile_lines(ws)))

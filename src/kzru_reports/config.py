@@ -19,9 +19,17 @@ meant. Paths in the file are relative to the folder that holds it.
     [theme]                  # inline settings, and/or file = "theme.toml"
     accent = "#0B4F6C"
 
+    [marking]                # handling marks (see kzru_reports.handling)
+    portion_marks = true     # every audience; default: those cleared above public
+    banner = { official = "ДСП" }                                   # per level
+    portion = { public = "(P)", official = "(O)", restricted = "(R)" }
+    [marking.ru]             # words for documents in one language only
+    portion = { official = "(ДСП)" }
+
     [audiences.ministers]    # a profile of your own (or one that changes a built-in)
     base = "leadership"
     label = "Ministers"
+    portion_marks = false
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from kzru_reports.audiences import BUILTIN, DETAILS, DOCUMENTS, SECTIONS, Audien
 from kzru_reports.data.lang import LANGS, did_you_mean_lang
 from kzru_reports.data.schema import LEVELS, SLUG_RE
 from kzru_reports.errors import DataError, Problem, UsageError
+from kzru_reports.handling import MarkingScheme, Words, word_problem
 from kzru_reports.theme import Theme, default_theme, load_theme
 from kzru_reports.writers import FORMAT_NAMES
 
@@ -45,7 +54,8 @@ CONFIG_NAME = "kzru.toml"
 FORMATS = FORMAT_NAMES
 BUILD_DOCUMENTS = ("memo", "factsheet", "agreements", "pack")
 
-_TOP = {"data", "templates", "output", "defaults", "theme", "audiences"}
+_TOP = {"data", "templates", "output", "defaults", "theme", "audiences", "marking"}
+_MARKING = {"portion_marks", "banner", "portion"}
 _DEFAULTS = {"docs", "formats", "lang", "langs", "fallback", "audiences"}
 _PROFILE = {
     "base",
@@ -58,6 +68,7 @@ _PROFILE = {
     "detail",
     "templates",
     "lang",
+    "portion_marks",
 }
 
 
@@ -71,6 +82,7 @@ class Workspace:
     templates: Path | None = None
     output: Path | None = None
     theme: Theme = field(default_factory=default_theme)
+    marking: MarkingScheme = field(default_factory=MarkingScheme)
     audiences: Mapping[str, Audience] = field(default_factory=lambda: dict(BUILTIN))
     configured: tuple[str, ...] = ()  # profiles the config file defines
     default_audiences: tuple[str, ...] = tuple(BUILTIN)
@@ -253,28 +265,97 @@ class _Reader:
             templates=self.folder(raw, "templates") or self.root / "templates",
             output=self.folder(raw, "output") or self.root / "build",
             theme=theme,
+            marking=self.marking(self.table(raw, "marking")),
             audiences=audiences,
             configured=configured,
-            default_audiences=chosen or configured or tuple(BUILTIN),
+            # built-in audiences stay in the default set beside the configured ones
+            default_audiences=chosen or tuple(audiences),
             documents=self.names(defaults, "docs", "defaults", BUILD_DOCUMENTS) or (),
             formats=self.names(defaults, "formats", "defaults", FORMATS) or (),
             lang=self.lang(defaults),
             langs=self.names(defaults, "langs", "defaults", LANGS) or (),
-            fallback=self.flag(defaults, "fallback", "defaults"),
+            fallback=bool(self.flag(defaults, "fallback", "defaults")),
         )
         if self.problems:
             raise DataError(sorted(self.problems, key=lambda p: (p.line or 0, p.path)))
         return ws
 
-    def lang(self, defaults: dict[str, Any]) -> str:
-        return self.choice(defaults, "lang", "defaults", LANGS) or "en"
-
-    def flag(self, table: Mapping[str, Any], key: str, where: str) -> bool:
-        value = table.get(key, False)
-        if not isinstance(value, bool):
-            self.fail(_join(where, key), "expected true or false")
-            return False
+    def flag(self, table: Mapping[str, Any], key: str, where: str) -> bool | None:
+        value = table.get(key)
+        if value is not None and not isinstance(value, bool):
+            self.fail(_join(where, key), f"expected true or false, got {type(value).__name__}")
+            return None
         return value
+
+    def lang(self, defaults: dict[str, Any]) -> str:
+        return self.choice(defaults, "lang", "defaults", _languages()) or "en"
+
+    def marking(self, table: dict[str, Any]) -> MarkingScheme:
+        """``[marking]``: words for every language, ``[marking.<lang>]`` for one."""
+        languages = _languages()
+        words = {"": self.words(table, "marking")}
+        for key, value in table.items():
+            if key in _MARKING:
+                continue
+            if key not in languages:
+                self.fail(
+                    f"marking.{key}",
+                    f"unknown key{_did_you_mean(key, [*_MARKING, *languages])}; known keys: "
+                    f"{', '.join(sorted(_MARKING))} and a language ({', '.join(languages)})",
+                )
+            elif not isinstance(value, dict):
+                self.fail(f"marking.{key}", "expected a table of banner and portion words")
+            else:
+                self.known(value, _MARKING - {"portion_marks"}, f"marking.{key}")
+                words[key] = self.words(value, f"marking.{key}")
+        scheme = MarkingScheme(
+            portion_marks=self.flag(table, "portion_marks", "marking"),
+            words={k: w for k, w in words.items() if w.banner or w.portion},
+        )
+        self.distinct(scheme)
+        return scheme
+
+    def words(self, table: Mapping[str, Any], where: str) -> Words:
+        found: dict[str, dict[str, str]] = {}
+        for kind in ("banner", "portion"):
+            value = self.table(table, kind, where)
+            found[kind] = {}
+            for level, word in value.items():
+                at = f"{where}.{kind}.{level}"
+                if level not in LEVELS:
+                    self.fail(
+                        at,
+                        f"unknown level {level!r}{_did_you_mean(level, LEVELS)}; "
+                        f"levels: {', '.join(LEVELS)}",
+                    )
+                elif (problem := word_problem(word)) is not None:
+                    self.fail(at, problem)
+                else:
+                    found[kind][level] = word
+        return Words(banner=found["banner"], portion=found["portion"])
+
+    def distinct(self, scheme: MarkingScheme) -> None:
+        """Each level keeps its own word in every language, configured words and the
+        label file's together: two levels with one word could not be told apart."""
+        from kzru_reports.templating.locale import load_labels
+
+        for lang in _languages():
+            labels = load_labels(lang)
+            for kind in ("banner", "portion"):
+                words = getattr(scheme, kind)(lang, labels)
+                seen: dict[str, str] = {}
+                for level in LEVELS:
+                    word = words[level].casefold()
+                    if word in seen:
+                        ours = (
+                            lang if level in getattr(scheme.words.get(lang, Words()), kind) else ""
+                        )
+                        self.fail(
+                            ".".join(p for p in ("marking", ours, kind, level) if p),
+                            f"{words[level]!r} would mark both {seen[word]!r} and {level!r} "
+                            f"in {lang!r} documents: each level needs its own word",
+                        )
+                    seen[word] = level
 
     def theme(self, raw: dict[str, Any]) -> Theme:
         table = self.table(raw, "theme")
@@ -324,7 +405,8 @@ class _Reader:
             base,
             name=name,
             label=self.text(p, "label", where) or (base.label if base.name == name else ""),
-            description=self.text(p, "description", where) or base.description,
+            description=self.text(p, "description", where)
+            or (base.description if base.name == name else _derived_description(base_name)),
             clearance=self.choice(p, "clearance", where, LEVELS) or base.clearance,
             documents=self.names(p, "documents", where, DOCUMENTS) or base.documents,
             sections=frozenset(sections) if sections is not None else base.sections,
@@ -332,7 +414,23 @@ class _Reader:
             detail=self.choice(p, "detail", where, DETAILS) or base.detail,
             templates={**base.templates, **{k: str(v) for k, v in templates.items()}},
             lang=self.choice(p, "lang", where, LANGS) or base.lang,
+            portion_marks=_first(self.flag(p, "portion_marks", where), base.portion_marks),
         )
+
+
+def _derived_description(base: str | None) -> str:
+    """What ``kzru audiences list`` says of a profile of kzru.toml without a
+    ``description``: never the built-in base's words, which describe another profile."""
+    return f"Defined in kzru.toml (based on {base})." if base else "Defined in kzru.toml."
+
+
+def _first(value: bool | None, default: bool | None) -> bool | None:
+    return default if value is None else value
+
+
+def _languages() -> tuple[str, ...]:
+    """The languages documents are made in."""
+    return LANGS
 
 
 def _existing(folder: Path) -> Path | None:

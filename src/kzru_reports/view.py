@@ -9,7 +9,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from kzru_reports.audiences import Audience, highest_level
+from kzru_reports.audiences import Audience, all_items, highest_level, rank
 from kzru_reports.data.schema import AGREEMENT_KINDS, Agreement, Figure, Party, Statement, Visit
 
 
@@ -31,6 +31,8 @@ class VisitView:
     def translated(self, statement: Statement) -> bool:
         """Whether a quotation is shown in another language than it was spoken in."""
         return (statement.lang or self.data.lang) != self.lang
+        # look-ups by list, each kept with its list so that the id stays its own
+        self._memo: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     def __getattr__(self, name: str) -> Any:  # plain fields of the visit
         if name.startswith("_"):
@@ -41,12 +43,54 @@ class VisitView:
     def level(self) -> str:
         return highest_level(self.data)
 
+    def level_of(self, *items: Any) -> str:
+        """The highest level of ``items`` (records, or lists of them; None is skipped):
+        what a line or a table row showing all of them is marked with."""
+        levels = []
+        for item in items:
+            for one in item if isinstance(item, list | tuple) else [item]:
+                if one is not None:
+                    levels.append(one.classification or self.data.classification)
+        return max(levels, key=rank, default="public")
+
+    def source_level(self, source: Any) -> str:
+        """A source is as sensitive as the least sensitive item that cites it: anyone who
+        sees that item sees the source beside it."""
+        levels = [
+            i.classification or self.data.classification
+            for i in all_items(self.data)
+            if i.source == source.id
+        ]
+        return min(levels, key=rank, default=self.data.classification)
+
     @functools.cached_property
     def _sources(self) -> dict[str, int]:
         return {s.id: i for i, s in enumerate(self.data.sources, 1)}
 
-    def source_no(self, source_id: str | None) -> int | None:
-        return self._sources.get(source_id) if source_id else None
+    def source_no(self, source_id: str | None, among: list[Any] | None = None) -> int | None:
+        """A source's number in the visit's list, or in ``among`` (a document that lists
+        only the sources its own items cite)."""
+        if not source_id:
+            return None
+        if among is not None:
+            return self._numbers(among).get(source_id)
+        return self._sources.get(source_id)
+
+    def cited_sources(self, items: list[Any]) -> list[Any]:
+        """The sources ``items`` cite, in the visit's order: what a document showing only
+        those items lists (so that it holds nothing of sources it has no use for).
+        Remembered per list, as a table asks once per row."""
+        key = ("cited", id(items))
+        if key not in self._memo:
+            cited = {i.source for i in items if i.source}
+            self._memo[key] = (items, [s for s in self.data.sources if s.id in cited])
+        return self._memo[key][1]  # type: ignore[no-any-return]
+
+    def _numbers(self, among: list[Any]) -> dict[str, int]:
+        key = ("numbers", id(among))
+        if key not in self._memo:
+            self._memo[key] = (among, {s.id: i for i, s in enumerate(among, 1)})
+        return self._memo[key][1]  # type: ignore[no-any-return]
 
     @functools.cached_property
     def _parties(self) -> dict[str, Party]:

@@ -1,5 +1,5 @@
 """Workspace tasks behind ``kzru init``, ``kzru templates`` and ``kzru audiences``:
-making a workspace that builds at once, showing where each template comes from,
+making a workspace ready to build, showing where each template comes from,
 copying a built-in template out for editing, describing the audience profiles.
 """
 
@@ -12,13 +12,15 @@ from pathlib import Path
 from kzru_reports.audiences import Audience
 from kzru_reports.config import CONFIG_NAME, Workspace
 from kzru_reports.errors import ConfigError, UsageError
+from kzru_reports.handling import MarkingScheme
 from kzru_reports.templating.env import TEMPLATE_SUFFIX, builtin_templates
 
 SAMPLE_VISIT = "kz-ru-state-visit-2025.yaml"
 
 CONFIG_TEXT = """\
 # kzru-reports workspace: `kzru build` here builds every visit in `data`
-# for every audience below, into `output`. Paths are relative to this file.
+# for every audience of `defaults.audiences`, into `output`. Paths are relative
+# to this file.
 data = "data"
 templates = "templates"   # your templates, found before the built-in ones
 output = "build"
@@ -27,7 +29,9 @@ output = "build"
 docs = ["memo", "factsheet", "agreements", "pack"]
 formats = ["docx", "pdf"]
 lang = "en"
-# audiences = ["leadership", "analyst", "press"]   # default: all three built-ins
+# The audiences a plain `kzru build` builds. Without this line: every audience,
+# the built-in ones and those defined below. `kzru build -a NAME` builds any one.
+audiences = ["leadership", "analyst", "press"]
 
 [theme]
 page_size = "A4"          # or "Letter"
@@ -40,7 +44,9 @@ accent = "#1F3A5F"
 # [audiences.ministers]
 # base = "leadership"
 # label = "Ministers"
+# description = "Two-page memo for the ministers' office."
 # documents = ["memo"]
+# (then add "ministers" to `audiences` above to build it by default)
 """
 
 TEMPLATES_README = """\
@@ -149,11 +155,13 @@ def eject(name: str, to: Path, force: bool = False) -> Path:
     return target
 
 
-def describe(audience: Audience) -> dict[str, object]:
+def describe(audience: Audience, ws: Workspace | None = None) -> dict[str, object]:
     """An audience profile as plain data, for ``kzru audiences list``."""
+    marking = ws.marking if ws is not None else MarkingScheme()
     return {
         "name": audience.name,
         "clearance": audience.clearance,
+        "portion_marks": marking.portions_for(audience),
         "detail": audience.detail,
         "documents": list(audience.documents),
         "sections": "all" if audience.sections is None else sorted(audience.sections),
@@ -173,7 +181,8 @@ def profile_lines(ws: Workspace) -> list[str]:
         omit = f" except {', '.join(sorted(a.omit))}" if a.omit else ""
         lines += [
             f"{a.name}{default}  [{origin}]  {a.description}",
-            f"  clearance: {a.clearance}   detail: {a.detail}",
+            f"  clearance: {a.clearance}   detail: {a.detail}   "
+            f"portion marks: {'on' if ws.marking.portions_for(a) else 'off'}",
             f"  documents: {', '.join(a.documents)}",
             f"  sections: {sections}{omit}",
         ]

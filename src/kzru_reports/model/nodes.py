@@ -4,6 +4,12 @@ Templates produce it; writers consume it. It knows nothing of visits and nothing
 output formats. The one extension point is ``role``, a name a writer's style sheet
 maps to an appearance (as pandoc's classes or Word's paragraph styles). A new node
 type needs a handler in every writer and in ``dump``.
+
+Handling levels are generic too: a block, list item, table row, key figure or bar may
+carry ``handling``, the name of a level on its document's ``Meta.scale`` (the ordered
+handling levels, lowest first, each with the word that marks it). The model does not
+know what the levels mean; ``model.levels`` fills in untagged nodes and finds the
+highest level of a document, a page or any part of it.
 """
 
 from __future__ import annotations
@@ -54,18 +60,21 @@ class Heading:
     children: Inlines
     id: str = ""
     role: str = ""
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
     children: Inlines
     role: str = ""
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ListItem:
     children: Inlines
     sublist: List | None = None
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +82,7 @@ class List:
     items: tuple[ListItem, ...]
     ordered: bool = False
     role: str = ""
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +91,7 @@ class Quote:
 
     children: tuple[Paragraph, ...]
     attribution: Inlines = ()
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +106,7 @@ class FieldList:
 
     fields: tuple[Field, ...]
     role: str = ""
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +115,7 @@ class KeyFigure:
     label: str
     note: str = ""
     qualifier: str = ""  # "more than", set small above the number
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +123,7 @@ class KeyFigures:
     """Large numbers with a one-line label: the tiles of a fact sheet."""
 
     items: tuple[KeyFigure, ...]
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +133,7 @@ class Bar:
     target: float | None = None
     value_text: str = ""
     target_text: str = ""
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +144,7 @@ class BarChart:
     title: str = ""
     value_label: str = ""
     target_label: str = ""
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +157,7 @@ class Cell:
 class Row:
     cells: tuple[Cell, ...]
     role: str = ""  # "group": a heading row across all columns
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +168,7 @@ class Table:
     rows: tuple[Row, ...]
     widths: tuple[float, ...] = ()
     role: str = ""
+    handling: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +189,9 @@ class Meta:
     subject: str = ""
     keywords: tuple[str, ...] = ()
     author: str = ""
-    marking: str = ""
+    marking: str = ""  # the word of the document's level, on headers and properties
+    handling: str = ""  # the level of what every page shows (title, running footer)
+    scale: tuple[tuple[str, str], ...] = ()  # (level, marking word), lowest first
     audience: str = ""
     lang: str = "en"
     date: str = ""

@@ -31,6 +31,7 @@ _DOC_ATTRS = {
     "date",
     "footer",
     "page-label",
+    "handling",
 }
 
 
@@ -60,6 +61,7 @@ def parse_document(markup: str, template: str, name: str = "") -> n.Document:
             date=_clean(root.get("date", "")),
             footer=_clean(root.get("footer", "")),
             page_label=root.get("page-label", "Page {page} of {pages}"),
+            handling=_handling(root),
         )
         return n.Document(meta=meta, body=tuple(_blocks(root)), name=name)
     except _Fail as exc:
@@ -111,6 +113,11 @@ def _bounded_parse(markup: str, template: str) -> ET.Element:
     if root is None:  # close() has said so already; kept for the type checker
         raise TemplateError("the template's output is empty", template)
     return root
+
+
+def _handling(el: ET.Element) -> str:
+    """The handling level an element is tagged with (checked against the scale later)."""
+    return el.get("handling", "").strip()
 
 
 def _clean(text: str) -> str:
@@ -210,34 +217,38 @@ def _blocks(parent: ET.Element) -> Iterator[n.Block]:
 
 
 def _heading(el: ET.Element) -> n.Heading:
-    _attrs(el, {"id", "role"})
-    return n.Heading(int(el.tag[1]), _inlines(el), el.get("id", ""), el.get("role", ""))
+    _attrs(el, {"id", "role", "handling"})
+    return n.Heading(
+        int(el.tag[1]), _inlines(el), el.get("id", ""), el.get("role", ""), _handling(el)
+    )
 
 
 def _paragraph(el: ET.Element) -> n.Paragraph | None:
-    _attrs(el, {"role"})
+    _attrs(el, {"role", "handling"})
     children = _inlines(el)
-    return n.Paragraph(children, el.get("role", "")) if children else None
+    return n.Paragraph(children, el.get("role", ""), _handling(el)) if children else None
 
 
 def _list(el: ET.Element) -> n.List | None:
-    _attrs(el, {"role"})
+    _attrs(el, {"role", "handling"})
     _no_text(el)
     items = []
     for li in el:
         if li.tag != "li":
             raise _Fail(f"<{el.tag}> holds <li> elements, not <{li.tag}>")
-        _attrs(li, set())
+        _attrs(li, {"handling"})
         sub = [c for c in li if c.tag in ("ul", "ol")]
         for c in sub:
             li.remove(c)
         sublist = _list(sub[0]) if sub else None
-        items.append(n.ListItem(_inlines(li), sublist))
-    return n.List(tuple(items), el.tag == "ol", el.get("role", "")) if items else None
+        items.append(n.ListItem(_inlines(li), sublist, _handling(li)))
+    if not items:
+        return None
+    return n.List(tuple(items), el.tag == "ol", el.get("role", ""), _handling(el))
 
 
 def _quote(el: ET.Element) -> n.Quote:
-    _attrs(el, set())
+    _attrs(el, {"handling"})
     _no_text(el)
     paras: list[n.Paragraph] = []
     attribution: n.Inlines = ()
@@ -251,11 +262,11 @@ def _quote(el: ET.Element) -> n.Quote:
             attribution = _inlines(child)
         else:
             raise _Fail(f"<quote> holds <p> and <by>, not <{child.tag}>")
-    return n.Quote(tuple(paras), attribution)
+    return n.Quote(tuple(paras), attribution, _handling(el))
 
 
 def _fields(el: ET.Element) -> n.FieldList | None:
-    _attrs(el, {"role"})
+    _attrs(el, {"role", "handling"})
     _no_text(el)
     fields = []
     for child in el:
@@ -265,36 +276,37 @@ def _fields(el: ET.Element) -> n.FieldList | None:
         value = _inlines(child)
         if value:
             fields.append(n.Field((n.Text(_clean(child.get("label", ""))),), value))
-    return n.FieldList(tuple(fields), el.get("role", "")) if fields else None
+    return n.FieldList(tuple(fields), el.get("role", ""), _handling(el)) if fields else None
 
 
 def _figures(el: ET.Element) -> n.KeyFigures | None:
-    _attrs(el, set())
+    _attrs(el, {"handling"})
     _no_text(el)
     items = []
     for child in el:
         if child.tag != "figure":
             raise _Fail(f"<figures> holds <figure> elements, not <{child.tag}>")
-        _attrs(child, {"value", "label", "note", "qualifier"})
+        _attrs(child, {"value", "label", "note", "qualifier", "handling"})
         items.append(
             n.KeyFigure(
                 _clean(child.get("value", "")),
                 _clean(child.get("label", "")),
                 _clean(child.get("note", "")),
                 _clean(child.get("qualifier", "")),
+                _handling(child),
             )
         )
-    return n.KeyFigures(tuple(items)) if items else None
+    return n.KeyFigures(tuple(items), _handling(el)) if items else None
 
 
 def _chart(el: ET.Element) -> n.BarChart | None:
-    _attrs(el, {"title", "value-label", "target-label"})
+    _attrs(el, {"title", "value-label", "target-label", "handling"})
     _no_text(el)
     bars = []
     for child in el:
         if child.tag != "bar":
             raise _Fail(f"<chart> holds <bar> elements, not <{child.tag}>")
-        _attrs(child, {"label", "value", "target", "value-text", "target-text"})
+        _attrs(child, {"label", "value", "target", "value-text", "target-text", "handling"})
         bars.append(
             n.Bar(
                 _clean(child.get("label", "")),
@@ -302,6 +314,7 @@ def _chart(el: ET.Element) -> n.BarChart | None:
                 _number(child, "target"),
                 _clean(child.get("value-text", "")),
                 _clean(child.get("target-text", "")),
+                _handling(child),
             )
         )
     if not bars:
@@ -311,6 +324,7 @@ def _chart(el: ET.Element) -> n.BarChart | None:
         _clean(el.get("title", "")),
         _clean(el.get("value-label", "")),
         _clean(el.get("target-label", "")),
+        _handling(el),
     )
 
 
@@ -329,7 +343,7 @@ def _cells(row: ET.Element) -> tuple[n.Cell, ...]:
 
 
 def _table(el: ET.Element) -> n.Table | None:
-    _attrs(el, {"widths", "role"})
+    _attrs(el, {"widths", "role", "handling"})
     _no_text(el)
     header: tuple[n.Cell, ...] = ()
     rows = []
@@ -338,8 +352,8 @@ def _table(el: ET.Element) -> n.Table | None:
             _attrs(child, set())
             header = _cells(child)
         elif child.tag == "row":
-            _attrs(child, {"role"})
-            rows.append(n.Row(_cells(child), child.get("role", "")))
+            _attrs(child, {"role", "handling"})
+            rows.append(n.Row(_cells(child), child.get("role", ""), _handling(child)))
         else:
             raise _Fail(f"<table> holds <head> and <row>, not <{child.tag}>")
     try:
@@ -354,7 +368,9 @@ def _table(el: ET.Element) -> n.Table | None:
     for r in rows:
         if r.role != "group" and len(r.cells) != columns:
             raise _Fail(f"a <row> has {len(r.cells)} cells; the table has {columns} columns")
-    return n.Table(header, tuple(rows), widths, el.get("role", "")) if rows else None
+    if not rows:
+        return None
+    return n.Table(header, tuple(rows), widths, el.get("role", ""), _handling(el))
 
 
 def _pagebreak(el: ET.Element) -> n.PageBreak:

@@ -1,0 +1,143 @@
+"""Handling marks: the words that mark each level, and marking a rendered document.
+
+The three levels of visit format 1 (``public``, ``official``, ``restricted``) are
+marked in two ways:
+
+- the **banner**: the word of a document's (or, in a PDF, a page's) highest level, on
+  every header and footer, in the file properties and on a pack's cover;
+- **portion marks**: the word of each paragraph's, list item's, table row's and
+  figure's own level, written before it as text.
+
+The words come from the document language's label file (``levels`` and
+``portion_marks``) unless ``kzru.toml`` sets them (``[marking]``, optionally per
+language in ``[marking.<lang>]``). Whether portion marks are written is decided per
+audience (``portion_marks`` in its profile), else for the workspace
+(``[marking] portion_marks``), else by clearance: audiences cleared above public get
+them, so the analyst's documents carry them and the press's do not.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from kzru_reports.data.schema import LEVELS
+from kzru_reports.model import levels as lv
+from kzru_reports.model import nodes as n
+
+if TYPE_CHECKING:
+    from kzru_reports.audiences import Audience
+
+MAX_WORD = 40  # characters in one marking word
+# Characters that would hide, reorder or break the text a mark stands before:
+# controls, format characters (bidi overrides, zero-width joiners), line and
+# paragraph separators, private-use, surrogates and unassigned code points.
+_HIDING = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
+
+
+@dataclass(frozen=True)
+class Words:
+    """Words set in ``kzru.toml`` for one language (or every language): level -> word."""
+
+    banner: Mapping[str, str] = field(default_factory=dict)
+    portion: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MarkingScheme:
+    """How documents are marked: configured words, and whether portions are marked.
+
+    ``words`` is keyed by language tag; the key ``""`` holds words for every language,
+    a language's own entry overrides it word by word."""
+
+    portion_marks: bool | None = None  # None: by each audience's clearance
+    words: Mapping[str, Words] = field(default_factory=dict)
+
+    def _pick(self, kind: str, lang: str, defaults: Mapping[str, str]) -> dict[str, str]:
+        out = {level: str(defaults.get(level, level.upper())) for level in LEVELS}
+        for key in ("", lang):
+            if key in self.words:
+                out.update(getattr(self.words[key], kind))
+        return out
+
+    def banner(self, lang: str, labels: Mapping[str, Any]) -> dict[str, str]:
+        """level -> the word headers, footers and covers show, in ``lang``."""
+        return self._pick("banner", lang, labels.get("levels", {}))
+
+    def portion(self, lang: str, labels: Mapping[str, Any]) -> dict[str, str]:
+        """level -> the word written before each portion, in ``lang``."""
+        return self._pick("portion", lang, labels.get("portion_marks", {}))
+
+    def portions_for(self, audience: Audience) -> bool:
+        """Whether ``audience``'s documents carry portion marks."""
+        if audience.portion_marks is not None:
+            return audience.portion_marks
+        if self.portion_marks is not None:
+            return self.portion_marks
+        return audience.clearance != LEVELS[0]
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.portion_marks,
+                tuple(
+                    (k, tuple(sorted(w.banner.items())), tuple(sorted(w.portion.items())))
+                    for k, w in sorted(self.words.items())
+                ),
+            )
+        )
+
+
+def word_problem(word: Any) -> str | None:
+    """Why ``word`` cannot mark a level (None when it can)."""
+    if not isinstance(word, str):
+        return f"a marking word is text, not {type(word).__name__}"
+    if not word.strip():
+        return "a marking word cannot be empty"
+    if word != word.strip():
+        return f"a marking word cannot start or end with spaces: {word!r}"
+    if len(word) > MAX_WORD:
+        return f"a marking word has at most {MAX_WORD} characters, not {len(word)}"
+    for ch in word:
+        if unicodedata.category(ch) in _HIDING:
+            name = unicodedata.name(ch, "unnamed")
+            return (
+                f"a marking word cannot hold U+{ord(ch):04X} ({name}): it would hide or "
+                "reorder the text it marks"
+            )
+    return None
+
+
+def mark(
+    doc: n.Document,
+    fallback: str,
+    banner: Mapping[str, str],
+    portion: Mapping[str, str] | None = None,
+) -> n.Document:
+    """A rendered document with every node's level settled, marked with the word of
+    the highest level it holds (never a level it does not hold), and with portion
+    marks when ``portion`` is given. ``fallback`` is the level of anything a template
+    left untagged: the highest the reader may see, so a template that tags nothing is
+    marked too high rather than too low."""
+    settled = lv.settle(doc, LEVELS, fallback, portion)
+    scale = tuple((level, banner[level]) for level in LEVELS)
+    meta = replace(settled.meta, scale=scale)
+    level = lv.document_level(replace(settled, meta=meta), LEVELS)
+    return replace(settled, meta=replace(meta, marking=banner[level]))
+
+
+def level_of(doc: n.Document) -> str:
+    """The highest level a marked document holds (the level its marking names)."""
+    return lv.document_level(doc, LEVELS)
+
+
+def raise_frame(doc: n.Document, level: str) -> n.Document:
+    """``doc`` (marked) with its frame, and so every page, at least at ``level``: a
+    pack's cover and contents carry the highest marking inside."""
+    raised = replace(
+        doc, meta=replace(doc.meta, handling=lv.highest([doc.meta.handling, level], LEVELS))
+    )
+    word = dict(doc.meta.scale)[level_of(raised)]
+    return replace(raised, meta=replace(raised.meta, marking=word))
