@@ -27,12 +27,12 @@ class VisitView:
         self.data = visit
         self.audience = audience
         self.lang = lang or visit.lang  # the document's language
+        # look-ups by list, each kept with its list so that the id stays its own
+        self._memo: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     def translated(self, statement: Statement) -> bool:
         """Whether a quotation is shown in another language than it was spoken in."""
         return (statement.lang or self.data.lang) != self.lang
-        # look-ups by list, each kept with its list so that the id stays its own
-        self._memo: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     def __getattr__(self, name: str) -> Any:  # plain fields of the visit
         if name.startswith("_"):
