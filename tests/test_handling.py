@@ -146,7 +146,8 @@ def test_a_template_naming_an_unknown_level_fails_the_visit(tmp_path: Path) -> N
 
 def test_marking_words_of_the_workspace(inside: Path) -> None:
     (inside / "kzru.toml").write_text(
-        '[marking]\nbanner = { restricted = "ДСП" }\n'
+        # English documents only: the Russian catalog's own "(ДСП)" marks official
+        '[marking.en]\nbanner = { restricted = "ДСП" }\n'
         'portion = { public = "(О)", restricted = "(ДСП)" }\n\n'
         "[audiences.press]\nportion_marks = true\n",
         "utf-8",
