@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from kzru_reports.cli import main
 from kzru_reports.data import parse_visit
 from kzru_reports.errors import DataError
-from kzru_reports.glyphs import theme_coverage
 from kzru_reports.theme import FontFamily, default_theme
+from kzru_reports.theme.glyphs import theme_coverage
 
 from .conftest import SUMMIT
 

@@ -217,8 +217,8 @@ def test_a_font_file_is_parsed_once_for_the_glyph_check_and_the_pdf() -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from kzru_reports.fonts import truetype
-    from kzru_reports.glyphs import theme_coverage
+    from kzru_reports.theme.fonts import truetype
+    from kzru_reports.theme.glyphs import theme_coverage
     from kzru_reports.writers.pdf.fonts import ParsedTTFont, font_names, register_fonts
 
     theme = default_theme()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from kzru_reports import api
 from kzru_reports.data import parse_visit
-from kzru_reports.glyphs import theme_coverage
+from kzru_reports.theme.glyphs import theme_coverage
 from kzru_reports.writers import get_writer
 
 from .conftest import docx_text, pdf_text, squash

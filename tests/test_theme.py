@@ -82,8 +82,8 @@ def test_a_font_without_kazakh_letters_is_refused_naming_the_glyph(tmp_path: Pat
     assert any("U+049A" in p.message or "U+0410" in p.message for p in report.errors)
     assert not [*(ws / "build").rglob("*.pdf"), *(ws / "build").rglob("*.docx")]
     # ...and a document that still holds such a letter is refused by the writers
-    from kzru_reports.fonts import check_glyphs
     from kzru_reports.model import nodes as n
+    from kzru_reports.theme.glyphs import check_glyphs
 
     theme = load_config(ws / "kzru.toml").theme
     with pytest.raises(RenderError) as info:

@@ -228,12 +228,12 @@ def render_models(
 ) -> Any:
     """One document (or pack) of one visit for one audience in ``lang`` (default: the
     build's language), as the document model."""
-    from kzru_reports.fonts import check_glyphs
     from kzru_reports.handling import level_of, mark, raise_frame
     from kzru_reports.model.levels import UnknownLevel
     from kzru_reports.packs import compose
     from kzru_reports.templating import audience_search_path, render_document, template_name
     from kzru_reports.templating.locale import load_labels
+    from kzru_reports.theme.glyphs import check_glyphs
     from kzru_reports.view import VisitView
 
     lang = lang or options.lang

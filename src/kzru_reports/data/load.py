@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +18,22 @@ from kzru_reports.data.lang import LANGS, localize, text_values
 from kzru_reports.data.schema import SCHEMA_TAGS, Visit
 from kzru_reports.data.tree import (
     MAX_BYTES,
+    FieldPath,
     Positions,
     decode,
     format_path,
     parse_json,
     parse_yaml,
+    strings,
 )
 from kzru_reports.errors import DataError, Problem
-from kzru_reports.glyphs import check_tree, theme_coverage
+from kzru_reports.theme import Theme
+from kzru_reports.theme.glyphs import Coverage, describe, theme_coverage
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def load_visit(path: str | Path, display: str | None = None, theme: Any = None) -> Visit:
+def load_visit(path: str | Path, display: str | None = None, theme: Theme | None = None) -> Visit:
     """Read, parse and validate one visit file; raise ``DataError`` with every problem.
 
     ``theme`` is the theme whose fonts must be able to show every character (the
@@ -60,7 +63,9 @@ def read_limited(path: Path, name: str) -> bytes:
     return raw  # an oversize file is reported by decode(), with its size
 
 
-def parse_visit(raw: bytes, name: str, json_syntax: bool = False, theme: Any = None) -> Visit:
+def parse_visit(
+    raw: bytes, name: str, json_syntax: bool = False, theme: Theme | None = None
+) -> Visit:
     text = decode(raw, name)
     tree, positions = (parse_json if json_syntax else parse_yaml)(text, name)
     if not isinstance(tree, dict):
@@ -156,6 +161,30 @@ def _own_language(tree: Any, lang: str) -> Any:
     return tree
 
 
+def check_tree(
+    tree: Any,
+    cov: Coverage,
+    locate: Callable[[FieldPath], tuple[int | None, int | None]],
+    name: str,
+    skip: Iterable[str] = (),
+) -> Iterator[Problem]:
+    """A problem for every string of ``tree`` holding characters ``cov`` cannot show.
+
+    ``locate(path)`` gives ``(line, column)``; fields named in ``skip`` (already
+    reported for another reason) are left out.
+    """
+    skipped = set(skip)
+    for path, text in strings(tree):
+        chars = cov.missing(text)
+        if not chars:
+            continue
+        shown = format_path(path)
+        if shown in skipped:
+            continue
+        line, column = locate(path)
+        yield Problem(name, describe(chars, cov), path=shown, line=line, column=column)
+
+
 def _sorted(items: list[Problem]) -> list[Problem]:
     return sorted(items, key=lambda p: (p.line or 0, p.column or 0, p.path))
 
@@ -196,7 +225,7 @@ def _from_pydantic(
         yield Problem(name, message, path=format_path(path), line=line, column=col)
 
 
-def _data_path(loc: Iterable[Any], tree: Any) -> tuple[str | int, ...]:
+def _data_path(loc: Iterable[Any], tree: Any) -> FieldPath:
     """Keep the parts of a pydantic location that address the data (drop union tags)."""
     out: list[str | int] = []
     node = tree
@@ -216,14 +245,14 @@ def _data_path(loc: Iterable[Any], tree: Any) -> tuple[str | int, ...]:
     return tuple(out)
 
 
-def _locate(path: tuple[str | int, ...], positions: Positions) -> tuple[int | None, int | None]:
+def _locate(path: FieldPath, positions: Positions) -> tuple[int | None, int | None]:
     for n in range(len(path), -1, -1):
         if path[:n] in positions:
             return positions[path[:n]]
     return None, None
 
 
-def _message(err: Any, tree: Any, path: tuple[str | int, ...]) -> str:
+def _message(err: Any, tree: Any, path: FieldPath) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "extra_forbidden":
         field = str(path[-1]) if path else "?"
@@ -247,7 +276,7 @@ def _message(err: Any, tree: Any, path: tuple[str | int, ...]) -> str:
     return err["msg"]
 
 
-def _allowed_fields(path: tuple[str | int, ...], tree: Any) -> list[str]:
+def _allowed_fields(path: FieldPath, tree: Any) -> list[str]:
     from kzru_reports.data import schema
 
     model: Any = Visit
@@ -285,10 +314,9 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str:
 # reported together with type errors in the same run.
 
 Tree = dict[str, Any]
-LocPath = tuple[str | int, ...]
 
 
-def _items(tree: Tree, *path: str) -> Iterator[tuple[LocPath, Tree]]:
+def _items(tree: Tree, *path: str) -> Iterator[tuple[FieldPath, Tree]]:
     """Every mapping in a list under ``path`` (``topics``, or ``topics/*/points``)."""
     head, *rest = path
     for i, item in enumerate(tree.get(head) or [] if isinstance(tree, dict) else []):
@@ -309,7 +337,7 @@ def _id(item: Tree, key: str = "id") -> str | None:
 def check_references(tree: Tree, positions: Positions, name: str) -> Iterator[Problem]:
     """Unique ids within each list; every event, topic, source, speaker and party resolves."""
 
-    def problem(path: LocPath, message: str) -> Problem:
+    def problem(path: FieldPath, message: str) -> Problem:
         line, col = _locate(path, positions)
         return Problem(name, message, path=format_path(path), line=line, column=col)
 
@@ -323,7 +351,7 @@ def check_references(tree: Tree, positions: Positions, name: str) -> Iterator[Pr
         "sources",
         "topics/projects",
     ):
-        seen: dict[str, LocPath] = {}
+        seen: dict[str, FieldPath] = {}
         for path, item in _items(tree, *list_path.split("/")):
             ident = _id(item)
             if ident is None:
@@ -387,7 +415,7 @@ _REFERENCES = (
 )
 
 
-def _references(tree: Tree) -> Iterator[tuple[LocPath, str, str]]:
+def _references(tree: Tree) -> Iterator[tuple[FieldPath, str, str]]:
     """Every reference in the visit as (field path, list it points into, id)."""
     for list_path, key, target in _REFERENCES:
         for path, item in _items(tree, *list_path.split("/")):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -28,8 +29,8 @@ MAX_BYTES = limits.DATA_FILE_BYTES
 MAX_DEPTH = limits.DATA_DEPTH
 MAX_NODES = limits.DATA_VALUES
 
-Path = tuple[str | int, ...]
-Positions = dict[Path, tuple[int, int]]
+FieldPath = tuple[str | int, ...]  # keys and indexes from the top: ("agreements", 2, "kind")
+Positions = dict[FieldPath, tuple[int, int]]
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _STD_TAG = "tag:yaml.org,2002:"
@@ -55,7 +56,7 @@ class Plain(str):
 
 
 class _Fail(Exception):
-    def __init__(self, message: str, line: int | None, column: int | None, path: Path = ()):
+    def __init__(self, message: str, line: int | None, column: int | None, path: FieldPath = ()):
         super().__init__(message)
         self.message, self.line, self.column, self.path = message, line, column, path
 
@@ -154,7 +155,7 @@ class _Frame:
     __slots__ = ("anchor", "count", "key", "path", "value")
 
     def __init__(
-        self, value: dict[str, Any] | list[Any], path: Path, anchor: str | None, count: int
+        self, value: dict[str, Any] | list[Any], path: FieldPath, anchor: str | None, count: int
     ) -> None:
         self.value, self.path, self.anchor, self.count = value, path, anchor, count
         self.key: str | None = None
@@ -190,7 +191,7 @@ class _YamlBuilder:
         if isinstance(top, _Frame) and isinstance(top.value, dict) and top.key is None:
             self._key(top, event, line, col)
             return
-        path: Path = ()
+        path: FieldPath = ()
         if top is not None:
             path = (*top.path, top.key if isinstance(top.value, dict) else len(top.value))
         if len(path) > MAX_DEPTH:
@@ -256,7 +257,7 @@ class _YamlBuilder:
     def _finish(self, value: Any) -> None:
         self.root, self.done = value, True
 
-    def _count(self, size: int, line: int, col: int, path: Path) -> None:
+    def _count(self, size: int, line: int, col: int, path: FieldPath) -> None:
         self.count += size
         if self.count > MAX_NODES:
             raise _Fail(
@@ -314,13 +315,13 @@ class _JsonParser:
         line_start = self.newlines[before - 1] + 1 if before else 0
         return before + 1, i - line_start + 1
 
-    def fail(self, message: str, i: int, path: Path) -> _Fail:
+    def fail(self, message: str, i: int, path: FieldPath) -> _Fail:
         return _Fail(message, *self.where(i), path)
 
     def _constant(self, name: str) -> Any:
         raise ValueError(f"{name} is not a number JSON allows")
 
-    def value(self, i: int, path: Path, depth: int) -> tuple[Any, int]:
+    def value(self, i: int, path: FieldPath, depth: int) -> tuple[Any, int]:
         if depth > MAX_DEPTH:
             raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", i, path[:1])
         self.positions.setdefault(path, self.where(i))
@@ -337,7 +338,7 @@ class _JsonParser:
             msg = str(exc).split(":")[0]
             raise self.fail(f"JSON syntax: {msg}", i, path) from None
 
-    def obj(self, i: int, path: Path, depth: int) -> tuple[dict[str, Any], int]:
+    def obj(self, i: int, path: FieldPath, depth: int) -> tuple[dict[str, Any], int]:
         out: dict[str, Any] = {}
         i = self.skip(i + 1)
         if self.text.startswith("}", i):
@@ -361,7 +362,7 @@ class _JsonParser:
                 raise self.fail("JSON syntax: expected ',' or '}'", j, path)
             i = self.skip(j + 1)
 
-    def array(self, i: int, path: Path, depth: int) -> tuple[list[Any], int]:
+    def array(self, i: int, path: FieldPath, depth: int) -> tuple[list[Any], int]:
         out: list[Any] = []
         i = self.skip(i + 1)
         if self.text.startswith("]", i):
@@ -377,7 +378,7 @@ class _JsonParser:
             i = self.skip(j + 1)
 
 
-def format_path(path: Path) -> str:
+def format_path(path: FieldPath) -> str:
     """``("agreements", 2, "kind")`` -> ``agreements[2].kind``."""
     out = ""
     for part in path:
@@ -391,3 +392,16 @@ def format_path(path: Path) -> str:
 
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+
+
+def strings(tree: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    """Every string value in a parsed tree with its field path (iteratively)."""
+    stack: list[tuple[FieldPath, Any]] = [(path, tree)]
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, str):
+            yield here, node
+        elif isinstance(node, dict):
+            stack.extend(((*here, k), v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend(((*here, i), v) for i, v in reversed(list(enumerate(node))))

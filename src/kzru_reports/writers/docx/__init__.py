@@ -11,6 +11,7 @@ those listed before it:
 - ``picture``: charts drawn as PNG pictures;
 - ``package``: opening and saving the package, the one module that uses
   python-docx's internals;
+- ``fonts``: the faces the text is set in, subset and embedded;
 - ``page``: page setup, running header and footer, letterhead, properties;
 - ``blank``: a theme's starting document, made once and cached;
 - ``translate``: the node translator, writing model blocks into the XML;

@@ -10,6 +10,7 @@ from PIL import Image
 
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
+from kzru_reports.writers.docx import fonts
 from kzru_reports.writers.docx.blank import Blank, blank_for, file_state
 from kzru_reports.writers.docx.package import open_package, save_package
 from kzru_reports.writers.docx.page import header_footer, properties
@@ -35,6 +36,7 @@ class DocxWriter:
 
     def warm(self) -> None:
         Image.preinit()  # Pillow's image formats, loaded at the first chart otherwise
+        fonts.warm(self.theme)
 
     def _start(self, meta: n.Meta) -> tuple[Any, Blank, Translator]:
         blank = blank_for(self.theme, file_state(self.theme.reference_docx))
@@ -46,7 +48,7 @@ class DocxWriter:
     def render(self, doc: n.Document) -> bytes:
         word, _, translator = self._start(doc.meta)
         translator.blocks(doc.body)
-        return save_package(word, doc.meta.created)
+        return self._save(word, doc.meta)
 
     def render_pack(self, pack: n.Pack) -> bytes:
         """Cover, contents, then each part in its own section (its own header and
@@ -62,4 +64,8 @@ class DocxWriter:
                 hf.is_linked_to_previous = False  # ... and give the part its own
             header_footer(section, part.meta, blank.ids, self.theme, letterhead=False)
             translator.blocks(part.body)
-        return save_package(word, pack.meta.created)
+        return self._save(word, pack.meta)
+
+    def _save(self, word: Any, meta: n.Meta) -> bytes:
+        fonts.embed_fonts(word, self.theme)
+        return save_package(word, meta.created)

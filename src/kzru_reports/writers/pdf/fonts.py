@@ -14,8 +14,8 @@ from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTEncoding, TTFont
 
-from kzru_reports.fonts import truetype
 from kzru_reports.theme import FontFamily, Theme
+from kzru_reports.theme.fonts import truetype
 
 
 def font_names(family: FontFamily) -> dict[str, str]:

@@ -23,13 +23,15 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from kzru_reports import limits
 from kzru_reports.errors import ConfigError, DataError, KzruError, Problem
-from kzru_reports.theme import FontFamily, Theme, default_theme
+from kzru_reports.theme.fonts import font_face
+from kzru_reports.theme.model import FontFamily, Theme, default_theme
 
 _COLOURS = {"accent", "accent_light", "text", "muted", "rule", "zebra", "marking"}
 _SIZES = {  # name -> (least, most)
@@ -58,13 +60,16 @@ KEYS = {
 }
 _FACES = ("regular", "bold", "italic", "bold_italic")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+Fail = Callable[[str, str], None]  # (key, message): report a problem with a setting
 MAX_LOGO_BYTES = limits.LOGO_BYTES
 MAX_FONT_BYTES = limits.FONT_BYTES
 
 
-def read_theme(table: dict[str, Any], root: Path, file: str, base: Theme | None = None) -> Theme:
+def load_theme(table: dict[str, Any], root: Path, file: str) -> Theme:
+    """The theme a ``[theme]`` table (written in ``file``, paths relative to ``root``)
+    describes, with its ``file = ...`` read first; raises ``DataError``."""
     problems: list[Problem] = []
-    theme = base or default_theme()
+    theme = default_theme()
     include = table.get("file")
     if include is not None:
         theme = _include(include, root, file, theme, problems)
@@ -157,7 +162,7 @@ def _apply(
     return replace(theme, **{k: v for k, v in changes.items() if k in known})
 
 
-def _file(value: Any, root: Path, key: str, fail: Any) -> Path | None:
+def _file(value: Any, root: Path, key: str, fail: Fail) -> Path | None:
     if not isinstance(value, str) or not value:
         fail(key, "expected the path of a file")
         return None
@@ -194,7 +199,7 @@ def check_logo(path: Path) -> None:
         raise ConfigError(f"the logo {path.name} is not a readable image ({exc})") from None
 
 
-def _fonts(value: Any, root: Path, fail: Any) -> dict[str, FontFamily]:
+def _fonts(value: Any, root: Path, fail: Fail) -> dict[str, FontFamily]:
     out: dict[str, FontFamily] = {}
     if not isinstance(value, dict):
         fail("fonts", "expected a table with body and/or heading")
@@ -232,8 +237,6 @@ def _fonts(value: Any, root: Path, fail: Any) -> dict[str, FontFamily]:
 
 def check_font(path: Path) -> None:
     """A font is a TrueType file (glyf outlines) that the PDF writer can embed."""
-    from kzru_reports.fonts import font_face
-
     if path.stat().st_size > MAX_FONT_BYTES:
         raise ConfigError(f"the font {path.name} is over {MAX_FONT_BYTES // 2**20} MB")
     font_face(str(path))

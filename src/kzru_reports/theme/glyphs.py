@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
-from kzru_reports.errors import Problem
+from kzru_reports.errors import RenderError
+from kzru_reports.model import nodes as n
+from kzru_reports.model.dump import dump
+from kzru_reports.theme.fonts import coverage_note, font_face
+from kzru_reports.theme.model import FontFamily, Theme, default_theme
 
 MAX_LISTED = 6  # characters named in one message; the rest are counted
 
@@ -51,8 +53,6 @@ def _exempt(char: str) -> bool:
 def _cmap(path: str) -> frozenset[int]:
     """The code points one TrueType file has glyphs for (read once per process, by the
     same reader the theme's font check uses)."""
-    from kzru_reports.fonts import font_face
-
     return frozenset(c for c in font_face(path) if c < 0xFFFE)
 
 
@@ -68,10 +68,8 @@ def coverage(families: tuple[tuple[str, tuple[str, ...]], ...]) -> Coverage:
     return Coverage(common, tuple(name for name, _ in per_family), per_family)
 
 
-def theme_coverage(theme: Any = None) -> Coverage:
+def theme_coverage(theme: Theme | None = None) -> Coverage:
     """The coverage of the fonts a theme uses (the default theme when none is given)."""
-    from kzru_reports.theme import FontFamily, default_theme
-
     theme = theme or default_theme()
     families: dict[str, tuple[str, ...]] = {}
     for family in (theme.body_font, theme.heading_font):
@@ -99,43 +97,40 @@ def _name(char: str) -> str:
     return f"{char!r} ({code})" if char.isprintable() else code
 
 
-FieldPath = tuple[str | int, ...]
+def document_text(doc: n.Document, theme: Theme) -> str:
+    meta = doc.meta
+    return "".join(
+        [
+            dump(doc),
+            meta.title,
+            meta.subject,
+            meta.footer,
+            meta.marking,
+            meta.page_label,
+            *meta.keywords,
+            *theme.letterhead,
+        ]
+    )
 
 
-def strings(tree: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
-    """Every string value in a parsed tree with its field path (iteratively)."""
-    stack: list[tuple[FieldPath, Any]] = [(path, tree)]
-    while stack:
-        here, node = stack.pop()
-        if isinstance(node, str):
-            yield here, node
-        elif isinstance(node, dict):
-            stack.extend(((*here, k), v) for k, v in reversed(node.items()))
-        elif isinstance(node, list):
-            stack.extend(((*here, i), v) for i, v in reversed(list(enumerate(node))))
+def check_glyphs(doc: n.Document, theme: Theme) -> None:
+    """Refuse a document that uses a character one of the theme's own fonts lacks.
 
-
-def check_tree(
-    tree: Any,
-    cov: Coverage,
-    locate: Callable[[FieldPath], tuple[int | None, int | None]],
-    name: str,
-    skip: Iterable[str] = (),
-) -> Iterator[Problem]:
-    """A problem for every string of ``tree`` holding characters ``cov`` cannot show.
-
-    ``locate(path)`` gives ``(line, column)``; fields named in ``skip`` (already
-    reported for another reason) are left out.
-    """
-    from kzru_reports.data.tree import format_path
-
-    skipped = set(skip)
-    for path, text in strings(tree):
-        chars = cov.missing(text)
-        if not chars:
-            continue
-        shown = format_path(path)
-        if shown in skipped:
-            continue
-        line, column = locate(path)
-        yield Problem(name, describe(chars, cov), path=shown, line=line, column=column)
+    The visit's text was checked field by field when it was loaded; this covers what
+    the templates and labels add. Both use the same coverage (``glyphs``)."""
+    if not theme.custom_fonts:
+        return
+    cov = theme_coverage(theme)
+    chars = cov.missing(document_text(doc, theme))
+    if not chars:
+        return
+    files = [
+        str(theme.font_path(f))
+        for fam in (theme.body_font, theme.heading_font)
+        for f in dict.fromkeys(fam.files)
+    ]
+    file = next(f for f in files if any(ord(c) not in font_face(f) for c in chars))
+    raise RenderError(
+        f"the {doc.name or 'document'} uses {describe(chars, cov)}; "
+        f"{Path(file).name}: {coverage_note(file)}"
+    )

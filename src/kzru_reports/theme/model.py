@@ -1,10 +1,10 @@
-"""The theme: one description of how documents look, read by every writer.
+"""The theme as plain data: one description of how documents look, read by every writer.
 
 Fonts (shipped with the package, so nothing depends on system fonts, or TrueType
 files of the user's), colours, type sizes, page size and margins, a logo and
 letterhead lines for the first page, and optionally a reference DOCX whose Word
 styles, header and footer the DOCX writer starts from. Writers map model roles to
-styles built from it. ``load_theme`` reads one from a ``[theme]`` table or file.
+styles built from it. This module imports nothing of the project.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import functools
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,7 @@ class FontFamily:
 
 
 def _font_dir() -> Path:
+    """The font files shipped with the package (the ``fonts`` data folder)."""
     return Path(str(resources.files("kzru_reports"))) / "fonts"
 
 
@@ -104,18 +104,3 @@ class Theme:
 @functools.cache
 def default_theme() -> Theme:
     return Theme()
-
-
-def theme_from_mapping(values: dict[str, Any], base: Theme | None = None) -> Theme:
-    """A theme with some settings changed; unknown keys are refused by name."""
-    from kzru_reports.themefile import read_theme
-
-    return read_theme(values, Path.cwd(), "theme", base)
-
-
-def load_theme(table: dict[str, Any], root: Path, file: str) -> Theme:
-    """The theme a ``[theme]`` table (written in ``file``, paths relative to ``root``)
-    describes, with its ``file = ...`` read first; raises ``DataError``."""
-    from kzru_reports.themefile import read_theme
-
-    return read_theme(table, root, file)

@@ -1,0 +1,47 @@
+"""Font files: each TrueType file read once a process, and the characters it has.
+
+The shipped Noto fonts cover Latin, Cyrillic and the Kazakh letters; a font of the
+user's is refused here if it cannot be used at all, and checked by ``glyphs`` for
+the characters each text needs.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from kzru_reports.errors import ConfigError
+
+KAZAKH = "ӘәҒғҚқҢңӨөҰұҮүҺһІі"
+CYRILLIC = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+
+
+@functools.cache
+def truetype(path: str) -> Any:
+    """A TrueType file as reportlab's parsed face, read once per process: the glyph
+    check reads its character map and the PDF writer embeds it from the same object.
+    ``ConfigError`` if it cannot be used (not TrueType, PostScript outlines, damaged)."""
+    from reportlab.pdfbase.ttfonts import TTFError, TTFontFace
+
+    try:
+        return TTFontFace(path, validate=1)
+    except (TTFError, OSError, ValueError, KeyError, IndexError, AssertionError) as exc:
+        raise ConfigError(
+            f"the font {Path(path).name} cannot be used: {exc} "
+            "(a TrueType .ttf file with glyf outlines is needed)"
+        ) from None
+
+
+@functools.cache
+def font_face(path: str) -> frozenset[int]:
+    """The code points a TrueType file has glyphs for (see ``truetype``)."""
+    return frozenset(c for c, g in truetype(path).charToGlyph.items() if g)
+
+
+def coverage_note(path: str) -> str:
+    """What the font lacks of Cyrillic and Kazakh, in words (for error messages)."""
+    lacks = [c for c in CYRILLIC + KAZAKH if ord(c) not in font_face(path)]
+    if not lacks:
+        return "it covers Cyrillic and Kazakh"
+    return f"it lacks {len(lacks)} Cyrillic/Kazakh letters ({''.join(lacks[:12])})"
