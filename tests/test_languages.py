@@ -400,3 +400,34 @@ def test_an_audience_may_pin_its_language(tmp_path: Path) -> None:
     report = api.build([SHIPPED], options)
     assert report.ok
     assert [Path(o.path).name for o in report.outputs] == ["kz-ru-state-visit-2025-memo.kk.pdf"]
+
+
+def test_each_file_says_its_language(three_languages: tuple[Path, dict[str, object]]) -> None:
+    import zipfile
+
+    out, _ = three_languages
+    folder = out / "kz-ru-state-visit-2025" / "analyst"
+    for suffix, tag in (("", "en-GB"), (".ru", "ru-RU"), (".kk", "kk-KZ")):
+        pdf = (folder / f"kz-ru-state-visit-2025-pack{suffix}.pdf").read_bytes()
+        assert f"/Lang ({tag})".encode() in pdf
+        with zipfile.ZipFile(folder / f"kz-ru-state-visit-2025-pack{suffix}.docx") as z:
+            styles = z.read("word/styles.xml").decode()
+            settings = z.read("word/settings.xml").decode()
+            core = z.read("docProps/core.xml").decode()
+        assert f'<w:lang w:val="{tag}"/>' in styles
+        assert "<w:autoHyphenation/>" in settings
+        assert f"<dc:language>{tag}</dc:language>" in core
+
+
+def test_babel_extracts_every_label_and_template_message(tmp_path: Path) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    from tests.conftest import ROOT
+
+    pot = tmp_path / "messages.pot"
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-o", str(pot), str(ROOT)]
+    )
+    text = pot.read_text("utf-8")
+    assert 'msgctxt "labels.key_outcomes"\nmsgid "Key outcomes"' in text
+    assert 'msgid "{count} document"\nmsgid_plural "{count} documents"' in text

@@ -33,7 +33,8 @@ from kzru_reports.data.lang import LANGS
 from kzru_reports.errors import DataError, Problem
 
 CATALOG_FOLDER = "locale"
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)")
+# placeholders: "{count}" in the labels, "%(n)s" in templates' own gettext messages
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)|%\(([A-Za-z_][A-Za-z0-9_]*)\)")
 # Grammatical forms of a placeholder a translation may use instead of the value itself
 # (Kazakh puts case endings on numbers: "60 000-нан астам"); see locale.py.
 DERIVED_FORMS = ("abl", "dat")
@@ -132,6 +133,7 @@ class Catalog:
     entries: dict[tuple[str, str], str | tuple[str, ...]]
     plural_rule: Any
     nplurals: int
+    ids: dict[tuple[str, str], Any]  # each entry's whole msgid (singular, plural)
 
 
 def expected_plurals(lang: str) -> tuple[int, str]:
@@ -174,6 +176,7 @@ def read_catalog(path: Path, lang: str, complete: bool = False) -> Catalog:
     source = {(m.context, _key(m.english)): m for m in source_messages()}
     contexts = sorted({m.context for m in source.values()})
     entries: dict[tuple[str, str], str | tuple[str, ...]] = {}
+    ids: dict[tuple[str, str], Any] = {}
     for msg in po:
         if not msg.id or msg.fuzzy:
             continue
@@ -195,7 +198,9 @@ def read_catalog(path: Path, lang: str, complete: bool = False) -> Catalog:
         forms = msg.string if isinstance(msg.string, tuple | list) else (msg.string,)
         if not any(forms):
             continue  # untranslated: the English (built-in catalogs are checked below)
-        plural = src is not None and isinstance(src.english, tuple)
+        plural = isinstance(msg.id, tuple | list) or (
+            src is not None and isinstance(src.english, tuple)
+        )
         if plural and len(forms) != nplurals:
             problems.append(
                 Problem(
@@ -225,6 +230,7 @@ def read_catalog(path: Path, lang: str, complete: bool = False) -> Catalog:
                     )
                 )
         entries[(context, english)] = tuple(forms) if plural else forms[0]
+        ids[(context, english)] = tuple(msg.id) if isinstance(msg.id, tuple | list) else msg.id
     if complete:
         for context, english in source:
             if (context, english) not in entries:
@@ -233,7 +239,7 @@ def read_catalog(path: Path, lang: str, complete: bool = False) -> Catalog:
                 )
     if problems:
         raise DataError(sorted(problems, key=lambda p: (p.line or 0, p.path)))
-    return Catalog(name, lang, entries, gettext.c2py(rule), nplurals)
+    return Catalog(name, lang, entries, gettext.c2py(rule), nplurals, ids)
 
 
 def _base_field(name: str) -> str:
@@ -247,7 +253,7 @@ def _key(english: str | tuple[str, str]) -> str:
 
 
 def _fields(text: str) -> set[str]:
-    return set(_FIELD.findall(text))
+    return {a or b for a, b in _FIELD.findall(text)}
 
 
 def _show(fields: set[str]) -> str:
@@ -378,15 +384,9 @@ def translations(labels_lang: str, folders: Sequence[str | Path] = ()) -> gettex
     if not found:
         return gettext.NullTranslations()
     merged = BabelCatalog(locale=labels_lang)
-    plural_ids = {
-        (m.context, m.english[0]): m.english
-        for m in source_messages()
-        if isinstance(m.english, tuple)
-    }
     for catalog in reversed(found):  # the workspace's entries last: they win
-        for (context, english), text in catalog.entries.items():
-            msgid: Any = plural_ids.get((context, english), english)
-            merged.add(msgid, text, context=context or None)
+        for key, text in catalog.entries.items():
+            merged.add(catalog.ids[key], text, context=key[0] or None)
     buffer = io.BytesIO()
     write_mo(buffer, merged)
     buffer.seek(0)

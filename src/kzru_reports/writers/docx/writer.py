@@ -39,7 +39,7 @@ class DocxWriter:
         fonts.warm(self.theme)
 
     def _start(self, meta: n.Meta) -> tuple[Any, Blank, Translator]:
-        blank = blank_for(self.theme, file_state(self.theme.reference_docx))
+        blank = blank_for(self.theme, file_state(self.theme.reference_docx), meta.lang)
         word = open_package(blank.data)
         header_footer(word.sections[0], meta, blank.ids, self.theme)
         properties(word, meta)

@@ -50,7 +50,7 @@ class PdfWriter:
         import reportlab.graphics.renderPDF  # noqa: F401  (drawn charts need it)
 
     def render(self, doc: n.Document) -> bytes:
-        translator = Translator(self.theme, self._frame_width())
+        translator = Translator(self.theme, self._frame_width(), lang=language(doc.meta))
         return self._build(doc.meta, list(translator.blocks(doc.body)))[0]
 
     def render_pack(self, pack: n.Pack) -> bytes:
@@ -167,9 +167,15 @@ def _layout_pack(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]
     for first (the DOCX contents quote the PDF's page numbers)."""
     width = writer._frame_width()
     story: list[Flowable] = [PartStart(pack.cover.meta)]
-    story += Translator(writer.theme, width, in_pack=True).blocks(pack.cover.body)
+    lang = language(pack.cover.meta)
+    story += Translator(writer.theme, width, True, lang).blocks(pack.cover.body)
     story += [PageBreak(), *writer._contents(pack)]
     for part in pack.parts:
         story += [PageBreak(), PartStart(part.meta, part.name, part.meta.title)]
-        story += Translator(writer.theme, width, in_pack=True).blocks(part.body)
+        story += Translator(writer.theme, width, True, lang).blocks(part.body)
     return writer._build(pack.cover.meta, story)
+
+
+def language(meta: n.Meta) -> str:
+    """The language of a document (``ru`` for ``ru-RU``), which decides hyphenation."""
+    return (meta.lang or "en").split("-")[0].lower()
