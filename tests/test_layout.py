@@ -154,6 +154,7 @@ def test_an_agreement_summary_of_thousands_of_rows_lays_out_in_pdf() -> None:
     data = render(4_000, "pdf")
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) > 120
+
     def unbroken(text: str) -> str:  # words hyphenated at a line end, joined again
         return re.sub(r"(\w)- (\w)", r"\1\2", squash(text))
 
