@@ -517,6 +517,34 @@ def scenario_big(
                 growth <= 12,
             )
         )
+    # each writer on its own: 4x the rows should cost about 4x (16x if quadratic)
+    small, large = 1_000, 4_000
+    if small in times and 10_000 in times and "--format" in feat.help_text:
+        path = work / "big" / f"agreements-{large}.yaml"
+        if not path.exists():
+            write_visit(path, make_visit(seed=large, agreements=large, prefix=f"big{large}"))
+        files[large] = path
+        for fmt in ("pdf", "docx"):
+
+            def alone(size: int, fmt: str = fmt) -> Run:
+                shutil.rmtree(out, ignore_errors=True)
+                args = ("-d", "agreements", "-f", fmt, str(files[size]))
+                return run(build_args(feat, out, *args, one_audience=True))
+
+            alone(small)  # warm-up
+            a = Sample([alone(small) for _ in range(runs)])
+            b = Sample([alone(large) for _ in range(runs)])
+            growth = b.wall / a.wall
+            rows.append(
+                Row(
+                    "big",
+                    f"{fmt.upper()} only: growth from {small:,} to {large:,} agreements (time)",
+                    f"{growth:.1f}x",
+                    "<= 6x",
+                    growth <= 6,
+                    f"{a.wall:.2f} s and {b.wall:.2f} s; runs {a.spread} and {b.spread}",
+                )
+            )
 
 
 RUNNERS = {

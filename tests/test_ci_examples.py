@@ -88,7 +88,7 @@ def commit(repo: Path, env: dict[str, str], message: str) -> None:
 
 
 def test_the_workflows_install_the_engine_from_a_tagged_git_source() -> None:
-    for name in ("briefing-packs.yml",):
+    for name in ("briefing-packs.yml", "briefing-packs-sharded.yml"):
         flow = workflow(name)
         engine = flow["env"]["KZRU_ENGINE"]
         assert engine.startswith("kzru-reports @ git+https://")
@@ -173,3 +173,34 @@ def test_validate_formats_plain_json_github(tmp_path: Path) -> None:
     assert as_json.exit_code == 1
     assert '"path": "parties"' in as_json.stdout
     assert runner.invoke(main, ["validate", "--format", "nope", str(bad)]).exit_code == 2
+
+
+@needs_tools
+@pytest.mark.slow
+def test_sharded_workflow_runs_its_matrix_and_merge(
+    data_repo: tuple[Path, dict[str, str]],
+) -> None:
+    """The matrix jobs' build step, once for each shard, then the merge step over the
+    folders the artifacts download into: one build folder, as one build makes."""
+    repo, env = data_repo
+    flow = workflow("briefing-packs-sharded.yml")
+    shards = flow["jobs"]["shard"]["strategy"]["matrix"]["shard"]
+    for k in shards:
+        results = run_job(flow["jobs"]["shard"], repo, {**env, "SHARD": str(k)})
+        assert [code for _, code, _ in results] == [0], results
+        shutil.move(repo / f"shard-{k}", repo.parent / f"shard-{k}")
+    downloads = repo.parent / "merge"
+    (downloads / "shards").mkdir(parents=True)
+    for k in shards:
+        shutil.move(repo.parent / f"shard-{k}", downloads / "shards" / f"shard-{k}")
+    results = run_job(flow["jobs"]["merge"], downloads, env)
+    assert [code for _, code, _ in results] == [0], results
+    merged = downloads / "build"
+    assert len(list(merged.rglob("*.pdf"))) == 12
+    env["SOURCE_DATE_EPOCH"] = subprocess.run(
+        ["git", "log", "-1", "--format=%ct"], cwd=repo, capture_output=True, text=True
+    ).stdout.strip()
+    subprocess.run(["kzru", "build", "--out", str(repo / "one")], cwd=repo, env=env, check=True)
+    for file in (repo / "one").rglob("*"):
+        if file.is_file() and file.name != ".kzru.lock":
+            assert file.read_bytes() == (merged / file.relative_to(repo / "one")).read_bytes()

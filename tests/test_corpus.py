@@ -103,6 +103,20 @@ CASES: dict[str, Bad | Good] = {
     # ids that would be bad file names
     "device-name-id.yaml": Bad(5, "id", "Windows reserves it for a device"),
     "path-in-id.yaml": Bad(5, "id", "'../../escape' is not a valid id"),
+    # what validate passed and build refused: refused by both now
+    "id-with-newline.yaml": Bad(3, "id", "'abc\\n' is not a valid id"),
+    "figure-too-large.yaml": Bad(
+        9, "figures[0].value", "a figure is at most 1,000,000,000,000,000"
+    ),
+    "delegation-too-long.yaml": Bad(9, "parties[1].delegation", "201 entries; the limit is 200"),
+    # sizes: aliases counted in characters, the same list limit for YAML and JSON, and
+    # no more than 20 problems printed for one file
+    "alias-long-strings.yaml": Bad(
+        176, "follow_ups[166]", "more than 16,777,216 characters of text once aliases"
+    ),
+    "yaml-long-list.yaml": Bad(5009, "follow_ups", "more than 5,000 entries in one list"),
+    "json-long-list.json": Bad(3, "follow_ups", "more than 5,000 entries in one list"),
+    "many-problems.json": Bad(None, "", "and 80 more problems"),
 }
 
 LINE = re.compile(

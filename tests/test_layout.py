@@ -1,12 +1,12 @@
 """Layout of very large content: huge cells, unbreakable words, megabyte paragraphs and
-long tables lay out in PDF, split across pages, and cost about linear time."""
+long tables lay out in PDF and split across pages. (That their cost grows about
+linearly is measured by the benchmark suite's ``big`` scenario, not here.)"""
 
 from __future__ import annotations
 
 import io
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -125,24 +125,6 @@ def render(rows: int, fmt: str) -> bytes:
     options = api.BuildOptions()
     doc = api.render_models(visit, options.audiences[0], "agreements", options)
     return get_writer(fmt, options.theme).render(doc)
-
-
-def render_seconds(rows: int, fmt: str) -> float:
-    """The best of two runs, so one noisy moment on a shared machine does not count."""
-    best = float("inf")
-    for _ in range(2):
-        started = time.perf_counter()
-        render(rows, fmt)
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-@pytest.mark.parametrize("fmt", ["pdf", "docx"])
-def test_table_cost_grows_about_linearly(fmt: str) -> None:
-    # A ratio measured in one process, not a time limit: 4x the rows should cost about
-    # 4x (16x if quadratic); the bound leaves room for a noisy machine.
-    small, large = render_seconds(300, fmt), render_seconds(1200, fmt)
-    assert large / small < 9, (small, large)
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ import hashlib
 import logging
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -38,6 +39,8 @@ from kzru_reports.manifest import (
     sha256_text,
     stable_repr,
 )
+from kzru_reports.shards import Shard
+from kzru_reports.shards import select as select_shard
 from kzru_reports.theme import Theme, default_theme
 from kzru_reports.writers import FORMAT_NAMES, count_pages
 
@@ -104,6 +107,7 @@ class BuildOptions:
     fallback: bool = False  # a text missing in a language: the file's own, marked
     build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
     issue_date: date | None = None  # the cover's date of issue; None: today
+    shard: Shard | None = None  # build only this share of the visits
     force: bool = False
     jobs: int = 1
 
@@ -483,6 +487,8 @@ def build(
     """Build every requested document of every visit file; collect all failures."""
     report = Report()
     files = find_visit_files(paths or [shipped_visits()])
+    if options.shard is not None:
+        files = select_shard(files, options.shard)
     Path(options.out).mkdir(parents=True, exist_ok=True)
     with _locked(options.out):
         remove_partial_files(options.out)
@@ -670,12 +676,34 @@ def _locked(out: str) -> Iterator[None]:
         yield
         return
 
-    with open(Path(out) / ".kzru.lock", "a+b") as fh:
+    fd = _open_lock(Path(out) / ".kzru.lock")
+    with os.fdopen(fd, "r+b") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file, made with ``O_EXCL`` or opened as the regular file it is, never
+    through a symbolic link (which could point out of the output folder)."""
+    flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        if path.is_symlink():
+            raise RenderError(
+                f"the lock file {path} is a symbolic link; remove it (it is not followed)"
+            ) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise RenderError(f"the lock file {path} is not a regular file; remove it")
+    return fd
 
 
 def _in_file(problem: Problem, file: str) -> Problem:

@@ -114,8 +114,16 @@ def run() -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kzru")
-def main() -> None:
+@click.option(
+    "--allow-outside-workspace",
+    is_flag=True,
+    help="Let kzru.toml name files and folders outside its workspace or through links.",
+)
+def main(allow_outside_workspace: bool = False) -> None:
     """kzru-reports: briefing packs in DOCX and PDF from visit data."""
+    from kzru_reports.files import allow_outside_workspace as allow
+
+    allow(allow_outside_workspace)
 
 
 @main.command()
@@ -155,6 +163,14 @@ def main() -> None:
     "commit (SOURCE_DATE_EPOCH's date).",
 )
 @click.option(
+    "--shard",
+    default=None,
+    metavar="K/N",
+    callback=lambda _ctx, _param, value: _shard(value),
+    help="Build only the K-th of N shares of the visits (by visit id, balanced by "
+    "size), e.g. in a CI matrix; join the outputs with kzru manifest merge.",
+)
+@click.option(
     "-a",
     "--audience",
     "audiences",
@@ -185,6 +201,7 @@ def build(
     jobs: int | None,
     force: bool,
     issue_date: str | None,
+    shard: Any,
     audiences: tuple[str, ...],
     langs: tuple[str, ...],
     fallback: bool | None,
@@ -216,6 +233,7 @@ def build(
             fallback=ws.fallback if fallback is None else fallback,
             build_time=build_time,
             issue_date=api.parse_issue_date(issue_date, build_time),
+            shard=shard,
             force=force,
             jobs=jobs or os.cpu_count() or 1,
         )
@@ -487,6 +505,54 @@ def templates_eject(name: str, to: str | None, force: bool, debug: bool) -> None
         ws = load_workspace()
         folder = Path(to) if to else (ws.templates or Path("templates"))
         click.echo(f"copied to {eject(name, folder, force)}")
+        return 0
+
+    _run(debug, action)
+
+
+def _shard(value: str | None) -> Any:
+    """``--shard K/N`` parsed, or a usage error (exit 2) saying what is wrong."""
+    if value is None:
+        return None
+    from kzru_reports.shards import parse_shard
+
+    try:
+        return parse_shard(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc).removeprefix(f"--shard {value!r}: ")) from None
+
+
+@main.group()
+def manifest() -> None:
+    """Build manifests: join the manifests of sharded builds."""
+
+
+@manifest.command("merge")
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder of the joined build: its manifest.json, and every shard's files.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def manifest_merge(sources: tuple[str, ...], out: str, debug: bool) -> None:
+    """Join the manifests of shard builds (kzru build --shard K/N) into one.
+
+    SOURCES are the shards' output folders (or their manifest.json files). Their files
+    are copied into OUT, checked against their checksums. Two shards holding the same
+    output, or built by different engine versions, are refused, naming both files."""
+
+    def action() -> int:
+        from kzru_reports.shards import merge
+
+        merged = merge(sources, out)
+        click.echo(
+            _printable(
+                f"{len(merged.entries)} outputs from {len(sources)} manifests in {merged.file}"
+            )
+        )
         return 0
 
     _run(debug, action)

@@ -42,10 +42,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from kzru_reports import limits
 from kzru_reports.audiences import BUILTIN, DETAILS, DOCUMENTS, SECTIONS, Audience
 from kzru_reports.data.lang import LANGS, did_you_mean_lang
 from kzru_reports.data.schema import LEVELS, SLUG_RE
-from kzru_reports.errors import DataError, Problem, UsageError
+from kzru_reports.errors import ConfigError, DataError, Problem, UsageError
+from kzru_reports.files import in_workspace, read_regular, workspace_root
 from kzru_reports.handling import MarkingScheme, Words, word_problem
 from kzru_reports.theme import Theme, default_theme, load_theme
 from kzru_reports.writers import FORMAT_NAMES
@@ -115,7 +117,7 @@ def find_config(start: Path | None = None) -> Path | None:
     here = (start or Path.cwd()).resolve()
     for folder in [here, *here.parents]:
         candidate = folder / CONFIG_NAME
-        if candidate.is_file():
+        if candidate.exists() and not candidate.is_dir():  # a FIFO is refused when read
             return candidate
     return None
 
@@ -141,8 +143,10 @@ def load_config(path: Path) -> Workspace:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return read_regular(path, limits.THEME_FILE_BYTES, "config").decode("utf-8")
+    except ConfigError as exc:
+        raise DataError([Problem(str(path), str(exc))]) from None
+    except UnicodeDecodeError as exc:
         raise DataError([Problem(str(path), f"cannot read: {exc}")]) from None
 
 
@@ -241,7 +245,13 @@ class _Reader:
 
     def folder(self, table: Mapping[str, Any], key: str) -> Path | None:
         value = self.text(table, key, "")
-        return (self.root / value).resolve() if value else None
+        if not value:
+            return None
+        try:
+            return in_workspace(self.root, value)
+        except ConfigError as exc:
+            self.fail(key, str(exc))
+            return None
 
     def table(self, raw: Mapping[str, Any], key: str, where: str = "") -> dict[str, Any]:
         value = raw.get(key, {})
@@ -252,6 +262,10 @@ class _Reader:
 
     # -- the file
     def workspace(self, raw: dict[str, Any]) -> Workspace:
+        with workspace_root(self.root):
+            return self._workspace(raw)
+
+    def _workspace(self, raw: dict[str, Any]) -> Workspace:
         self.known(raw, _TOP, "")
         audiences, configured = self.audiences(self.table(raw, "audiences"))
         defaults = self.table(raw, "defaults")
@@ -374,7 +388,7 @@ class _Reader:
         configured = []
         for name, profile in table.items():
             where = f"audiences.{name}"
-            if not SLUG_RE.match(name):
+            if not SLUG_RE.fullmatch(name):
                 self.fail(where, "an audience name is a lower-case slug (it names a folder)")
                 continue
             if not isinstance(profile, dict):

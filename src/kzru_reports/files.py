@@ -10,6 +10,8 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 
@@ -28,6 +30,52 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     _sync_dir(path.parent)
+
+
+_OUTSIDE: ContextVar[bool] = ContextVar("kzru_outside_workspace", default=False)
+_ROOT: ContextVar[Path | None] = ContextVar("kzru_workspace_root", default=None)
+
+
+def allow_outside_workspace(allow: bool) -> None:
+    """Let the config name files and folders outside its workspace (``kzru
+    --allow-outside-workspace``); set once per command."""
+    _OUTSIDE.set(allow)
+
+
+@contextlib.contextmanager
+def workspace_root(root: Path) -> Iterator[None]:
+    """Paths read while this holds are confined to ``root`` (see ``in_workspace``)."""
+    token = _ROOT.set(root)
+    try:
+        yield
+    finally:
+        _ROOT.reset(token)
+
+
+def in_workspace(base: Path, value: str) -> Path:
+    """``value`` (a path from a config file, relative to ``base``) as an absolute path,
+    confined to the workspace being read: it may not leave the workspace's folder,
+    and no folder or file on the way from the workspace's folder to it may be a
+    symbolic link. ``ConfigError`` otherwise, unless the user allowed paths outside
+    the workspace. Components are walked one by one, never resolved through a link."""
+    from kzru_reports.errors import ConfigError
+
+    root = _ROOT.get()
+    if root is None or _OUTSIDE.get():
+        return (base / value).resolve()
+    hint = "(kzru --allow-outside-workspace lets the config name it)"
+    start = Path(os.path.abspath(base))
+    current = start if not os.path.isabs(value) else Path(Path(value).anchor)
+    for part in Path(value).parts[1:] if os.path.isabs(value) else Path(value).parts:
+        if part == "..":
+            current = current.parent
+            continue
+        current = current / part
+        if current.is_relative_to(root) and current.is_symlink():
+            raise ConfigError(f"{value} goes through the symbolic link {current} {hint}")
+    if not current.is_relative_to(root):
+        raise ConfigError(f"{value} is outside the workspace {root} {hint}")
+    return current
 
 
 def read_regular(path: Path, limit: int, what: str = "file") -> bytes:

@@ -23,7 +23,7 @@ DATA_VALUES = 500_000  # values in a file, aliases counted at their full size
 DATA_EXPANDED_BYTES = 16 * MIB  # characters of text after YAML aliases are expanded
 LIST_ITEMS = 5_000  # items in any one list of a visit (events, agreements, points...)
 FIGURES = 500  # figures of one visit
-DELEGATION = 60  # members of one party's delegation
+DELEGATION = 200  # members of one party's delegation
 PROBLEMS_SHOWN = 20  # problems reported per file; the rest are counted
 NUMBER_ABS = 10**15  # largest magnitude of a figure's value or target
 
@@ -39,6 +39,7 @@ MODEL_NODES = 200_000  # blocks, runs and cells one document's markup may produc
 
 # ---------------------------------------------------------------- charts
 CHART_BARS = 12  # bars of one chart; further figures are listed in a table
+CHART_PIXELS = 9_000_000  # pixels of a DOCX chart picture (an A4 page at 300 dpi)
 
 # ---------------------------------------------------------------- files from config
 THEME_FILE_BYTES = 1 * MIB  # a theme TOML file, a kzru.toml

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kzru_reports import limits
 from kzru_reports.data.lang import LANGS, localize, text_values
 from kzru_reports.data.schema import SCHEMA_TAGS, Visit
 from kzru_reports.data.tree import (
@@ -88,7 +89,7 @@ def parse_visit(
         skip=[p.path for p in problems],
     )
     if problems or visit is None:
-        raise DataError(_sorted(problems))
+        raise DataError(capped(_sorted(problems), name))
     visit._origin = (name, positions)
     return visit
 
@@ -111,7 +112,7 @@ def visit_in(
             line, col = _locate(m.path, positions)
             path = format_path(m.path)
             problems.append(Problem(name, f"no {lang} text", path=path, line=line, column=col))
-        raise DataError(_sorted(problems))
+        raise DataError(capped(_sorted(problems), name))
     localized = _resolve_speakers(visit, localized)
     localized._origin = visit._origin
     return localized  # type: ignore[no-any-return]
@@ -187,6 +188,15 @@ def check_tree(
 
 def _sorted(items: list[Problem]) -> list[Problem]:
     return sorted(items, key=lambda p: (p.line or 0, p.column or 0, p.path))
+
+
+def capped(items: list[Problem], name: str) -> list[Problem]:
+    """The first ``PROBLEMS_SHOWN`` problems, and one more that counts the rest."""
+    shown = limits.PROBLEMS_SHOWN
+    if len(items) <= shown:
+        return items
+    rest = len(items) - shown
+    return [*items[:shown], Problem(name, f"and {rest:,} more problem{'s' * (rest > 1)}")]
 
 
 def _check_schema_tag(tree: dict[str, Any], name: str, positions: Positions) -> None:
@@ -267,6 +277,11 @@ def _message(err: Any, tree: Any, path: FieldPath) -> str:
         return f"{value!r} is not one of {', '.join(options)}{_did_you_mean(str(value), options)}"
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} entries"
+    if kind == "too_long":
+        return (
+            f"{ctx.get('actual_length', 0):,} entries; the limit is "
+            f"{ctx.get('max_length', 0):,} (split the visit, or keep the most important)"
+        )
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "expected a mapping of fields"
     if kind == "list_type":

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from kzru_reports import limits
 from kzru_reports.data.lang import LANGS, LText, check_lang, parse_text
 from kzru_reports.data.tree import Plain
 
@@ -68,7 +69,7 @@ def _text(v: Any) -> str:
 
 def _slug(v: Any) -> str:
     v = _text(v)
-    if not SLUG_RE.match(v):
+    if not SLUG_RE.fullmatch(v):  # match() would let a trailing newline through
         raise ValueError(
             f"{v!r} is not a valid id (lower-case letters, digits and hyphens, "
             "starting with a letter or digit, at most 64 characters)"
@@ -106,6 +107,11 @@ def _number(v: Any) -> int | float:
         raise ValueError(f"expected a number (no unit or quotes inside), got {got}")
     if isinstance(v, float) and not math.isfinite(v):
         raise ValueError("expected a finite number")
+    if abs(v) > limits.NUMBER_ABS:
+        raise ValueError(
+            f"{v:g} is too large: a figure is at most {limits.NUMBER_ABS:,} (10^15) "
+            "in magnitude; give it in larger units (billions, say)"
+        )
     return v
 
 
@@ -264,7 +270,7 @@ class Party(Record):
     country: Text
     role: Literal["host", "guest", "participant"] = "participant"
     leader: Person | None = None
-    delegation: list[Person] = Field(default_factory=list)
+    delegation: list[Person] = Field(default_factory=list, max_length=limits.DELEGATION)
 
 
 class DateRange(Record):
@@ -335,8 +341,8 @@ class Topic(Record):
     id: Slug
     title: Text
     summary: Text | None = None
-    points: list[Point] = Field(default_factory=list)
-    projects: list[Project] = Field(default_factory=list)
+    points: list[Point] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
+    projects: list[Project] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
     classification: Level | None = None
 
 
@@ -359,8 +365,8 @@ class Agreement(Classified):
         "declaration", "agreement", "memorandum", "programme", "protocol", "plan", "letter", "other"
     ] = "other"
     status: Literal["signed", "adopted", "exchanged", "announced"] = "signed"
-    parties: list[Slug] = Field(default_factory=list)
-    signatories: list[Text] = Field(default_factory=list)
+    parties: list[Slug] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
+    signatories: list[Text] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
     summary: Text | None = None
     topic: Slug | None = None
 
@@ -403,14 +409,14 @@ class Visit(Record):
     date: IsoDate | None = None
     dates: DateRange | None = None
     location: Location | None = None
-    parties: list[Party] = Field(min_length=2)
-    events: list[Event] = Field(default_factory=list)
-    statements: list[Statement] = Field(default_factory=list)
-    figures: list[Figure] = Field(default_factory=list)
-    topics: list[Topic] = Field(default_factory=list)
-    agreements: list[Agreement] = Field(default_factory=list)
-    follow_ups: list[FollowUp] = Field(default_factory=list)
-    sources: list[Source] = Field(default_factory=list)
+    parties: list[Party] = Field(min_length=2, max_length=limits.LIST_ITEMS)
+    events: list[Event] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
+    statements: list[Statement] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
+    figures: list[Figure] = Field(default_factory=list, max_length=limits.FIGURES)
+    topics: list[Topic] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
+    agreements: list[Agreement] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
+    follow_ups: list[FollowUp] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
+    sources: list[Source] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
     # where each field was written (file name, positions), for messages after loading
     _origin: Any = PrivateAttr(default=None)
 

@@ -28,6 +28,8 @@ from kzru_reports.errors import DataError, Problem
 MAX_BYTES = limits.DATA_FILE_BYTES
 MAX_DEPTH = limits.DATA_DEPTH
 MAX_NODES = limits.DATA_VALUES
+MAX_CHARS = limits.DATA_EXPANDED_BYTES
+MAX_ITEMS = limits.LIST_ITEMS
 
 FieldPath = tuple[str | int, ...]  # keys and indexes from the top: ("agreements", 2, "kind")
 Positions = dict[FieldPath, tuple[int, int]]
@@ -152,12 +154,18 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
 
 
 class _Frame:
-    __slots__ = ("anchor", "count", "key", "path", "value")
+    __slots__ = ("anchor", "chars", "count", "key", "path", "value")
 
     def __init__(
-        self, value: dict[str, Any] | list[Any], path: FieldPath, anchor: str | None, count: int
+        self,
+        value: dict[str, Any] | list[Any],
+        path: FieldPath,
+        anchor: str | None,
+        count: int,
+        chars: int,
     ) -> None:
         self.value, self.path, self.anchor, self.count = value, path, anchor, count
+        self.chars = chars
         self.key: str | None = None
 
 
@@ -167,16 +175,22 @@ class _YamlBuilder:
     def __init__(self) -> None:
         self.positions: Positions = {}
         self.count = 0
+        self.chars = 0  # characters of text, aliases counted at their full length
         self.stack: list[_Frame] = []
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.anchors: dict[str, tuple[Any, int, int]] = {}
         self.root: Any = None
         self.done = False
+        self._last: tuple[int, int] = (1, 1)
 
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.CollectionEndEvent):
             frame = self.stack.pop()
             if frame.anchor is not None:
-                self.anchors[frame.anchor] = (frame.value, self.count - frame.count)
+                self.anchors[frame.anchor] = (
+                    frame.value,
+                    self.count - frame.count,
+                    self.chars - frame.chars,
+                )
             if not self.stack:
                 self._finish(frame.value)
             return
@@ -186,7 +200,7 @@ class _YamlBuilder:
                     "more than one YAML document; one visit per file", *self._mark(event), ()
                 )
             return
-        line, col = self._mark(event)
+        line, col = self._last = self._mark(event)
         top = self.stack[-1] if self.stack else None
         if isinstance(top, _Frame) and isinstance(top.value, dict) and top.key is None:
             self._key(top, event, line, col)
@@ -205,22 +219,23 @@ class _YamlBuilder:
                 raise _Fail(
                     f"alias *{event.anchor} names no anchor defined before it", line, col, path
                 )
-            value, size = self.anchors[event.anchor]
-            self._count(size, line, col, path)
+            value, size, chars = self.anchors[event.anchor]
+            self._count(size, line, col, path, chars)
             self._attach(value)
             return
-        self._count(1, line, col, path)
+        length = len(event.value) if isinstance(event, yaml.ScalarEvent) else 0
+        self._count(1, line, col, path, length)
         if isinstance(event, yaml.ScalarEvent):
             value = self._scalar(event)
             if event.anchor is not None:
-                self.anchors[event.anchor] = (value, 1)
+                self.anchors[event.anchor] = (value, 1, length)
             self._attach(value)
             return
         container: dict[str, Any] | list[Any] = (
             {} if isinstance(event, yaml.MappingStartEvent) else []
         )
         self._attach(container, opened=True)
-        self.stack.append(_Frame(container, path, event.anchor, self.count - 1))
+        self.stack.append(_Frame(container, path, event.anchor, self.count - 1, self.chars))
 
     def _key(self, frame: _Frame, event: yaml.Event, line: int, col: int) -> None:
         if not isinstance(event, yaml.ScalarEvent):
@@ -238,6 +253,7 @@ class _YamlBuilder:
                 (*frame.path, key),
             )
         self.positions[(*frame.path, key)] = (line, col)
+        self._count(0, line, col, (*frame.path, key), len(key))
         frame.value[key] = None  # keeps the key's place; the value replaces it
         frame.key = key
 
@@ -252,13 +268,24 @@ class _YamlBuilder:
             top.value[top.key] = value
             top.key = None
         else:
+            if len(top.value) >= MAX_ITEMS:
+                raise _Fail(_too_many(), *self._last, top.path)
             top.value.append(value)
 
     def _finish(self, value: Any) -> None:
         self.root, self.done = value, True
 
-    def _count(self, size: int, line: int, col: int, path: FieldPath) -> None:
+    def _count(self, size: int, line: int, col: int, path: FieldPath, chars: int = 0) -> None:
         self.count += size
+        self.chars += chars
+        if self.chars > MAX_CHARS:
+            raise _Fail(
+                f"more than {MAX_CHARS:,} characters of text once aliases are expanded; "
+                "refusing to expand further",
+                line,
+                col,
+                path,
+            )
         if self.count > MAX_NODES:
             raise _Fail(
                 f"more than {MAX_NODES:,} values (aliases included); refusing to expand further",
@@ -368,6 +395,8 @@ class _JsonParser:
         if self.text.startswith("]", i):
             return out, i + 1
         while True:
+            if len(out) >= MAX_ITEMS:
+                raise self.fail(_too_many(), i, path)
             item, j = self.value(i, (*path, len(out)), depth + 1)
             out.append(item)
             j = self.skip(j)
@@ -376,6 +405,13 @@ class _JsonParser:
             if not self.text.startswith(",", j):
                 raise self.fail("JSON syntax: expected ',' or ']'", j, path)
             i = self.skip(j + 1)
+
+
+def _too_many() -> str:
+    return (
+        f"more than {MAX_ITEMS:,} entries in one list; the limit is {MAX_ITEMS:,} "
+        "(split the visit, or keep the most important)"
+    )
 
 
 def format_path(path: FieldPath) -> str:

@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.compiler
 import jinja2.meta
+import jinja2.nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -130,7 +132,7 @@ def _too_wide(fmt: str) -> bool:
 
 
 class _Environment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset(["*", "**", "%"])
+    intercepted_binops = frozenset(["*", "**", "%", "+"])
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         _tick()
@@ -165,19 +167,66 @@ class _Environment(ImmutableSandboxedEnvironment):
         _tick()
         if operator == "%" and isinstance(left, str) and _too_wide(left):
             raise jinja2.exceptions.SecurityError("a format field width is over the limit")
-        if operator == "*":
-            for a, b in ((left, right), (right, left)):
-                if (
-                    isinstance(a, str | list | tuple)
-                    and isinstance(b, int)
-                    and len(a) * b > MAX_REPEAT
-                ):
-                    raise jinja2.exceptions.SecurityError(
-                        f"repetition producing {len(a) * b:,} items is over the limit"
-                    )
-        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise jinja2.exceptions.SecurityError("exponent over the limit")
+        _check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
+
+    def bounded_concat(self, value: Any) -> Any:
+        """The result of ``~`` (joining pieces into one string), refused when long."""
+        _check_length(value, "joining with ~")
+        return value
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Compiles ``a ~ b`` so that its result passes ``bounded_concat``: the only
+    operator that builds strings which the sandbox does not intercept itself."""
+
+    def visit_Concat(self, node: jinja2.nodes.Concat, frame: Any) -> None:
+        self.write("environment.bounded_concat(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+_Environment.code_generator_class = _CodeGenerator
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    """Refuse an operation whose result would be over a limit, before making it:
+    integers of more than ``TEMPLATE_INT_BITS`` bits, strings and lists longer than
+    ``TEMPLATE_STRING_CHARS`` (``+``) or ``TEMPLATE_REPEAT`` items (``*``)."""
+    bits = limits.TEMPLATE_INT_BITS
+    if operator == "**" and isinstance(right, int | float):
+        if abs(right) > limits.TEMPLATE_EXPONENT:
+            raise jinja2.exceptions.SecurityError(
+                f"exponent over the limit of {limits.TEMPLATE_EXPONENT}"
+            )
+        if _is_int(left) and _is_int(right) and left.bit_length() * max(right, 0) > bits:
+            raise jinja2.exceptions.SecurityError(f"an integer of more than {bits:,} bits")
+    if operator == "*":
+        if _is_int(left) and _is_int(right) and left.bit_length() + right.bit_length() > bits:
+            raise jinja2.exceptions.SecurityError(f"an integer of more than {bits:,} bits")
+        for a, b in ((left, right), (right, left)):
+            if isinstance(a, str | list | tuple) and _is_int(b) and len(a) * b > MAX_REPEAT:
+                raise jinja2.exceptions.SecurityError(
+                    f"repetition producing {len(a) * b:,} items is over the limit"
+                )
+    if operator == "+":
+        if _is_int(left) and _is_int(right) and max(left.bit_length(), right.bit_length()) >= bits:
+            raise jinja2.exceptions.SecurityError(f"an integer of more than {bits:,} bits")
+        if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+            _check_length(len(left) + len(right), "+")
+
+
+def _check_length(value: Any, what: str) -> None:
+    size = value if isinstance(value, int) else len(value)
+    if size > limits.TEMPLATE_STRING_CHARS:
+        raise jinja2.exceptions.SecurityError(
+            f"{what} would make {size:,} characters or items, over the limit of "
+            f"{limits.TEMPLATE_STRING_CHARS:,}"
+        )
 
 
 def _check_str_call(owner: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -206,6 +255,74 @@ def _bounded_filter(name: str, original: Callable[..., Any]) -> Callable[..., An
         return original(*args, **kwargs)
 
     return bounded
+
+
+def _bounded_join(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``join``, refused before joining when the result would be over the limit."""
+
+    @functools.wraps(original)
+    def join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
+        items = list(value)
+        size = len(str(d)) * max(len(items) - 1, 0)
+        if attribute is None:
+            size += sum(len(x) if isinstance(x, str) else len(str(x)) for x in items)
+        _check_length(size, "join")
+        return _checked(original(eval_ctx, items, d, attribute), "join")
+
+    return join
+
+
+def _bounded_replace(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def replace(eval_ctx: Any, s: Any, old: Any, new: Any, count: Any = None) -> Any:
+        text, old_s, new_s = str(s), str(old), str(new)
+        hits = text.count(old_s) if old_s else len(text) + 1
+        if _is_int(count):
+            hits = min(hits, max(count, 0))
+        _check_length(len(text) + hits * max(0, len(new_s) - len(old_s)), "replace")
+        return original(eval_ctx, s, old, new, count)
+
+    return replace
+
+
+def _bounded_indent(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def indent(s: Any, width: Any = 4, *args: Any, **kwargs: Any) -> Any:
+        pad = width if _is_int(width) else len(str(width))
+        text = str(s)
+        _check_length(len(text) + (text.count("\n") + 1) * max(pad, 0), "indent")
+        return original(s, width, *args, **kwargs)
+
+    return indent
+
+
+def _bounded_sum(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def total(environment: Any, iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
+        if not isinstance(start, int | float):
+            raise jinja2.exceptions.SecurityError(
+                "sum adds numbers; join strings with join, lists with a loop"
+            )
+        return original(environment, iterable, attribute, start)
+
+    return total
+
+
+def _checked(value: Any, what: str) -> Any:
+    _check_length(value, what)
+    return value
+
+
+def _safe_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+    """``lipsum``, with no more than ``TEMPLATE_REPEAT`` words in all."""
+    if not all(_is_int(v) for v in (n, min, max)) or n < 0 or min < 1 or max < min:
+        raise jinja2.exceptions.SecurityError("lipsum takes small whole numbers")
+    if n * max > MAX_REPEAT:
+        raise jinja2.exceptions.SecurityError(
+            f"lipsum of {n:,} paragraphs of up to {max:,} words is over the limit "
+            f"of {MAX_REPEAT:,} words"
+        )
+    return str(jinja2.utils.generate_lorem_ipsum(n, html, min, max))
 
 
 def _bounded_format(value: Any, *args: Any, **kwargs: Any) -> str:
@@ -322,6 +439,11 @@ def _make_environment(
     for name in _WIDTH_FILTERS:
         env.filters[name] = _bounded_filter(name, env.filters[name])
     env.filters["format"] = _bounded_format
+    env.filters["join"] = _bounded_join(env.filters["join"])
+    env.filters["replace"] = _bounded_replace(env.filters["replace"])
+    env.filters["indent"] = _bounded_indent(env.filters["indent"])
+    env.filters["sum"] = _bounded_sum(env.filters["sum"])
+    env.globals["lipsum"] = _safe_lipsum
     labels = load_labels(lang, search)
     patterns = PATTERNS[lang]
     env.globals["L"] = Labels(
@@ -555,4 +677,12 @@ def folder_stamp(search: Sequence[str]) -> tuple[Any, ...]:
 
 
 def search_path(folders: Sequence[str | Path]) -> tuple[str, ...]:
+    """The template folders that exist, as absolute paths. A folder that is itself a
+    symbolic link (``templates/press -> /etc``) is refused: the loader refuses links
+    inside a folder, and the workspace config refuses them on the way to it."""
+    for f in folders:
+        if Path(f).is_symlink():
+            raise TemplateError(
+                f"the template folder {f} is a symbolic link, which is not followed"
+            )
     return tuple(str(Path(f).resolve()) for f in folders if Path(f).is_dir())

@@ -212,7 +212,9 @@ def _blocks(parent: ET.Element) -> Iterator[n.Block]:
                 f"unknown element <{el.tag}> (block elements: {', '.join(sorted(_BLOCKS))})"
             )
         block = handler(el)
-        if block is not None:
+        if isinstance(block, tuple):  # one element that makes more than one block
+            yield from block
+        elif block is not None:
             yield block
 
 
@@ -299,7 +301,9 @@ def _figures(el: ET.Element) -> n.KeyFigures | None:
     return n.KeyFigures(tuple(items), _handling(el)) if items else None
 
 
-def _chart(el: ET.Element) -> n.BarChart | None:
+def _chart(el: ET.Element) -> n.BarChart | tuple[n.Block, ...] | None:
+    """A bar chart of at most ``CHART_BARS`` bars (in the template's order); further
+    bars are listed in a table after it, so a chart's size never grows with the data."""
     _attrs(el, {"title", "value-label", "target-label", "handling"})
     _no_text(el)
     bars = []
@@ -319,13 +323,33 @@ def _chart(el: ET.Element) -> n.BarChart | None:
         )
     if not bars:
         return None
-    return n.BarChart(
-        tuple(bars),
-        _clean(el.get("title", "")),
+    value_label, target_label = (
         _clean(el.get("value-label", "")),
         _clean(el.get("target-label", "")),
-        _handling(el),
     )
+    handling = _handling(el)
+    chart = n.BarChart(
+        tuple(bars[: limits.CHART_BARS]),
+        _clean(el.get("title", "")),
+        value_label,
+        target_label,
+        handling,
+    )
+    rest = bars[limits.CHART_BARS :]
+    if not rest:
+        return chart
+    rows = tuple(
+        n.Row(
+            (
+                n.Cell((n.Text(b.label),)),
+                n.Cell((n.Text(b.value_text or f"{b.value:g}"),), "right"),
+                n.Cell((n.Text(b.target_text or ("" if b.target is None else f"{b.target:g}")),)),
+            )
+        )
+        for b in rest
+    )
+    header = (n.Cell(()), n.Cell((n.Text(value_label),), "right"), n.Cell((n.Text(target_label),)))
+    return chart, n.Table(header, rows, (3.0, 1.2, 1.8), "compact", handling)
 
 
 def _cells(row: ET.Element) -> tuple[n.Cell, ...]:

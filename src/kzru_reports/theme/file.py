@@ -30,6 +30,7 @@ from typing import Any
 
 from kzru_reports import limits
 from kzru_reports.errors import ConfigError, DataError, KzruError, Problem
+from kzru_reports.files import in_workspace, read_regular
 from kzru_reports.theme.fonts import font_face
 from kzru_reports.theme.model import FontFamily, Theme, default_theme
 
@@ -83,13 +84,11 @@ def _include(value: Any, root: Path, file: str, theme: Theme, problems: list[Pro
     if not isinstance(value, str):
         problems.append(Problem(file, "expected the path of a theme file", path="theme.file"))
         return theme
-    path = (root / value).resolve()
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        problems.append(
-            Problem(file, f"cannot read theme file {value}: {exc.strerror}", path="theme.file")
-        )
+        path = in_workspace(root, value)
+        raw = tomllib.loads(read_regular(path, limits.THEME_FILE_BYTES, "theme file").decode())
+    except ConfigError as exc:
+        problems.append(Problem(file, str(exc), path="theme.file"))
         return theme
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), f"not valid TOML: {exc}"))
@@ -166,9 +165,13 @@ def _file(value: Any, root: Path, key: str, fail: Fail) -> Path | None:
     if not isinstance(value, str) or not value:
         fail(key, "expected the path of a file")
         return None
-    path = (root / value).resolve()
-    if not path.is_file():
-        fail(key, f"no such file: {value}")
+    try:
+        path = in_workspace(root, value)
+    except ConfigError as exc:
+        fail(key, str(exc))
+        return None
+    if not path.is_file():  # a FIFO or a device is not a file either
+        fail(key, f"no such file: {value}" if not path.exists() else f"not a regular file: {value}")
         return None
     return path
 

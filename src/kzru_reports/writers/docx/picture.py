@@ -8,6 +8,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from kzru_reports import limits
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
 
@@ -15,7 +16,10 @@ from kzru_reports.writers import chart as chartlib
 @functools.lru_cache(maxsize=16)
 def chart_png(geo: chartlib.ChartLayout, theme: Theme, scale: float = 300 / 72) -> bytes:
     """Draw a chart layout as a PNG at print resolution (with Pillow); a pack draws the
-    same chart as its fact sheet, so the last few are kept."""
+    same chart as its fact sheet, so the last few are kept. The picture has at most
+    ``CHART_PIXELS`` pixels (a page at print resolution), whatever the chart holds."""
+    area = max(geo.width * geo.height, 1.0)
+    scale = min(scale, (limits.CHART_PIXELS / area) ** 0.5)
     img = Image.new("RGB", (round(geo.width * scale), round(geo.height * scale)), "white")
     draw = ImageDraw.Draw(img)
     fam = theme.heading_font

@@ -154,7 +154,13 @@ class Translator:
             for f in fl.fields
         ]
         label_w = (42 if fl.role == "cover" else 30) * mm
-        table = Table(rows, colWidths=[label_w, self.width - label_w], hAlign="LEFT")
+        table = Table(  # a value taller than a page (a long delegation) goes on over pages
+            rows,
+            colWidths=[label_w, self.width - label_w],
+            hAlign="LEFT",
+            splitByRow=1,
+            splitInRow=1,
+        )
         rule = colors.HexColor(self.theme.rule)
         table.setStyle(
             self._style(
