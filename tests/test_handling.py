@@ -19,7 +19,7 @@ from kzru_reports.errors import DataError
 from kzru_reports.handling import MarkingScheme, Words, mark
 from kzru_reports.model import nodes as n
 
-from .conftest import FIXTURES, docx_text, pdf_text
+from .conftest import FIXTURES, docx_text, pdf_text, unhyphenate
 
 ONE_DOC = FIXTURES / "restricted-in-memo.yaml"
 VISIT = "restricted-in-memo"
@@ -29,7 +29,7 @@ LEVEL_WORD = re.compile(r"\b(PUBLIC|OFFICIAL|RESTRICTED)\b")
 def pdf_pages(data: bytes) -> list[str]:
     from pypdf import PdfReader
 
-    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+    return [unhyphenate(page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages]
 
 
 def docx_parts(data: bytes) -> str:

@@ -16,7 +16,7 @@ from kzru_reports import api
 from kzru_reports.model import nodes as n
 from kzru_reports.writers.pdf.text import chunk_inlines
 
-from .conftest import docx_text, pdf_text, squash
+from .conftest import docx_text, pdf_text, squash, unhyphenate
 
 PARTIES = [{"id": "aa", "country": "A", "role": "host"}, {"id": "bb", "country": "B"}]
 
@@ -137,8 +137,8 @@ def test_an_agreement_summary_of_thousands_of_rows_lays_out_in_pdf() -> None:
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) > 120
 
-    def unbroken(text: str) -> str:  # words hyphenated at a line end, joined again
-        return re.sub(r"(\w)- (\w)", r"\1\2", squash(text))
+    def unbroken(text: str) -> str:
+        return squash(unhyphenate(text))
 
     first = unbroken(" ".join(p.extract_text() for p in reader.pages[:3]))
     assert "Agreement number 0 on cooperation" in first

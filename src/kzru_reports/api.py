@@ -564,10 +564,12 @@ def _warm(options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
     """Import the writers, load fonts and styles and compile the templates before
     forking, so workers start ready and none of them does it again."""
     from kzru_reports.templating import warm_templates
+    from kzru_reports.templating.locale import language_tag
     from kzru_reports.writers import get_writer
 
+    tags = sorted({language_tag(j.lang) for j in jobs}) or [language_tag(options.lang)]
     for fmt in options.formats:
-        get_writer(fmt, options.theme).warm()
+        get_writer(fmt, options.theme).warm(tags)
     names: dict[tuple[str, str], tuple[Audience, set[str]]] = {}
     for job in jobs:  # every template of every document an audience gets, per language
         names.setdefault((job.audience.name, job.lang), (job.audience, set()))[1].update(

@@ -38,6 +38,11 @@ class _Lang(click.Choice):  # type: ignore[type-arg]
         )
 
 
+def _lang_option(help: str) -> Callable[[Any], Any]:
+    """``-l/--lang TAG``, repeatable, as ``langs``."""
+    return click.option("-l", "--lang", "langs", multiple=True, type=_Lang(), help=help)
+
+
 def _run(debug: bool, action: Callable[[], int]) -> None:
     """Run a command; deliberate errors print one line each and map to exit codes.
 
@@ -177,14 +182,7 @@ def main(allow_outside_workspace: bool = False) -> None:
     multiple=True,
     help="Audience profile (repeatable); default: every audience of the workspace.",
 )
-@click.option(
-    "-l",
-    "--lang",
-    "langs",
-    multiple=True,
-    type=_Lang(),
-    help="Language of the documents (repeatable); default: the workspace's, else en.",
-)
+@_lang_option("Language of the documents (repeatable); default: the workspace's, else en.")
 @click.option(
     "--fallback",
     is_flag=True,
@@ -297,14 +295,7 @@ class _Progress:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "-l",
-    "--lang",
-    "langs",
-    multiple=True,
-    type=_Lang(),
-    help="Also check that every text has this language (repeatable).",
-)
+@_lang_option("Also check that every text has this language (repeatable).")
 @click.option(
     "--format",
     "style",

@@ -30,6 +30,10 @@ import re
 
 SOFT_HYPHEN = "\u00ad"
 MIN_WORD = 5  # letters; shorter words are never broken
+# Lines are set ragged: a word shorter than this goes whole to the next line, which
+# leaves at most a short gap; only longer words, which would leave a ragged hole,
+# are hyphenated (as a typesetter would, rather than hyphenating most lines).
+MIN_HYPHENATED = 8
 LEFT, RIGHT = 2, 2  # letters kept before and after a break at least
 
 _PYPHEN = {"en": "en_GB", "ru": "ru_RU"}
@@ -78,6 +82,12 @@ def _onset(word: str, at: int) -> bool:
     return word[at : at + 2].lower() in _ONSETS
 
 
+def warm(lang: str) -> None:
+    """Load ``lang``'s patterns now (before a build forks its workers)."""
+    if lang in _PYPHEN:
+        _pyphen(lang)
+
+
 def kazakh_breaks(word: str) -> tuple[int, ...]:
     """Syllable boundaries of a Kazakh (Cyrillic) word, as indexes."""
     vowel = [False] * len(word)
@@ -105,18 +115,21 @@ def kazakh_breaks(word: str) -> tuple[int, ...]:
 
 
 def soft_hyphens(text: str, lang: str) -> str:
-    """``text`` with a soft hyphen at each break point of every word. Addresses,
+    """``text`` with a soft hyphen at each break point of every word of at least
+    ``MIN_HYPHENATED`` letters. Addresses,
     e-mails and runs longer than a line (``https://...``) are left to reportlab,
     which breaks them at slashes or, failing that, anywhere."""
 
     def token(m: re.Match[str]) -> str:
         run = m.group()
-        if len(run) > _LONGEST or _NOT_PROSE.search(run):
+        if len(run) > _LONGEST or _NOT_PROSE.search(run) or _before_markup(text, m.end()):
             return run
         return _WORD.sub(mark, run)
 
     def mark(m: re.Match[str]) -> str:
         word = m.group()
+        if len(word) < MIN_HYPHENATED:
+            return word
         cuts = positions(word, lang)
         if not cuts:
             return word
@@ -124,6 +137,16 @@ def soft_hyphens(text: str, lang: str) -> str:
         return SOFT_HYPHEN.join(pieces)
 
     return _RUN.sub(token, text)
+
+
+def _before_markup(text: str, end: int) -> bool:
+    """Whether a space and then the end of this text, or a character the writer
+    escapes, follow ``text[:end]``: reportlab (4.x) drops the space after a word with
+    soft hyphens when the next word starts a new run of markup ("Corridor &amp;"
+    came out "Corridor&"), so such a word keeps no soft hyphens."""
+    rest = text[end:]
+    after = rest.lstrip()
+    return rest != after and (not after or after[0] in "&<>")
 
 
 def hyphenated(word: str, lang: str) -> str:

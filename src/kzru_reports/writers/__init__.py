@@ -10,7 +10,7 @@ import contextlib
 import functools
 import gc
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from kzru_reports.model.nodes import Document, Pack
@@ -26,9 +26,10 @@ class Writer(Protocol):
 
     def count_pages(self, data: bytes) -> int | None: ...
 
-    def warm(self) -> None:
+    def warm(self, langs: Sequence[str] = ()) -> None:
         """Load now what the first document would load on the way (a build does this
-        before forking its workers, so that none of them loads it again)."""
+        before forking its workers, so that none of them loads it again); ``langs``:
+        the language tags (``ru-RU``) of the documents to come."""
 
 
 # format name -> (module, class)

@@ -30,8 +30,13 @@ class Blank:
     list_num_id: str | None  # the numbering of the "List Number" style
 
 
+DEFAULT_TAG = "en-GB"
+
+
 @functools.lru_cache(maxsize=8)
-def blank_for(theme: Theme, reference_state: tuple[int, int] | None, lang: str = "en-GB") -> Blank:
+def blank_for(
+    theme: Theme, reference_state: tuple[int, int] | None, lang: str = DEFAULT_TAG
+) -> Blank:
     """A document with the theme's styles and page set up and an empty body, made
     once per process and theme (setting up styles by name through python-docx costs
     more than writing a whole memo) and kept in the cache folder between runs; each

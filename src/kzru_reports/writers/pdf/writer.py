@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import mm
@@ -18,6 +19,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kzru_reports import hyphenate
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers.pdf.flowables import (
@@ -46,8 +48,11 @@ class PdfWriter:
         self.theme = theme
         register_fonts(theme)
 
-    def warm(self) -> None:
+    def warm(self, langs: Sequence[str] = ()) -> None:
         import reportlab.graphics.renderPDF  # noqa: F401  (drawn charts need it)
+
+        for tag in langs:  # the hyphenation patterns of each language
+            hyphenate.warm(tag.split("-")[0].lower())
 
     def render(self, doc: n.Document) -> bytes:
         translator = Translator(self.theme, self._frame_width(), lang=language(doc.meta))
