@@ -21,8 +21,8 @@ SHIPPED_FACTS = [
     "delegations",
     "narrow format",
     "expanded format",
-    "$20 billion",
-    "$30 billion",
+    "USD 20 billion",
+    "USD 30 billion",
     "175",
     "2030",
     "Rosatom",
@@ -160,8 +160,8 @@ def test_unseen_visit_shows_its_own_facts_and_nothing_of_the_shipped_one(
             "Әлихан Бөкейхан",
             "Uzbekistan",
             "about 1,250,000 tonnes" if False else "about 1,250,000",
-            "€3.5 billion",
-            "€5 billion",
+            "EUR 3.5 billion",
+            "EUR 5 billion",
             "42.5%",
             "Порт Құрық",
             "Соглашение о транзите",
@@ -194,7 +194,7 @@ def test_factsheet_chart_in_both_formats(shipped_build: Path) -> None:
 
     pdf = next(shipped_build.glob("*-factsheet.pdf")).read_bytes()
     assert b"/Subtype /Image" not in pdf  # the chart is vector, not a picture
-    assert "Target: $30 billion" in pdf_text(pdf)
+    assert "Target: USD 30 billion" in pdf_text(pdf)
     doc = Document(next(shipped_build.glob("*-factsheet.docx")))
     assert doc.inline_shapes, "the DOCX fact sheet carries the chart as a picture"
 

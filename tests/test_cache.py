@@ -214,3 +214,79 @@ def test_code_compiled_by_one_kind_of_environment_is_not_read_by_another(
     compiled = _refuse_compiling(sandboxed, monkeypatch)
     sandboxed.get_template("a")
     assert compiled == ["a"]
+
+
+# ------------------------------------------------------------------ a poisoned cache
+
+
+def _entry(folder: Path) -> Path:
+    [entry] = (folder / "templates").iterdir()
+    return entry
+
+
+def test_an_entry_not_signed_with_the_users_key_is_never_loaded(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bytecode someone else wrote (a poisoned entry under the right name) is not
+    loaded, not even when it is well-formed: it is compiled again from source."""
+    _env({"a": "good"}).get_template("a")
+    entry = _entry(folder)
+    poisoned = jinja2.Environment(loader=jinja2.DictLoader({"a": "POISON"}))
+    bucket = jinja2.bccache.Bucket(poisoned, "a", "")
+    bucket.code = poisoned.compile("POISON", "a", None)
+    entry.write_bytes(bucket.bytecode_to_string())  # well-formed, but unsigned
+    fresh = _env({"a": "good"})
+    compiled = _refuse_compiling(fresh, monkeypatch)
+    assert fresh.get_template("a").render() == "good"
+    assert compiled == ["a"]
+
+
+def test_an_entry_others_can_write_is_not_loaded(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _env({"a": "good"}).get_template("a")
+    _entry(folder).chmod(0o666)
+    fresh = _env({"a": "good"})
+    compiled = _refuse_compiling(fresh, monkeypatch)
+    assert fresh.get_template("a").render() == "good" and compiled == ["a"]
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="making a file of another user needs root")
+def test_an_entry_of_another_user_is_not_loaded(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _env({"a": "good"}).get_template("a")
+    os.chown(_entry(folder), 12345, 12345)
+    fresh = _env({"a": "good"})
+    compiled = _refuse_compiling(fresh, monkeypatch)
+    assert fresh.get_template("a").render() == "good" and compiled == ["a"]
+
+
+def test_a_cache_below_a_folder_others_can_write_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # world-writable, not sticky: the cache could be swapped
+    monkeypatch.setenv(cache.ENV, str(shared / "kzru"))
+    assert cache.folder("templates") is None
+    monkeypatch.setenv(cache.ENV, "")
+    monkeypatch.delenv(cache.ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
+    assert cache.folder("templates") is None
+    shared.chmod(0o1777)  # sticky, as /tmp: nobody else may move what is ours
+    cache._folder.cache_clear()
+    assert cache.folder("templates") is not None
+
+
+def test_a_key_others_can_read_turns_the_cache_off(folder: Path) -> None:
+    assert cache.folder("templates") is not None
+    key = folder / "key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    key.chmod(0o644)
+    cache._folder.cache_clear()
+    assert cache.folder("templates") is None
+    key.unlink()
+    key.symlink_to(folder / "elsewhere")
+    cache._folder.cache_clear()
+    assert cache.folder("templates") is None

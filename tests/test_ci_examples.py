@@ -17,7 +17,7 @@ import yaml
 
 from kzru_reports.errors import Problem
 
-from .conftest import ROOT
+from .conftest import ROOT, pdf_text
 
 EXAMPLES = ROOT / "examples" / "ci"
 BIN = Path(sys.executable).parent
@@ -142,6 +142,8 @@ def test_build_job_keeps_packs_and_summarises_what_changed(
     said = summary.read_text()
     assert "Since the last scheduled build" in said
     assert "value 20,000,000,000 -> 21,400,000,000 USD" in said
+    memo = next((repo / "build").rglob("analyst/*-memo.pdf")).read_bytes()
+    assert "value 21,400,000,000 USD (was 20,000,000,000)" in pdf_text(memo)
 
     summary.write_text("")  # a second run of the same commit: nothing new
     run_job(job, repo, env)

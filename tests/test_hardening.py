@@ -134,3 +134,77 @@ def test_the_lock_file_is_never_followed_out_of_the_output_folder(tmp_path: Path
     os.mkfifo(out / ".kzru.lock")
     result = CliRunner().invoke(main, ["build", "-d", "memo", "-a", "press", "-o", str(out)])
     assert result.exit_code == 1 and "is not a regular file" in result.stderr
+
+
+# ------------------------------------------------------------------ smaller promises
+
+RLO = "\u202e"
+_GOOD = Path(__file__).parent / "corpus" / "good-control.yaml"
+
+
+def test_bidi_controls_never_reach_document_properties(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    visit = tmp_path / "bidi.yaml"
+    visit.write_text(
+        _GOOD.read_text()
+        .replace("id: good-control", "id: bidi")
+        .replace("title: Working visit", f"title: Working {RLO}fdp.exe visit")
+    )
+    args = ["build", str(visit), "-a", "analyst", "-d", "memo", "-o", str(tmp_path / "out")]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    folder = tmp_path / "out" / "bidi" / "analyst"
+    info = PdfReader(folder / "bidi-memo.pdf").metadata or {}
+    properties = " ".join(str(v) for v in info.values())
+    assert "fdp.exe" in properties and RLO not in properties
+    with zipfile.ZipFile(io.BytesIO((folder / "bidi-memo.docx").read_bytes())) as z:
+        core = z.read("docProps/core.xml").decode()
+    assert "fdp.exe" in core and RLO not in core
+
+
+def test_bidi_controls_in_messages_are_escaped(tmp_path: Path) -> None:
+    visit = tmp_path / f"evil{RLO}lmy.yaml"
+    visit.write_text(_GOOD.read_text() + f"unknown{RLO}field: 1\n")
+    result = CliRunner().invoke(main, ["validate", str(visit)])
+    assert result.exit_code == 1
+    assert RLO not in result.stderr and "\\u202e" in result.stderr
+
+
+def test_an_oversize_file_is_reported_with_its_real_size(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as fh:  # 69 MB, sparse: nothing is written
+        fh.truncate(69 * 1024 * 1024)
+    result = CliRunner().invoke(main, ["validate", str(big)])
+    assert result.exit_code == 1
+    assert "file is 72,351,744 bytes; the limit is 8,388,608 bytes" in result.stderr
+
+
+def test_after_a_full_disk_the_manifest_describes_the_files_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from kzru_reports import files
+    from kzru_reports.manifest import Manifest
+
+    out = tmp_path / "out"
+    args = ["build", str(_GOOD), "-a", "analyst", "-d", "memo", "-o", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    before = Manifest.load(str(out)).entries
+    assert len(before) == 2
+    real = files.os.fsync
+
+    def full(fd: int) -> None:  # the disk fills while outputs are written
+        if not os.readlink(f"/proc/self/fd/{fd}").split("/")[-1].startswith(".manifest"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    result = CliRunner().invoke(main, [*args, "--force"])
+    assert result.exit_code == 1 and "No space left" in result.stderr
+    after = Manifest.load(str(out)).entries
+    assert after == before
+    assert all(e.is_current(str(out), e.inputs) for e in after.values())

@@ -10,10 +10,12 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kzru_reports import api
+from kzru_reports.engine import render
 
 from .conftest import SHIPPED, SUMMIT, pdf_text
 
@@ -171,13 +173,13 @@ def test_parallel_jobs_render_in_worker_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pids: set[int] = set()
-    real = api.render_job
+    real = render.render_formats
 
-    def spy(job: api.Job, options: api.BuildOptions) -> list[tuple[str, bytes]]:
-        result = real(job, options)
+    def spy(*args: Any) -> list[tuple[str, bytes]]:
+        result = real(*args)
         return [(fmt, data + f"%{os.getpid()}".encode()) for fmt, data in result]
 
-    monkeypatch.setattr(api, "render_job", spy)
+    monkeypatch.setattr(render, "render_formats", spy)
     report = build(tmp_path, SHIPPED, SUMMIT, jobs=2)
     assert report.ok and len(report.outputs) == 16
     for output in report.outputs:

@@ -116,7 +116,7 @@ def test_a_quotation_in_another_language_says_it_is_a_translation() -> None:
         ("en", "(unofficial translation)", None),
         ("ru", None, "неофициальный перевод"),
     ):
-        doc = api.render_models(visit, BUILTIN["analyst"], "memo", options, lang)
+        doc = api.render_models(visit, BUILTIN["analyst"], "memo", options, lang=lang)
         from kzru_reports.writers import render
 
         shown = pdf_text(render("pdf", options.theme, doc))
@@ -124,7 +124,7 @@ def test_a_quotation_in_another_language_says_it_is_a_translation() -> None:
             assert note in shown
         if absent:
             assert absent not in shown
-    ru_doc = api.render_models(visit, BUILTIN["analyst"], "memo", options, "ru")
+    ru_doc = api.render_models(visit, BUILTIN["analyst"], "memo", options, lang="ru")
     from kzru_reports.writers import render
 
     assert "Анна" in pdf_text(render("pdf", options.theme, ru_doc))
@@ -156,7 +156,7 @@ def test_dates_per_language(lang: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("lang", "money", "number", "percent", "ordinal"),
     [
-        ("en", "$20 billion", "60,000", "96%", "2nd"),
+        ("en", "USD\u00a020 billion", "60,000", "96%", "2nd"),
         ("ru", "20\u00a0млрд\u00a0долл.\u00a0США", f"60{NNBSP}000", "96\u00a0%", "2-й"),
         ("kk", "20\u00a0млрд\u00a0АҚШ\u00a0доллары", f"60{NNBSP}000", "96%", "2-ші"),
     ],

@@ -25,16 +25,16 @@ def fig(
 @pytest.mark.parametrize(
     ("value", "unit", "qualifier", "expected"),
     [
-        (20_000_000_000, "USD", None, "$20 billion"),
-        (28_700_000_000, "USD", None, "$28.7 billion"),
-        (3_500_000_000, "EUR", "about", "about €3.5 billion"),
+        (20_000_000_000, "USD", None, "USD\u00a020 billion"),
+        (28_700_000_000, "USD", None, "USD\u00a028.7 billion"),
+        (3_500_000_000, "EUR", "about", "about EUR\u00a03.5 billion"),
         (750_000_000_000, "KZT", None, "KZT\u00a0750 billion"),
         (60_000, "students", "more_than", "more than 60,000"),
         (175, "projects", None, "175"),
         (96, "%", "more_than", "more than 96%"),
         (42.5, "%", None, "42.5%"),
         (1_250.0, None, None, "1,250"),
-        (950_000, "USD", None, "$950,000"),
+        (950_000, "USD", None, "USD\u00a0950,000"),
     ],
 )
 def test_figures(

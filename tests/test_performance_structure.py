@@ -219,10 +219,12 @@ def test_a_font_file_is_parsed_once_for_the_glyph_check_and_the_pdf() -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
+    from kzru_reports import memo
     from kzru_reports.theme.fonts import truetype
     from kzru_reports.theme.glyphs import theme_coverage
     from kzru_reports.writers.pdf.fonts import ParsedTTFont, font_names, register_fonts
 
+    memo.clear()  # as a fresh process (other tests' fonts may have filled the caches)
     theme = default_theme()
     theme_coverage(theme)
     register_fonts(theme)
@@ -242,23 +244,25 @@ def test_workers_forked_after_the_warm_up_load_and_compile_nothing(tmp_path: Pat
     code = """
 import sys
 import jinja2
-from kzru_reports import api
 from kzru_reports.audiences import BUILTIN
 from kzru_reports.data import find_visit_files
+from kzru_reports.engine import Engine, Report, render_formats, shipped_visits, warm
+from kzru_reports.engine.plan import plan
 from kzru_reports.manifest import Manifest
 from kzru_reports.writers.docx import blank
 
-options = api.BuildOptions(out="out", audiences=tuple(BUILTIN.values()), jobs=2)
-files = find_visit_files([api.shipped_visits()])
-jobs = list(api._plan(files, options, Manifest.load("out"), api.Report()))
-api._warm(options, jobs)
+engine = Engine(workers=0)
+options = engine.options(out="out", audiences=tuple(BUILTIN.values()))
+files = find_visit_files([shipped_visits()])
+jobs = list(plan(files, options, Manifest.load("out"), Report(), engine._loader(options)))
+warm(options, [job for job, _ in jobs])
 before = set(sys.modules)
 compiled = []
 real = jinja2.Environment.compile
 jinja2.Environment.compile = lambda self, *a, **k: compiled.append(a[1]) or real(self, *a, **k)
 blanks = blank.blank_for.cache_info().misses
-for job in jobs:
-    api.render_job(job, options)
+for job, visit in jobs:
+    render_formats(visit, job.audience, job.document, job.formats, options)
 new = sorted(m for m in set(sys.modules) - before if not m.startswith("kzru_reports"))
 assert not new, new
 assert not compiled, compiled

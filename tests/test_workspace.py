@@ -168,7 +168,7 @@ def test_a_block_override_changes_exactly_that_part_in_both_formats(inside: Path
         body_b, tail_b = rest_b.split("Sources", 1)
         body_a, tail_a = rest_a.split("Sources", 1)
         assert _no_furniture(tail_a) == _no_furniture(tail_b)
-        assert "Step: Increase trade turnover to $30 billion." in body_a
+        assert "Step: Increase trade turnover to USD 30 billion." in body_a
         assert "Step:" not in body_b and "Follow-up" not in after
 
 

@@ -168,6 +168,13 @@ def main(allow_outside_workspace: bool = False) -> None:
     "commit (SOURCE_DATE_EPOCH's date).",
 )
 @click.option(
+    "--since",
+    default=None,
+    metavar="REV|FILE",
+    help="Mark what changed since an earlier version: a git revision (each visit file "
+    "as it was then), or a visit file or folder (matched by visit id).",
+)
+@click.option(
     "--shard",
     default=None,
     metavar="K/N",
@@ -199,6 +206,7 @@ def build(
     jobs: int | None,
     force: bool,
     issue_date: str | None,
+    since: str | None,
     shard: Any,
     audiences: tuple[str, ...],
     langs: tuple[str, ...],
@@ -213,27 +221,17 @@ def build(
         import os
         import time
 
-        from kzru_reports import api
         from kzru_reports.config import load_workspace
+        from kzru_reports.engine import Engine, build_time_from_env, parse_issue_date
+        from kzru_reports.engine.options import workspace_settings
 
         ws = load_workspace()
-        build_time = api.build_time_from_env()
-        options = api.BuildOptions(
-            out=out or _relative(ws.output) or "build",
-            documents=_unique(docs) or ws.documents or api.DOCUMENTS,
-            formats=_unique(formats) or ws.formats or api.FORMATS,
-            audiences=ws.select(audiences),
-            templates=ws.template_folders(),
-            theme=ws.theme,
-            marking=ws.marking,
-            lang=ws.lang,
-            langs=_unique(langs) or ws.langs or (ws.lang,),
-            fallback=ws.fallback if fallback is None else fallback,
-            build_time=build_time,
-            issue_date=api.parse_issue_date(issue_date, build_time),
-            shard=shard,
-            force=force,
-            jobs=jobs or os.cpu_count() or 1,
+        workers = jobs or os.cpu_count() or 1
+        build_time = build_time_from_env()
+        settings = workspace_settings(ws, build_time, parse_issue_date(issue_date, build_time))
+        engine = Engine(settings, workers=workers)
+        options = _build_options(
+            engine, ws, out, docs, formats, audiences, force, shard, since, langs, fallback
         )
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         started = time.perf_counter()
@@ -241,13 +239,42 @@ def build(
         progress = None if as_json else _Progress(live)
         from kzru_reports.writers import fewer_collections
 
-        with fewer_collections():  # loading, templating and writing all make many objects
-            report = api.build(targets, options, progress=progress)
+        with engine, fewer_collections():  # loading, templating and writing make many objects
+            report = engine.build(targets, options, progress=progress)
         if progress is not None:
             progress.done(report, time.perf_counter() - started)
         return _finish(report, as_json)
 
     _run(debug, action)
+
+
+def _build_options(
+    engine: Any,
+    ws: Any,
+    out: str | None,
+    docs: tuple[str, ...],
+    formats: tuple[str, ...],
+    audiences: tuple[str, ...],
+    force: bool,
+    shard: Any = None,
+    since: str | None = None,
+    langs: tuple[str, ...] = (),
+    fallback: bool | None = None,
+) -> Any:
+    """``build``'s (and ``watch``'s) options over a workspace's defaults."""
+    from kzru_reports.engine import DOCUMENTS, FORMATS
+
+    return engine.options(
+        out=out or _relative(ws.output) or "build",
+        documents=_unique(docs) or ws.documents or DOCUMENTS,
+        formats=_unique(formats) or ws.formats or FORMATS,
+        audiences=ws.select(audiences),
+        langs=_unique(langs) or ws.langs or (ws.lang,),
+        fallback=ws.fallback if fallback is None else fallback,
+        shard=shard,
+        since=since,
+        force=force,
+    )
 
 
 class _Progress:

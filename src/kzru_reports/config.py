@@ -93,6 +93,12 @@ class Workspace:
     lang: str = "en"  # the workspace's language: outputs in it carry no language tag
     langs: tuple[str, ...] = ()  # the languages a build makes by default (none: ``lang``)
     fallback: bool = False  # build a language whose texts are missing, marked untranslated
+    theme_file: Path | None = None  # the theme file the config names, if any
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The configuration files the settings were read from."""
+        return tuple(f for f in (self.file, self.theme_file) if f is not None)
 
     def audience(self, name: str) -> Audience:
         try:
@@ -289,6 +295,7 @@ class _Reader:
             lang=self.lang(defaults),
             langs=self.names(defaults, "langs", "defaults", LANGS) or (),
             fallback=bool(self.flag(defaults, "fallback", "defaults")),
+            theme_file=self.theme_file(raw),
         )
         if self.problems:
             raise DataError(sorted(self.problems, key=lambda p: (p.line or 0, p.path)))
@@ -370,6 +377,10 @@ class _Reader:
                             f"in {lang!r} documents: each level needs its own word",
                         )
                     seen[word] = level
+
+    def theme_file(self, raw: dict[str, Any]) -> Path | None:
+        include = raw.get("theme", {}).get("file") if isinstance(raw.get("theme"), dict) else None
+        return (self.root / include).resolve() if isinstance(include, str) and include else None
 
     def theme(self, raw: dict[str, Any]) -> Theme:
         table = self.table(raw, "theme")

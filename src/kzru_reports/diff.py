@@ -38,6 +38,19 @@ NESTED: Mapping[str, tuple[tuple[str, str, str], ...]] = {
 NOUNS: Mapping[str, tuple[str, str]] = {
     name: (one, many) for name, one, many in (*SECTIONS, *NESTED["topics"])
 }
+# The record class of each list's items (what a template holds) -> the list's name.
+SECTION_OF: Mapping[str, str] = {
+    "Party": "parties",
+    "Event": "events",
+    "Statement": "statements",
+    "Figure": "figures",
+    "Topic": "topics",
+    "Agreement": "agreements",
+    "FollowUp": "follow_ups",
+    "Source": "sources",
+    "Point": "points",
+    "Project": "projects",
+}
 # How close a reworded text must be to the old one to count as the same item changed
 # (difflib's ratio) rather than one item removed and another added.
 SIMILAR = 0.6
@@ -123,13 +136,22 @@ class VisitDiff:
     def counts(self) -> dict[str, int]:
         return {k: sum(c.kind == k for c in self.changes) for k in ("added", "removed", "changed")}
 
-    def find(self, section: str, key: str, parent: str | None = None) -> Change | None:
-        """The change of one item of the new version, if it changed."""
-        return self._index.get((section, parent, key))
+    def of(self, item: Any) -> Change | None:
+        """The change of one item of the new version (a ``Figure``, a ``FollowUp``...),
+        if it was added or changed."""
+        section = SECTION_OF.get(type(item).__name__)
+        if section is None:
+            return None
+        data = _plain(item.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return self._index.get((section, item_key(data)[0]))
 
     @functools.cached_property
-    def _index(self) -> dict[tuple[str, str | None, str], Change]:
-        return {(c.section, c.parent, c.key): c for c in self.changes if c.kind != "removed"}
+    def _index(self) -> dict[tuple[str, str], Change]:
+        # ids are unique across topics (points by text nearly so): no parent needed
+        return {(c.section, c.key): c for c in self.changes if c.kind != "removed"}
+
+    def of_kind(self, kind: str) -> list[Change]:
+        return [c for c in self.changes if c.kind == kind]
 
     def as_json(self) -> dict[str, Any]:
         return {

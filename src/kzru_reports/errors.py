@@ -11,7 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# control characters, line and paragraph separators, lone surrogates, and the
+# bidirectional controls (U+202E can make a line read backwards on a terminal)
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def one_line(text: str) -> str:
@@ -121,3 +125,12 @@ class UsageError(KzruError):
     """The command line itself was wrong."""
 
     exit_code = 2
+
+
+class RenderTimeout(RenderError):
+    """A render ran past its deadline; the worker doing it was killed and replaced."""
+
+
+class WorkerLost(RenderError):
+    """A worker process ended in the middle of a render (killed, or out of memory);
+    it was replaced, and the next render runs as usual."""

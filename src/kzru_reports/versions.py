@@ -7,6 +7,7 @@ option. What git prints on failure is turned into one clear sentence.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from dataclasses import dataclass
@@ -23,7 +24,10 @@ GIT_TIMEOUT = 30  # seconds; reading one blob takes milliseconds
 
 
 class GitError(KzruError):
-    """Git could not give what was asked for (no git, no repository, no revision)."""
+    """Git could not give what was asked for (no git, no repository, no revision):
+    the command line named something that is not there."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -138,3 +142,46 @@ def _git(
     if limit is not None and len(out) >= limit:
         return 0, out, ""  # decoding reports the size
     return proc.returncode, out, err.decode("utf-8", "replace")
+
+
+def is_revision(since: str) -> bool:
+    """``--since`` names a git revision when no file or folder of that name exists."""
+    return not os.path.exists(since)
+
+
+def baseline(file: str, since: str) -> Version | None:
+    """The earlier version of visit file ``file`` that ``kzru build --since`` compares
+    with: the file at revision ``since``; else, when ``since`` is a visit file or a
+    folder of them, the one with the same visit id. None when there is none (a visit
+    new since then). Read once per process for each state of the files and commit
+    involved, so a long-running process sees edits."""
+    from kzru_reports.data import find_visit_files
+
+    if is_revision(since):
+        folder = Path(file).parent
+        state: tuple[Any, ...] = (check_revision(since, folder if str(folder) else None),)
+    else:
+        state = tuple(_stat(f) for f in [Path(file), *find_visit_files([since])])
+    return _baseline(file, since, state)
+
+
+def _stat(path: Path) -> tuple[str, int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return str(path), -1, -1
+    return str(path), info.st_mtime_ns, info.st_size
+
+
+@functools.lru_cache(maxsize=64)
+def _baseline(file: str, since: str, state: tuple[Any, ...]) -> Version | None:
+    from kzru_reports.data import find_visit_files
+    from kzru_reports.shards import visit_key
+
+    if is_revision(since):
+        return previous_version(Path(file), state[0])
+    ident = visit_key(Path(file))[0]
+    for candidate in find_visit_files([since]):
+        if visit_key(candidate)[0] == ident:
+            return read_version(str(candidate))
+    return None

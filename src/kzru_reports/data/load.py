@@ -23,6 +23,7 @@ from kzru_reports.data.tree import (
     Positions,
     decode,
     format_path,
+    oversize,
     parse_json,
     parse_yaml,
     strings,
@@ -57,6 +58,8 @@ def read_limited(path: Path, name: str) -> bytes:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise DataError([Problem(name, "not a regular file; give a visit file or a folder")])
+        if info.st_size > MAX_BYTES:
+            raise DataError([Problem(name, oversize(info.st_size))])
         with path.open("rb") as fh:
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:

@@ -312,6 +312,7 @@ class Target(Record):
     value: Number
     unit: Unit | None = None
     by: Text | None = None
+    better: Literal["higher", "lower"] = "higher"
 
 
 class Figure(Classified):

@@ -63,10 +63,16 @@ class _Fail(Exception):
         self.message, self.line, self.column, self.path = message, line, column, path
 
 
+def oversize(size: int | None) -> str:
+    """What is said of a file over the size limit: its size when known."""
+    said = f"{size:,} bytes" if size is not None else f"more than {MAX_BYTES // 2**20} MiB"
+    return f"file is {said}; the limit is {MAX_BYTES:,} bytes (8 MiB)"
+
+
 def decode(raw: bytes, name: str) -> str:
     """Decode UTF-8 (a BOM is allowed) or fail naming the line of the first bad byte."""
-    if len(raw) > MAX_BYTES:
-        raise DataError([Problem(name, f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")])
+    if len(raw) > MAX_BYTES:  # read with the bound: its real size is not known here
+        raise DataError([Problem(name, oversize(None))])
     for bom, encoding in _WIDE_BOMS:
         if raw.startswith(bom):
             raise DataError(

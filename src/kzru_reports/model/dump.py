@@ -46,11 +46,14 @@ def block_lines(block: n.Block, indent: str = "") -> Iterator[str]:
             for k in items:
                 value = f"{k.qualifier} {k.value}" if k.qualifier else k.value
                 yield f"{indent}[{value}] {k.label}{f' ({k.note})' if k.note else ''}"
-        case n.BarChart(bars=bars, title=title):
+        case n.BarChart(bars=bars, title=title, note=note):
             yield f"{indent}chart: {title}"
             for b in bars:
                 target = f" / {b.target_text}" if b.target is not None else ""
-                yield f"{indent}  {b.label}: {b.value_text}{target}"
+                reading = f" ({b.reading})" if b.reading else ""
+                yield f"{indent}  {b.label}: {b.value_text}{target}{reading}"
+            if note:
+                yield f"{indent}  {note}"
         case n.Table(header=header, rows=rows):
             yield indent + " | ".join(inline_text(c.children) for c in header)
             for row in rows:

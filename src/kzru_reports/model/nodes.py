@@ -134,6 +134,8 @@ class Bar:
     value_text: str = ""
     target_text: str = ""
     handling: str = ""
+    better: str = "higher"  # or "lower": a time, a cost, a tariff to cut
+    reading: str = ""  # the bar in words: value, target, what is left to go or to cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,7 @@ class BarChart:
     value_label: str = ""
     target_label: str = ""
     handling: str = ""
+    note: str = ""  # under the chart: how to read it
 
 
 @dataclass(frozen=True, slots=True)

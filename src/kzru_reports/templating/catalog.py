@@ -71,6 +71,7 @@ class Message:
     context: str
     english: str | tuple[str, str]  # a plural message: (one, other)
     line: int
+    keys: tuple[str, ...] = ()  # where it sits in en.yaml (a key may hold a dot)
 
 
 # ------------------------------------------------------------------ the source
@@ -99,12 +100,13 @@ def _messages(text: str) -> Iterator[Message]:
             items = [str(v.value) for v in node.value]
             line = node.start_mark.line + 1
             if any("{count}" in i for i in items):  # one message with plural forms
-                yield Message(".".join(path), (items[0], items[1]), line)
+                yield Message(".".join(path), (items[0], items[1]), line, path)
             else:  # several messages in one context: a name's singular and plural
                 for item in node.value:
-                    yield Message(".".join(path), str(item.value), item.start_mark.line + 1)
+                    line = item.start_mark.line + 1
+                    yield Message(".".join(path), str(item.value), line, path)
         else:
-            yield Message(".".join(path), str(node.value), node.start_mark.line + 1)
+            yield Message(".".join(path), str(node.value), node.start_mark.line + 1, path)
 
     yield from walk(root, ())
 
@@ -321,7 +323,7 @@ def _labels(lang: str, folders: tuple[str, ...], stamps: tuple[Any, ...]) -> Lab
         value: Any = _translate(found, m)
         if isinstance(m.english, tuple):
             value = Plural(value, plural_rule)
-        *parents, leaf = m.context.split(".")
+        *parents, leaf = m.keys
         node = tree
         for part in parents:
             node = node.setdefault(part, {})

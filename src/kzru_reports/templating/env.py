@@ -37,7 +37,7 @@ import jinja2.nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from kzru_reports import limits
+from kzru_reports import limits, memo
 from kzru_reports.errors import TemplateError
 
 MAX_OUTPUT = limits.TEMPLATE_OUTPUT_CHARS
@@ -412,7 +412,7 @@ def make_environment(
     return _make_environment(search, lang, stamp, catalogs)
 
 
-@functools.lru_cache(maxsize=64)
+@memo.cached(64)
 def _make_environment(
     search: tuple[str, ...], lang: str, stamp: tuple[Any, ...], catalogs: tuple[Any, ...]
 ) -> jinja2.Environment:

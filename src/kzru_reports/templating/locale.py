@@ -21,7 +21,6 @@ from babel.numbers import (
     format_decimal,
     format_percent,
     get_currency_name,
-    get_currency_symbol,
 )
 
 from kzru_reports.data.lang import PluralText
@@ -29,7 +28,7 @@ from kzru_reports.templating.catalog import Labels, load_labels
 
 __all__ = ["PATTERNS", "Formatter", "Labels", "load_labels"]
 
-_CURRENCY_SCALE = 1_000_000  # from here up, money reads "$20 billion", not "$20,000,000,000"
+_CURRENCY_SCALE = 1_000_000  # from here up, money reads "USD 20 billion", not "USD 20,000,000,000"
 NNBSP = "\u202f"  # narrow no-break space: digit groups in Russian and Kazakh
 NBSP = "\u00a0"
 
@@ -48,7 +47,7 @@ class Patterns:
     quote: tuple[str, str]
     attribution: str
     compact: str  # Babel's compact style for large money: "long" (billion), "short" (млрд)
-    money: str  # "{symbol}{amount}" or "{amount} {currency}"
+    money: str  # "{currency} {amount}" or "{amount} {currency}" (spaces become no-break)
     ordinal: str  # "{n}-й" style pattern; en is computed
 
 
@@ -64,7 +63,7 @@ PATTERNS: dict[str, Patterns] = {
         quote=("“", "”"),
         attribution="— ",
         compact="long",
-        money="{symbol}{amount}",
+        money="{currency} {amount}",  # USD 20 billion
         ordinal="",
     ),
     "ru": Patterns(
@@ -143,6 +142,10 @@ class Formatter:
         return self._grouped(text).replace(NNBSP + "%", NBSP + "%")
 
     def money(self, value: float, currency: str) -> str:
+        """An amount with its currency: ``USD 20 billion`` in English (the ISO 4217
+        code, one way for every currency: a symbol such as ``$`` exists for some and
+        is ambiguous between dollars), ``20 млрд долл. США``, ``20 млрд АҚШ доллары``
+        (the words official Russian and Kazakh texts use)."""
         p = self.patterns
         if abs(value) >= _CURRENCY_SCALE:
             digits = 0 if _is_round(value) else 1
@@ -154,11 +157,8 @@ class Formatter:
             amount = self.number(value)
         word = CURRENCY_WORDS.get(self.lang, {}).get(currency)
         if word is not None:
-            return p.money.format(amount=amount, currency=word, symbol=word).replace(" ", NBSP)
-        symbol = get_currency_symbol(currency, locale=self.locale)
-        if symbol == currency:  # no symbol in this locale: the code, as CLDR writes it
-            return f"{amount}{NBSP}{currency}" if self.lang != "en" else f"{currency}{NBSP}{amount}"
-        return p.money.format(amount=amount, currency=symbol, symbol=symbol)
+            return p.money.format(amount=amount, currency=word).replace(" ", NBSP)
+        return p.money.format(amount=amount, currency=currency).replace(" ", NBSP)
 
     def quantity(self, value: float, unit: str | None = None) -> str:
         """A value with its unit: money for currency codes, percent for ``%``."""
@@ -174,6 +174,14 @@ class Formatter:
             return unit.form(value, self.locale)
         return str(unit)
 
+    def amount(self, value: float, unit: str | None = None) -> str:
+        """A value with its unit always said: ``USD 10 billion``, ``24 hours``,
+        ``60 000 студентов``."""
+        text = self.quantity(value, unit)
+        if unit and unit != "%" and not _is_currency(unit):
+            text = f"{text} {self.unit_for(value, unit)}"
+        return text
+
     def qualified(self, text: str, qualifier: str | None) -> str:
         if not qualifier:
             return text
@@ -188,10 +196,8 @@ class Formatter:
         }
 
     def figure(self, fig: Any, with_unit: bool = False) -> str:
-        """A figure's value as people read it: ``more than 60,000``, ``$20 billion``."""
-        text = self.quantity(fig.value, fig.unit)
-        if with_unit and fig.unit and fig.unit != "%" and not _is_currency(fig.unit):
-            text = f"{text} {self.unit_for(fig.value, fig.unit)}"
+        """A figure's value as people read it: ``more than 60,000``, ``USD 20 billion``."""
+        text = self.amount(fig.value, fig.unit) if with_unit else self.quantity(fig.value, fig.unit)
         return self.qualified(text, fig.qualifier)
 
     def unit_word(self, fig: Any) -> str:
@@ -259,6 +265,7 @@ class Formatter:
             "number": self.number,
             "money": self.money,
             "quantity": self.quantity,
+            "amount": self.amount,
             "figure": self.figure,
             "date": self.date,
             "daterange": self.date_range,

@@ -50,16 +50,16 @@ def parse_document(markup: str, template: str, name: str = "") -> n.Document:
         _attrs(root, _DOC_ATTRS)
         if not root.get("title"):
             raise _Fail("<document> needs a title")
-        meta = n.Meta(
-            title=_clean(root.get("title", "")),
-            subject=_clean(root.get("subject", "")),
-            keywords=tuple(k.strip() for k in root.get("keywords", "").split(";") if k.strip()),
-            author=_clean(root.get("author", "")),
-            marking=_clean(root.get("marking", "")),
-            audience=_clean(root.get("audience", "")),
+        meta = n.Meta(  # document properties: no bidirectional controls (see _meta)
+            title=_meta(root.get("title", "")),
+            subject=_meta(root.get("subject", "")),
+            keywords=tuple(k for k in (_meta(k) for k in root.get("keywords", "").split(";")) if k),
+            author=_meta(root.get("author", "")),
+            marking=_meta(root.get("marking", "")),
+            audience=_meta(root.get("audience", "")),
             lang=root.get("lang", "en"),
-            date=_clean(root.get("date", "")),
-            footer=_clean(root.get("footer", "")),
+            date=_meta(root.get("date", "")),
+            footer=_meta(root.get("footer", "")),
             page_label=root.get("page-label", "Page {page} of {pages}"),
             handling=_handling(root),
         )
@@ -118,6 +118,16 @@ def _bounded_parse(markup: str, template: str) -> ET.Element:
 def _handling(el: ET.Element) -> str:
     """The handling level an element is tagged with (checked against the scale later)."""
     return el.get("handling", "").strip()
+
+
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _meta(text: str) -> str:
+    """A document property (title, subject, keywords...): bidirectional controls
+    (U+202E and the like) are removed, since a file manager or a mail client shows
+    these properties bare, where an override can make a title read backwards."""
+    return _clean(_BIDI.sub("", text))
 
 
 def _clean(text: str) -> str:
@@ -304,13 +314,20 @@ def _figures(el: ET.Element) -> n.KeyFigures | None:
 def _chart(el: ET.Element) -> n.BarChart | tuple[n.Block, ...] | None:
     """A bar chart of at most ``CHART_BARS`` bars (in the template's order); further
     bars are listed in a table after it, so a chart's size never grows with the data."""
-    _attrs(el, {"title", "value-label", "target-label", "handling"})
+    _attrs(el, {"title", "value-label", "target-label", "handling", "note"})
     _no_text(el)
     bars = []
     for child in el:
         if child.tag != "bar":
             raise _Fail(f"<chart> holds <bar> elements, not <{child.tag}>")
-        _attrs(child, {"label", "value", "target", "value-text", "target-text", "handling"})
+        _attrs(
+            child,
+            {"label", "value", "target", "value-text", "target-text", "handling", "better"}
+            | {"reading"},
+        )
+        better = child.get("better", "higher")
+        if better not in ("higher", "lower"):
+            raise _Fail(f"<bar better=...> is higher or lower, not {better!r}")
         bars.append(
             n.Bar(
                 _clean(child.get("label", "")),
@@ -319,6 +336,8 @@ def _chart(el: ET.Element) -> n.BarChart | tuple[n.Block, ...] | None:
                 _clean(child.get("value-text", "")),
                 _clean(child.get("target-text", "")),
                 _handling(child),
+                better=better,
+                reading=_clean(child.get("reading", "")),
             )
         )
     if not bars:
@@ -334,6 +353,7 @@ def _chart(el: ET.Element) -> n.BarChart | tuple[n.Block, ...] | None:
         value_label,
         target_label,
         handling,
+        note=_clean(el.get("note", "")),
     )
     rest = bars[limits.CHART_BARS :]
     if not rest:

@@ -7,17 +7,17 @@ the characters each text needs.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
+from kzru_reports import memo
 from kzru_reports.errors import ConfigError
 
 KAZAKH = "ӘәҒғҚқҢңӨөҰұҮүҺһІі"
 CYRILLIC = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 
 
-@functools.cache
+@memo.cached(64, files=lambda path: (path,))
 def truetype(path: str) -> Any:
     """A TrueType file as reportlab's parsed face, read once per process: the glyph
     check reads its character map and the PDF writer embeds it from the same object.
@@ -33,7 +33,7 @@ def truetype(path: str) -> Any:
         ) from None
 
 
-@functools.cache
+@memo.cached(64, files=lambda path: (path,))
 def font_face(path: str) -> frozenset[int]:
     """The code points a TrueType file has glyphs for (see ``truetype``)."""
     return frozenset(c for c, g in truetype(path).charToGlyph.items() if g)

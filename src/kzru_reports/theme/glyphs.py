@@ -13,11 +13,11 @@ combining marks, which attach to the letter before them.
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from kzru_reports import memo
 from kzru_reports.errors import RenderError
 from kzru_reports.model import nodes as n
 from kzru_reports.model.dump import dump
@@ -56,7 +56,7 @@ def _cmap(path: str) -> frozenset[int]:
     return frozenset(c for c in font_face(path) if c < 0xFFFE)
 
 
-@functools.cache
+@memo.cached(16, files=lambda families: [f for _, files in families for f in files])
 def coverage(families: tuple[tuple[str, tuple[str, ...]], ...]) -> Coverage:
     """What every face of every family can show (their cmaps intersected)."""
     per_family = tuple(

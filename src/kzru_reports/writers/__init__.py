@@ -7,12 +7,13 @@ first use, so commands that write nothing never load reportlab or python-docx.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import importlib
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
+from kzru_reports import memo
 from kzru_reports.model.nodes import Document, Pack
 from kzru_reports.theme import Theme
 
@@ -40,7 +41,7 @@ FORMATS: dict[str, tuple[str, str]] = {
 FORMAT_NAMES: tuple[str, ...] = ("docx", "pdf")  # the default set, in build order
 
 
-@functools.cache
+@memo.cached(16, files=lambda fmt, theme: memo.theme_files(theme))
 def get_writer(fmt: str, theme: Theme) -> Writer:
     try:
         module, cls = FORMATS[fmt]
@@ -84,10 +85,24 @@ def fewer_collections(first: int = 50_000, then: tuple[int, int] = (20, 100)) ->
     XML elements) that live until the file is done. The collector, which by default
     runs every 700 new objects and then re-examines the survivors, spent a fifth of
     the time of a large build doing so. Reference counting still frees memory as
-    usual; only the search for reference cycles waits longer."""
-    old = gc.get_threshold()
-    gc.set_threshold(first, *then)
+    usual; only the search for reference cycles waits longer. The setting is the
+    process's: with several threads inside, the first in sets it and the last out
+    puts back what was there before."""
+    global _COLLECTING_LESS, _SAVED_THRESHOLD
+    with _GC_LOCK:
+        if _COLLECTING_LESS == 0:
+            _SAVED_THRESHOLD = gc.get_threshold()
+            gc.set_threshold(first, *then)
+        _COLLECTING_LESS += 1
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        with _GC_LOCK:
+            _COLLECTING_LESS -= 1
+            if _COLLECTING_LESS == 0:
+                gc.set_threshold(*_SAVED_THRESHOLD)
+
+
+_GC_LOCK = threading.Lock()
+_COLLECTING_LESS = 0  # callers inside fewer_collections now
+_SAVED_THRESHOLD = gc.get_threshold()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
+from kzru_reports import memo
 
-@functools.cache
+
+@memo.cached(64, files=lambda path: (path,))
 def _face(path: str) -> Any:
     from PIL import ImageFont
 

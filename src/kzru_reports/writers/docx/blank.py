@@ -3,7 +3,6 @@ kept in the cache folder between runs."""
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import os
@@ -16,6 +15,7 @@ from typing import Any
 from docx import Document as new_document
 from docx.oxml.ns import qn
 
+from kzru_reports import memo
 from kzru_reports.theme import Theme
 from kzru_reports.writers.docx.page import language, page_setup
 from kzru_reports.writers.docx.styles import configure_styles
@@ -33,7 +33,7 @@ class Blank:
 DEFAULT_TAG = "en-GB"
 
 
-@functools.lru_cache(maxsize=8)
+@memo.cached(8)
 def blank_for(
     theme: Theme, reference_state: tuple[int, int] | None, lang: str = DEFAULT_TAG
 ) -> Blank:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import io
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from kzru_reports import limits
+from kzru_reports import limits, memo
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
 
 
-@functools.lru_cache(maxsize=16)
+@memo.cached(16, files=lambda geo, theme, *_: memo.theme_files(theme))
 def chart_png(geo: chartlib.ChartLayout, theme: Theme, scale: float = 300 / 72) -> bytes:
     """Draw a chart layout as a PNG at print resolution (with Pillow); a pack draws the
     same chart as its fact sheet, so the last few are kept. The picture has at most
@@ -52,6 +51,6 @@ def chart_png(geo: chartlib.ChartLayout, theme: Theme, scale: float = 300 / 72) 
     return buf.getvalue()
 
 
-@functools.cache
+@memo.cached(64, files=lambda path, size: (path,))
 def _pil_font(path: str, size: int) -> Any:
     return ImageFont.truetype(path, size)

@@ -247,13 +247,13 @@ class Translator:
 
     def _barchart(self, chart: n.BarChart) -> None:
         width_pt = self.theme.text_width_mm / 25.4 * 72
-        geo = chartlib.layout(chart, width_pt, self.theme)
-        png = chart_png(geo, self.theme)
-        p = self.para("Normal")
-        Paragraph(p, self.doc).add_run().add_picture(
-            io.BytesIO(png), width=Mm(self.theme.text_width_mm)
-        )
-        _alt_text(p, chart)
+        for part, geo in chartlib.layouts(chart, width_pt, self.theme):
+            png = chart_png(geo, self.theme)
+            p = self.para("Normal")
+            Paragraph(p, self.doc).add_run().add_picture(
+                io.BytesIO(png), width=Mm(self.theme.text_width_mm)
+            )
+            _alt_text(p, part)
 
     def _table(self, t: n.Table) -> None:
         ncols = len(t.header) or max(len(r.cells) for r in t.rows)
@@ -330,6 +330,8 @@ def _alt_text(p: Any, chart: n.BarChart) -> None:
             " ".join(
                 f"{b.label}: {b.value_text}."
                 + (f" {chart.target_label}: {b.target_text}." if b.target is not None else "")
+                + (f" {b.reading}" if b.reading else "")
                 for b in chart.bars
-            ),
+            )
+            + (f" {chart.note}" if chart.note else ""),
         )

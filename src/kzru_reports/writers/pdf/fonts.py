@@ -4,7 +4,6 @@ names of their own, and embedded (subset) in every PDF that uses them."""
 from __future__ import annotations
 
 import fnmatch
-import functools
 import hashlib
 import re
 import weakref
@@ -14,16 +13,20 @@ from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTEncoding, TTFont
 
+from kzru_reports import memo
+from kzru_reports.manifest import sha256_file
 from kzru_reports.theme import FontFamily, Theme
 from kzru_reports.theme.fonts import truetype
 
 
 def font_names(family: FontFamily) -> dict[str, str]:
     """The names a family's faces are registered under; a user's font files get a
-    name of their own, so two themes never mix up fonts of the same family name."""
+    name of their own, made from their contents, so two themes never mix up fonts of
+    the same family name, and a font file changed in place is registered anew."""
     base = re.sub(r"[^A-Za-z0-9]", "", family.name) or "Font"
     if any(Path(f).is_absolute() for f in family.files):
-        base += "-" + hashlib.sha256("|".join(family.files).encode()).hexdigest()[:8]
+        digests = "|".join(sha256_file(Path(f)) for f in family.files)
+        base += "-" + hashlib.sha256(digests.encode()).hexdigest()[:8]
     return {
         "regular": base,
         "bold": f"{base}-Bold",
@@ -46,16 +49,30 @@ class ParsedTTFont(TTFont):
         self.shapable = not any(fnmatch.fnmatch(name, g) for g in rl_config.unShapedFontGlob)
 
 
-@functools.cache
+def _register(font: ParsedTTFont) -> None:
+    """``pdfmetrics.registerFont``, replacing what this name was registered with
+    before (reportlab keeps the first font of each name; after the caches were emptied
+    the name must hold the face the glyph check reads). A font whose file gives the
+    face name of one registered already shares that one, as reportlab has it: one
+    document never holds two subsets of one face name."""
+    old = pdfmetrics._fonts.pop(font.fontName, None)
+    if old is not None and pdfmetrics._dynFaceNames.get(font.face.name) is old:
+        del pdfmetrics._dynFaceNames[font.face.name]
+    pdfmetrics.registerFont(font)
+
+
+@memo.cached(16, files=memo.theme_files)
 def register_fonts(theme: Theme) -> None:
-    """Register the theme's fonts with reportlab once per process; they are embedded
-    (subset) in every PDF that uses them."""
+    """Register the theme's fonts with reportlab once per process (again after the
+    caches were emptied, so that reportlab holds the face the glyph check reads);
+    they are embedded (subset) in every PDF that uses them."""
     for family in (theme.body_font, theme.heading_font):
         names = font_names(family)
         for face, name in names.items():
-            if name not in pdfmetrics.getRegisteredFontNames():
-                font = ParsedTTFont(name, str(theme.font_path(getattr(family, face))))
-                pdfmetrics.registerFont(font)
+            path = str(theme.font_path(getattr(family, face)))
+            known = pdfmetrics._fonts.get(name)
+            if getattr(known, "face", None) is not truetype(path):
+                _register(ParsedTTFont(name, path))
         pdfmetrics.registerFontFamily(
             names["regular"],
             normal=names["regular"],

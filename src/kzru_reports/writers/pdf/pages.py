@@ -4,7 +4,6 @@ total page count is known."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from reportlab.lib import colors
@@ -16,6 +15,7 @@ from reportlab.platypus import (
     Flowable,
 )
 
+from kzru_reports import memo
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers.measure import ellipsize
@@ -94,7 +94,7 @@ LETTERHEAD_LINE = 4.2 * mm
 LETTERHEAD_GAP = 7 * mm
 
 
-@functools.cache
+@memo.cached(16, files=lambda path, width: (path,))
 def _logo_size(path: str, width_mm: float) -> tuple[float, float]:
     from PIL import Image
 

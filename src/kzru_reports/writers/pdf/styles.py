@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 
+from kzru_reports import memo
 from kzru_reports.theme import Theme
 from kzru_reports.writers.pdf.fonts import font_names
 
 
-@functools.cache
+@memo.cached(16, files=memo.theme_files)
 def styles(theme: Theme) -> dict[str, ParagraphStyle]:
     body = font_names(theme.body_font)
     head = font_names(theme.heading_font)

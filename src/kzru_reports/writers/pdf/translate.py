@@ -237,8 +237,8 @@ class Translator:
         return ParagraphStyle("figure_value_fit", parent=style, fontSize=size, leading=size * 1.15)
 
     def _barchart(self, chart: n.BarChart) -> Iterator[Flowable]:
-        geo = chartlib.layout(chart, self.width, self.theme)
-        yield KeepTogether([drawing(geo, self.theme), Spacer(1, 6)])
+        for _, geo in chartlib.layouts(chart, self.width, self.theme):
+            yield KeepTogether([drawing(geo, self.theme), Spacer(1, 6)])
 
     def _table(self, t: n.Table) -> Iterator[Flowable]:
         ncols = len(t.header) or max(len(r.cells) for r in t.rows)

@@ -1,0 +1,388 @@
+"""The engine: one object that builds and renders, keeping warm what builds share.
+
+An ``Engine`` holds its settings (templates, theme, audiences, language), a bounded
+cache of loaded visits and one pool of worker processes, forked once after the
+engine has warmed up and kept for every later build and render. ``build`` is what
+``kzru build`` does; ``render`` returns files as bytes and touches no folder;
+``validate`` checks a visit. An engine may be used from several threads at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from kzru_reports.data import Visit, find_visit_files
+from kzru_reports.data.load import parse_visit, read_limited
+from kzru_reports.engine.caches import BoundedCache
+from kzru_reports.engine.options import (
+    DOCUMENTS,
+    FORMATS,
+    BuildOptions,
+    Job,
+    Progress,
+    Report,
+    Settings,
+    file_name,
+    in_file,
+    shipped_visits,
+)
+from kzru_reports.engine.plan import depends_on, plan
+from kzru_reports.engine.pool import WorkerPool
+from kzru_reports.engine.render import attempt
+from kzru_reports.engine.write import locked, refuse_unsafe_paths, write
+from kzru_reports.errors import DataError, KzruError, Problem, RenderTimeout, UsageError
+from kzru_reports.manifest import Manifest, remove_partial_files
+from kzru_reports.shards import select as select_shard
+from kzru_reports.versions import baseline, check_revision, is_revision
+
+JOB_SECONDS = 300.0  # a build's job still running after this has its worker killed
+MAX_VISITS = 64  # loaded visits kept (each version of each file, per theme)
+
+
+@dataclass(frozen=True)
+class VisitSource:
+    """A visit given as text (an upload, an editor's buffer) instead of a file.
+
+    ``suffix`` ``.json`` reads JSON; otherwise text starting with ``{`` is tried as
+    JSON first, anything else is YAML. ``name`` is what problems say the file is."""
+
+    text: str | bytes
+    name: str = "<upload>"
+    suffix: str = ".yaml"
+
+    @property
+    def data(self) -> bytes:
+        return self.text.encode("utf-8") if isinstance(self.text, str) else self.text
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One rendered output, in memory; ``name`` is the file name ``kzru build`` gives it."""
+
+    name: str
+    visit: str
+    audience: str
+    document: str
+    format: str
+    lang: str
+    data: bytes
+    sha256: str
+    pages: int | None
+
+
+class Engine:
+    """Builds and renders with one set of ``settings`` and up to ``workers`` worker
+    processes (``0``: everything in the calling process, with no time limits)."""
+
+    def __init__(self, settings: Settings | None = None, workers: int | None = None) -> None:
+        self.settings = settings or Settings()
+        self.workers = os.cpu_count() or 1 if workers is None else max(0, workers)
+        self._pool = WorkerPool(self.workers) if self.workers else None
+        self._visits: BoundedCache[Visit] = BoundedCache("visits", MAX_VISITS)
+        self._warm_lock = threading.Lock()
+        self._dispatch = ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="kzru")
+        self._closed = False
+
+    # ------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers; the engine cannot be used afterwards."""
+        self._closed = True
+        if self._pool is not None:
+            self._pool.close()
+        self._dispatch.shutdown(wait=False, cancel_futures=True)
+
+    def reset(self) -> None:
+        """Forget everything kept warm (loaded visits, and the workers' state: they are
+        started again, forked after the next warm-up). A watcher calls this when a
+        font, logo or reference document changes in place."""
+        self._visits.clear()
+        from kzru_reports import memo
+
+        memo.clear()
+        if self._pool is not None:
+            self._pool.restart()
+
+    def reconfigure(self, settings: Settings) -> None:
+        """Use new settings from now on (a changed ``kzru.toml``); caches are kept,
+        being keyed by what they were made from, but the workers start afresh."""
+        self.settings = settings
+        if self._pool is not None:
+            self._pool.restart()
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """The process ids of the workers alive now (for monitoring and tests)."""
+        return self._pool.pids() if self._pool is not None else []
+
+    def options(self, **changes: Any) -> BuildOptions:
+        """Build options with this engine's settings; ``changes`` override fields."""
+        s = self.settings
+        base = BuildOptions(
+            templates=s.templates,
+            theme=s.theme,
+            marking=s.marking,
+            lang=s.lang,
+            build_time=s.build_time,
+            issue_date=s.issue_date,
+            jobs=max(1, self.workers),
+        )
+        return replace(base, **changes)
+
+    # ------------------------------------------------------------ build
+
+    def build(
+        self,
+        paths: Sequence[str | Path],
+        options: BuildOptions | None = None,
+        progress: Progress | None = None,
+    ) -> Report:
+        """Build every requested document of every visit file (a folder: each visit
+        file in it; none: the shipped visits); collect all failures. Outputs already
+        current are reported ``unchanged``."""
+        options = options or self.options()
+        report = Report()
+        files = find_visit_files(paths or [shipped_visits()])
+        if options.shard is not None:
+            files = select_shard(files, options.shard)
+        if options.since and is_revision(options.since):
+            # an unknown revision is a usage error, found before anything is built
+            check_revision(options.since, files[0].parent if files else None)
+        Path(options.out).mkdir(parents=True, exist_ok=True)
+        with locked(options.out):
+            remove_partial_files(options.out)
+            manifest = Manifest.load(options.out)
+            planned = list(plan(files, options, manifest, report, self._loader(options)))
+            for job, _ in planned:
+                files_used = depends_on(job, options, self.settings.files)
+                for fmt in job.formats:
+                    report.depends[job.path(fmt)] = files_used
+            if progress:
+                for o in report.outputs:
+                    progress.output(o)
+                progress.start(len(planned))
+            # a visit in one language is written whole or not at all
+            by_visit: dict[tuple[str, str], list[tuple[Job, list[tuple[str, bytes]]]]] = {}
+            failed: set[tuple[str, str]] = set()
+            for job, result in self._run(planned, options):
+                if progress:
+                    progress.job_done(job)
+                if isinstance(result, KzruError):
+                    report.errors += [in_file(p, job.display) for p in result.problems()]
+                    failed.add(job.unit)
+                else:
+                    by_visit.setdefault(job.unit, []).append((job, result))
+            ready = {v: r for v, r in by_visit.items() if v not in failed}
+            refuse_unsafe_paths(ready, options, report)
+            write(ready, options, manifest, report, progress)
+        return report
+
+    def _run(
+        self, planned: list[tuple[Job, Visit]], options: BuildOptions
+    ) -> list[tuple[Job, Any]]:
+        """Render the jobs: in this process when there is no pool or nothing to share
+        out, else in the workers, the heaviest (packs) first; results in job order."""
+        pool = self._pool
+
+        def args_of(job: Job, visit: Visit) -> tuple[Any, ...] | KzruError:
+            try:  # the earlier version, with --since (read here, once per file)
+                previous = baseline(job.display, options.since) if options.since else None
+            except KzruError as exc:
+                return exc
+            return (visit, job.audience, job.document, job.formats, options, previous, job.lang)
+
+        if pool is None or (len(planned) <= 1 and not pool.started):
+            out: list[tuple[Job, Any]] = []
+            for job, visit in planned:
+                args = args_of(job, visit)
+                out.append((job, args if isinstance(args, KzruError) else attempt(*args)))
+            return out
+        self._start(options, [job for job, _ in planned])
+
+        def one(job: Job, visit: Visit) -> Any:
+            deadline = time.monotonic() + JOB_SECONDS
+            args = args_of(job, visit)
+            if isinstance(args, KzruError):
+                return args
+            try:
+                return pool.call(attempt, args, deadline)
+            except KzruError as exc:
+                return exc
+
+        order = sorted(range(len(planned)), key=lambda i: planned[i][0].document != "pack")
+        futures = {i: self._dispatch.submit(one, *planned[i]) for i in order}
+        return [(planned[i][0], futures[i].result()) for i in range(len(planned))]
+
+    def _start(self, options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
+        """Warm up, then fork the workers' zygote (once; again after ``reset``)."""
+        assert self._pool is not None
+        if self._pool.started:
+            return
+        with self._warm_lock:
+            if not self._pool.started:
+                warm(options, jobs)
+                self._pool.start()
+
+    def _loader(self, options: BuildOptions) -> Any:
+        theme = options.theme
+
+        def load(display: str, sha: str, raw: bytes) -> Visit:
+            key = (display, sha, repr(theme))
+            json_syntax = display.lower().endswith(".json")
+            return self._visits.get_or_make(
+                key, lambda: parse_visit(raw, display, json_syntax, theme)
+            )
+
+        return load
+
+    # ------------------------------------------------------------ in memory
+
+    def load(self, source: Path | str | VisitSource) -> Visit:
+        """Read, parse and check a visit; ``DataError`` lists every problem."""
+        theme = self.settings.theme
+        if isinstance(source, VisitSource):
+            raw, name = source.data, source.name
+            sha = hashlib.sha256(raw).hexdigest()
+            key = (name, sha, repr(theme))
+            return self._visits.get_or_make(key, lambda: _parse_source(source, theme))
+        path = Path(source)
+        raw = read_limited(path, str(path))
+        return self._loader(self.options())(str(path), hashlib.sha256(raw).hexdigest(), raw)
+
+    def validate(self, source: Path | str | VisitSource) -> list[Problem]:
+        """Every problem of one visit (empty when it is good); builds nothing."""
+        try:
+            self.load(source)
+        except DataError as exc:
+            return exc.problems()
+        except KzruError as exc:
+            name = source.name if isinstance(source, VisitSource) else str(source)
+            return [in_file(p, name) for p in exc.problems()]
+        return []
+
+    def render(
+        self,
+        source: Path | str | VisitSource,
+        audience: str,
+        documents: Sequence[str] = DOCUMENTS,
+        formats: Sequence[str] = FORMATS,
+        lang: str | None = None,
+        timeout: float | None = None,
+    ) -> list[RenderedFile]:
+        """Render documents of one visit for one audience, as bytes; no folder is read
+        or written. ``timeout`` (seconds from this call) passed: the worker is killed
+        and ``RenderTimeout`` raised. Bad data raises ``DataError`` (every problem,
+        with line and column); a template or writer failure a ``KzruError``."""
+        from kzru_reports.writers import FORMATS as KNOWN
+        from kzru_reports.writers import count_pages
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        profile = self.settings.audience(audience)
+        for fmt in formats:
+            if fmt not in KNOWN:
+                raise UsageError(f"unknown format {fmt!r} (known: {', '.join(KNOWN)})")
+        for doc in documents:
+            if doc not in DOCUMENTS:
+                raise UsageError(f"unknown document {doc!r} (known: {', '.join(DOCUMENTS)})")
+            if not profile.gets(doc):
+                raise UsageError(f"the audience {audience!r} does not get the {doc}")
+        language = lang or self.settings.lang
+        options = self.options(
+            documents=tuple(dict.fromkeys(documents)),
+            formats=tuple(dict.fromkeys(formats)),
+            audiences=(profile,),
+            lang=language,
+        )
+        visit = self.load(source)
+        jobs = [(doc, (visit, profile, doc, options.formats, options)) for doc in options.documents]
+        pool = self._pool
+        if pool is None:
+            results = [attempt(*args) for _, args in jobs]
+        else:
+            self._start(options)
+
+            def one(args: tuple[Any, ...]) -> Any:
+                return pool.call(attempt, args, deadline)
+
+            futures = [self._dispatch.submit(one, args) for _, args in jobs]
+            results = [f.result() for f in futures]
+        if deadline is not None and time.monotonic() > deadline:
+            raise RenderTimeout("the render took longer than its time limit and was stopped")
+        files: list[RenderedFile] = []
+        for (doc, _), result in zip(jobs, results, strict=True):
+            if isinstance(result, KzruError):
+                raise result
+            for fmt, data in result:
+                stem = file_name(visit.id, profile.name, doc, fmt)
+                if language != self.settings.lang:
+                    stem = stem.removesuffix(f".{fmt}") + f".{language}.{fmt}"
+                files.append(
+                    RenderedFile(
+                        stem,
+                        visit.id,
+                        profile.name,
+                        doc,
+                        fmt,
+                        language,
+                        data,
+                        hashlib.sha256(data).hexdigest(),
+                        count_pages(fmt, options.theme, data),
+                    )
+                )
+        return files
+
+
+def _parse_source(source: VisitSource, theme: Any) -> Visit:
+    raw = source.data
+    as_json = source.suffix.lower() == ".json"
+    if as_json or raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        try:
+            return parse_visit(raw, source.name, json_syntax=True, theme=theme)
+        except DataError:
+            if as_json:
+                raise
+    return parse_visit(raw, source.name, json_syntax=False, theme=theme)
+
+
+def warm(options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
+    """Import the writers, load fonts and styles and compile the templates before
+    forking, so workers start ready and none of them does it again."""
+    from kzru_reports.templating import template_name, warm_templates
+    from kzru_reports.templating.locale import language_tag
+    from kzru_reports.writers import get_writer
+
+    tags = sorted({language_tag(j.lang) for j in jobs}) or [language_tag(options.lang)]
+    for fmt in options.formats:
+        get_writer(fmt, options.theme).warm(tags)
+    names: dict[tuple[str, str], tuple[Any, set[str]]] = {}
+    for job in jobs:  # every template of every document an audience gets, per language
+        names.setdefault((job.audience.name, job.lang), (job.audience, set()))[1].update(
+            job.inputs.get("templates", {})
+        )
+    for audience in options.audiences:
+        if not any(name == audience.name for name, _ in names):
+            docs = [d for d in DOCUMENTS if audience.gets(d)]
+            key = (audience.name, options.lang)
+            names[key] = (audience, {template_name(d, audience) for d in docs})
+    for (_, lang), (audience, templates) in names.items():
+        warm_templates(sorted(templates), options.templates, lang, audience)

@@ -1,0 +1,271 @@
+"""The engine's worker processes: forked once, warm, replaced one by one.
+
+The engine forks one *zygote* process after it has warmed up (libraries imported,
+fonts parsed, templates compiled), while nothing else is going on; every worker is
+forked from the zygote, so a worker started to replace a dead or killed one starts
+as warm as the first, and is never forked from an engine that has threads running
+(a service's request handlers). Each worker does one task at a time; a task past its
+deadline has its worker killed from outside (``SIGKILL``: a loop in a C library
+cannot ignore it) and the next task gets a fresh worker. Workers end with the
+engine: when it closes, when it is killed (their pipe to it closes), or when
+their zygote is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, Pipe
+from multiprocessing.reduction import recv_handle, send_handle
+from typing import Any
+
+from kzru_reports.errors import RenderError, RenderTimeout, WorkerLost
+from kzru_reports.limits import apply_worker_limits
+
+
+@dataclass
+class _Worker:
+    pid: int
+    conn: Connection
+
+
+class WorkerPool:
+    """Up to ``size`` worker processes, started on first use from a warm zygote."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._all: dict[int, _Worker] = {}
+        self._count = 0  # workers alive or being started
+        self._zygote: tuple[int, Connection] | None = None
+        self._zlock = threading.Lock()
+        self._closed = False
+        self.replaced = 0  # workers that died or were killed and were replaced
+
+    @property
+    def started(self) -> bool:
+        return self._zygote is not None
+
+    def start(self) -> None:
+        """Fork the zygote now (the caller has warmed up what workers will need)."""
+        with self._zlock:
+            if self._zygote is None and not self._closed:
+                self._zygote = _fork_zygote()
+
+    def pids(self) -> list[int]:
+        """The process ids of the workers alive now."""
+        with self._cond:
+            return sorted(self._all)
+
+    def call(self, fn: Callable[..., Any], args: tuple[Any, ...], deadline: float | None) -> Any:
+        """``fn(*args)`` in a worker; its result, or the exception it raised.
+
+        ``deadline`` (``time.monotonic()``) passed: the worker is killed and
+        ``RenderTimeout`` raised; the worker died: ``WorkerLost``."""
+        worker = self._acquire()
+        healthy = False
+        try:
+            try:
+                worker.conn.send((fn, args))
+                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not worker.conn.poll(wait):
+                    raise RenderTimeout("the render ran past its time limit and was stopped")
+                status, value = worker.conn.recv()
+            except (EOFError, OSError) as exc:
+                raise WorkerLost(
+                    "a worker process ended while rendering (killed, or out of memory); "
+                    "it has been replaced"
+                ) from exc
+            healthy = True
+        finally:
+            self._release(worker, healthy)
+        if status == "error":
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop every worker and the zygote; no process of the pool is left."""
+        with self._cond:
+            self._closed = True
+            workers = list(self._all.values())
+            self._all.clear()
+            self._idle.clear()
+            self._count = 0
+            self._cond.notify_all()
+        for w in workers:
+            _kill(w)
+        self._stop_zygote()
+
+    def restart(self) -> None:
+        """Drop every worker and the zygote (their warm state is stale); the next task
+        starts from a new zygote, forked after the caller warms up again."""
+        with self._cond:
+            idle, self._idle = self._idle, []
+            for w in idle:
+                self._all.pop(w.pid, None)
+                self._count -= 1
+        for w in idle:
+            _kill(w)
+        self._stop_zygote()
+
+    # ---------------------------------------------------------------- internals
+
+    def _acquire(self) -> _Worker:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise RenderError("the engine is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._count < self.size:
+                    self._count += 1
+                    break
+                self._cond.wait()
+        try:
+            worker = self._spawn()
+        except BaseException:
+            with self._cond:
+                self._count -= 1
+                self._cond.notify()
+            raise
+        with self._cond:
+            self._all[worker.pid] = worker
+        return worker
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        with self._cond:
+            if healthy and not self._closed and worker.pid in self._all:
+                self._idle.append(worker)
+            else:
+                if self._all.pop(worker.pid, None) is not None:
+                    self._count -= 1
+                    if not self._closed:
+                        self.replaced += 1
+            self._cond.notify()
+        if not healthy:
+            _kill(worker)
+
+    def _spawn(self) -> _Worker:
+        with self._zlock:
+            for attempt in (1, 2):
+                if self._closed:
+                    raise RenderError("the engine is closed")
+                if self._zygote is None:
+                    self._zygote = _fork_zygote()
+                _, conn = self._zygote
+                try:
+                    conn.send("spawn")
+                    fd = recv_handle(conn)
+                    pid = conn.recv()
+                    return _Worker(pid, Connection(fd))
+                except (EOFError, OSError):
+                    if attempt == 2:
+                        raise
+                    self._stop_zygote_locked()
+        raise AssertionError("unreachable")
+
+    def _stop_zygote(self) -> None:
+        with self._zlock:
+            self._stop_zygote_locked()
+
+    def _stop_zygote_locked(self) -> None:
+        if self._zygote is None:
+            return
+        pid, conn = self._zygote
+        self._zygote = None
+        conn.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def _kill(worker: _Worker) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(worker.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        worker.conn.close()
+
+
+def _fork_zygote() -> tuple[int, Connection]:
+    ours, theirs = Pipe()
+    engine = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the zygote
+        code = 0
+        try:
+            ours.close()
+            _zygote_main(theirs, engine)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    theirs.close()
+    return pid, ours
+
+
+def _zygote_main(conn: Connection, engine: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the engine's to handle
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped as they end
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return  # the engine closed the pool, or is gone
+        if request != "spawn":
+            continue
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # a worker
+            code = 0
+            try:
+                conn.close()
+                ours.close()
+                _worker_main(Connection(theirs.detach()), engine)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        theirs.close()
+        send_handle(conn, ours.fileno(), engine)
+        ours.close()
+        conn.send(pid)
+
+
+def _worker_main(conn: Connection, engine: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    apply_worker_limits()  # its memory bounded before it takes a task
+    _exit_with(os.getppid())
+    while True:
+        try:
+            fn, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", fn(*args))
+        except BaseException as exc:
+            reply = ("error", exc)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # an unpicklable result or error
+            conn.send(("error", RenderError(f"internal error: {type(exc).__name__}: {exc}")))
+
+
+def _exit_with(zygote: int) -> None:
+    """End this worker as soon as its zygote is gone (the engine killed): an orphan
+    would keep files the engine had open, such as an output folder's lock."""
+
+    def watch() -> None:
+        while os.getppid() == zygote:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
