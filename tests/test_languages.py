@@ -431,3 +431,15 @@ def test_babel_extracts_every_label_and_template_message(tmp_path: Path) -> None
     text = pot.read_text("utf-8")
     assert 'msgctxt "labels.key_outcomes"\nmsgid "Key outcomes"' in text
     assert 'msgid "{count} document"\nmsgid_plural "{count} documents"' in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "above"),
+    [("en", "96%", "more than"), ("ru", "96\u00a0%", "более"), ("kk", "96%-дан астам", "")],
+)
+def test_a_key_figure_says_its_qualifier_where_the_language_does(
+    lang: str, value: str, above: str
+) -> None:
+    f = Formatter(load_labels(lang), lang)
+    figure = SimpleNamespace(value=96, unit="%", qualifier="more_than", label="x")
+    assert (f.tile_value(figure), f.tile_qualifier(figure)) == (value, above)

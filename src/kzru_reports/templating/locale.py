@@ -47,7 +47,8 @@ class Patterns:
     quote: tuple[str, str]
     attribution: str
     compact: str  # Babel's compact style for large money: "long" (billion), "short" (млрд)
-    money: str  # "{currency} {amount}" or "{amount} {currency}" (spaces become no-break)
+    qualifier_first: bool  # "more than 96%" (en, ru); Kazakh says it after: "96%-дан астам"
+    money: str  # "{currency}\u00a0{amount}" or "{amount}\u00a0{currency}"
     ordinal: str  # "{n}-й" style pattern; en is computed
 
 
@@ -63,7 +64,8 @@ PATTERNS: dict[str, Patterns] = {
         quote=("“", "”"),
         attribution="— ",
         compact="long",
-        money="{currency} {amount}",  # USD 20 billion
+        qualifier_first=True,
+        money="{currency}\u00a0{amount}",  # USD 20 billion
         ordinal="",
     ),
     "ru": Patterns(
@@ -77,7 +79,8 @@ PATTERNS: dict[str, Patterns] = {
         quote=("«", "»"),
         attribution="— ",
         compact="short",  # 20 млрд
-        money="{amount} {currency}",  # 20 млрд долл. США
+        qualifier_first=True,
+        money="{amount}\u00a0{currency}",  # 20 млрд долл. США
         ordinal="{n}-й",
     ),
     "kk": Patterns(
@@ -91,7 +94,8 @@ PATTERNS: dict[str, Patterns] = {
         quote=("«", "»"),
         attribution="— ",
         compact="short",  # 20 млрд
-        money="{amount} {currency}",  # 20 млрд АҚШ доллары
+        qualifier_first=False,
+        money="{amount}\u00a0{currency}",  # 20 млрд АҚШ доллары
         ordinal="",  # computed: 1-ші, 2-ші, 6-шы
     ),
 }
@@ -155,10 +159,8 @@ class Formatter:
             amount = amount.replace(NBSP, " ") if self.lang == "en" else amount.replace(" ", NBSP)
         else:
             amount = self.number(value)
-        word = CURRENCY_WORDS.get(self.lang, {}).get(currency)
-        if word is not None:
-            return p.money.format(amount=amount, currency=word).replace(" ", NBSP)
-        return p.money.format(amount=amount, currency=currency).replace(" ", NBSP)
+        word = CURRENCY_WORDS.get(self.lang, {}).get(currency, currency)
+        return p.money.format(amount=amount, currency=word.replace(" ", NBSP))
 
     def quantity(self, value: float, unit: str | None = None) -> str:
         """A value with its unit: money for currency codes, percent for ``%``."""
@@ -199,6 +201,18 @@ class Formatter:
         """A figure's value as people read it: ``more than 60,000``, ``USD 20 billion``."""
         text = self.amount(fig.value, fig.unit) if with_unit else self.quantity(fig.value, fig.unit)
         return self.qualified(text, fig.qualifier)
+
+    def tile_value(self, fig: Any) -> str:
+        """A key figure's large number: with its qualifier where the language says
+        it after the number (``96%-дан астам``), else without (set small above)."""
+        text = self.quantity(fig.value, fig.unit)
+        return text if self.patterns.qualifier_first else self.qualified(text, fig.qualifier)
+
+    def tile_qualifier(self, fig: Any) -> str:
+        """The words set small above a key figure's number (``more than``), if any."""
+        if not fig.qualifier or not self.patterns.qualifier_first:
+            return ""
+        return str(self.labels["qualifier_words"][fig.qualifier])
 
     def unit_word(self, fig: Any) -> str:
         """A figure's unit when it is a word the label does not already say
@@ -271,6 +285,8 @@ class Formatter:
             "daterange": self.date_range,
             "qualified": self.qualified,
             "unit_word": self.unit_word,
+            "tile_value": self.tile_value,
+            "tile_qualifier": self.tile_qualifier,
             "ordinal": self.ordinal,
             "plural": self.plural,
             "target_by": self.by,

@@ -105,7 +105,7 @@ class Translator:
         outline = None if (self.in_pack and level == 1) else level - 1
         style = self.st["cover_title" if h.role == "cover" else f"h{level}"]
         title = inline_text(h.children)
-        pieces = chunk_inlines(h.children, self.lang)
+        pieces = chunk_inlines(h.children)  # a title is never hyphenated
         if len(pieces) == 1:
             yield Heading(pieces[0], style, outline, title, key)
         else:  # a heading too long for one paragraph: only its first piece is bookmarked
