@@ -1,43 +1,48 @@
-"""A full build inside a process that has built before: what a resident process
-(watch mode, the on-demand service) pays for a build, without Python's start, the
-imports, fonts, styles and templates that a fresh ``kzru build`` loads first.
+"""Every document of a visit rendered again by an engine that has rendered before:
+what a resident process (watch mode, the on-demand service) pays, without Python's
+start, the imports, fonts, styles and templates a fresh ``kzru build`` loads first.
 
     python benchmarks/resident.py VISIT OUT_DIR RUNS
 
-Runs the same command line as ``kzru build VISIT -o OUT --force --json`` through the
-CLI's own entry point, once to warm up and then RUNS times, each into a fresh output
-folder, and prints the wall times in seconds as JSON.
+Through the public engine call: one ``Engine`` (a worker per CPU), and for each
+built-in audience ``engine.render(VISIT, audience, its documents, both formats)``,
+the audiences side by side in threads, as a service would serve three requests.
+Renders once to warm up, then RUNS times; prints the wall times in seconds and the
+number of files of one run as JSON. Nothing is written (OUT_DIR is not used; kept
+for the command line of earlier versions, which built through the CLI).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import shutil
 import sys
 import time
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 
 
-def main(visit: str, out: str, runs: int) -> list[float]:
-    from kzru_reports.cli import main as cli
+def main(visit: str, runs: int) -> tuple[list[float], int]:
+    from kzru_reports.engine import DOCUMENTS, FORMATS, Engine, Settings
 
-    def build() -> float:
-        shutil.rmtree(out, ignore_errors=True)
-        start = time.perf_counter()
-        with contextlib.redirect_stdout(io.StringIO()) as report:
-            try:
-                cli.main(["build", visit, "-o", out, "--force", "--json"], standalone_mode=False)
-            except SystemExit as exc:
-                if exc.code:
-                    raise RuntimeError(f"build failed ({exc.code}): {report.getvalue()}") from None
-        return time.perf_counter() - start
+    with Engine(Settings()) as engine:
+        audiences = list(engine.settings.audiences.values())
 
-    build()
-    return [build() for _ in range(runs)]
+        def one(audience: object) -> int:
+            docs = [d for d in DOCUMENTS if audience.gets(d)]  # type: ignore[attr-defined]
+            name = audience.name  # type: ignore[attr-defined]
+            return len(engine.render(visit, name, docs, FORMATS))
+
+        def all_files() -> tuple[float, int]:
+            start = time.perf_counter()
+            with ThreadPoolExecutor(len(audiences)) as threads:
+                files = sum(threads.map(one, audiences))
+            return time.perf_counter() - start, files
+
+        all_files()
+        timed = [all_files() for _ in range(runs)]
+    return [t for t, _ in timed], timed[-1][1]
 
 
 if __name__ == "__main__":
-    visit, out, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    print(json.dumps(main(visit, str(Path(out)), runs)))
+    visit, runs = sys.argv[1], int(sys.argv[3])
+    times, files = main(visit, runs)
+    print(json.dumps({"times": times, "files": files}))

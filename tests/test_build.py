@@ -121,7 +121,8 @@ def test_pdf_has_info_bookmarks_and_page_x_of_y(shipped_build: Path) -> None:
 
     reader = PdfReader(next(shipped_build.glob("*-memo.pdf")))
     info = reader.metadata
-    assert info is not None and info.title == "Briefing memo"
+    assert info is not None
+    assert info.title == "Briefing memo: State visit of the President of Kazakhstan to Russia"
     assert "State visit" in (info.subject or "")
     titles = [o.title for o in reader.outline if not isinstance(o, list)]
     assert "State visit of the President of Kazakhstan to Russia" in titles
@@ -138,7 +139,10 @@ def test_docx_uses_named_styles_properties_header_and_footer(shipped_build: Path
     doc = Document(io.BytesIO(data))
     used = {p.style.name for p in doc.paragraphs}
     assert {"Heading 1", "Heading 2", "List Bullet", "List Number", "Quote"} <= used
-    assert doc.core_properties.title == "Briefing memo"
+    assert (
+        doc.core_properties.title
+        == "Briefing memo: State visit of the President of Kazakhstan to Russia"
+    )
     assert "Kazakhstan" in doc.core_properties.keywords
     section = doc.sections[0]
     assert "PUBLIC" in section.header.paragraphs[0].text

@@ -206,3 +206,46 @@ def test_sharded_workflow_runs_its_matrix_and_merge(
     for file in (repo / "one").rglob("*"):
         if file.is_file() and file.name != ".kzru.lock":
             assert file.read_bytes() == (merged / file.relative_to(repo / "one")).read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_the_documented_install_command_works_from_a_tag(tmp_path: Path) -> None:
+    """The CI examples' install line, pointed at a tagged local clone of this checkout
+    (``git+file://localhost/...@vX.Y.Z``): the wheel pip builds holds the package with
+    its templates, fonts and sample visit. Dependencies are not installed here."""
+    from kzru_reports import __version__
+
+    clone = tmp_path / "kzru-reports"
+    env = {**os.environ, **GIT_ID}
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, env=env)
+    tag = f"v{__version__}"
+    subprocess.run(["git", "-C", str(clone), "tag", "-f", tag], check=True, env=env)
+    engine = workflow("briefing-packs.yml")["env"]["KZRU_ENGINE"]
+    url = engine.split(" @ ", 1)[1]
+    local = f"git+file://localhost{clone}@{tag}"
+    assert url.rsplit("@", 1)[1] == tag  # the workflow pins this engine's own tag form
+    target = tmp_path / "site"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            f"kzru-reports @ {local}",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0 and "hatchling" in proc.stderr and "satisf" in proc.stderr:
+        pytest.skip("the package index (for the build backend) cannot be reached")
+    assert proc.returncode == 0, proc.stderr
+    package = target / "kzru_reports"
+    assert (package / "templates" / "memo.xml.j2").is_file()
+    assert list((package / "visits").glob("*.yaml"))
+    assert list((package / "fonts").glob("*.ttf"))
+    assert f'__version__ = "{__version__}"' in (package / "__init__.py").read_text()

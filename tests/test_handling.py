@@ -222,3 +222,68 @@ def test_language_words_override_the_words_for_every_language() -> None:
         "official": "(ДСП)",
         "restricted": "(R)",
     }
+
+
+def banners(data: bytes) -> list[tuple[str, bool]]:
+    """Each PDF page's own marking (drawn last, at its top and foot) and whether the
+    page holds a restricted marker."""
+    out = []
+    for text in pdf_pages(data):
+        words = [line.strip() for line in text.splitlines() if LEVEL_WORD.fullmatch(line.strip())]
+        assert len(words) >= 2 and words[-1] == words[-2], words
+        out.append((words[-1], "RESMARK" in text))
+    return out
+
+
+def test_each_pdf_page_is_marked_by_what_it_holds(one_doc: Path) -> None:
+    memo = banners((one_doc / "analyst" / f"{VISIT}-memo.pdf").read_bytes())
+    assert len(memo) >= 2 and not memo[0][1], "the fixture's first page must be public"
+    for number, (word, restricted) in enumerate(memo, 1):
+        assert word == ("RESTRICTED" if restricted else "PUBLIC"), number
+    pack = banners((one_doc / "analyst" / f"{VISIT}-pack.pdf").read_bytes())
+    assert [w for w, _ in pack[:2]] == ["RESTRICTED", "RESTRICTED"]  # cover, contents
+    for number, (word, restricted) in enumerate(pack[2:], 3):
+        assert word == ("RESTRICTED" if restricted else "PUBLIC"), number
+    assert sum(r for _, r in pack) >= 1 and [w for w, _ in pack].count("PUBLIC") >= 3
+
+
+def test_a_table_row_marks_only_the_pages_it_is_drawn_on(tmp_path: Path) -> None:
+    """One restricted agreement at the end of a long table: only its page says so. It
+    is of a kind of its own, as the group row of its kind counts it too (and so is
+    marked with it); the counts by kind, which count it as well, are left out here."""
+    from dataclasses import replace
+
+    import yaml
+
+    data = yaml.safe_load(ONE_DOC.read_text("utf-8"))
+    data["agreements"] = [
+        {"id": f"a{i}", "title": f"Public agreement number {i} on cooperation", "kind": "plan"}
+        for i in range(120)
+    ] + [{"id": "last", "title": "RESMARKLASTROW", "kind": "other", "classification": "restricted"}]
+    path = tmp_path / "long.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    no_counts = replace(BUILTIN["analyst"], omit=frozenset({"counts"}))
+    options = api.BuildOptions(
+        out=str(tmp_path / "out"),
+        documents=("agreements",),
+        formats=("pdf",),
+        audiences=(no_counts,),
+    )
+    assert api.build([path], options).ok
+    pages = banners((tmp_path / "out" / VISIT / "analyst" / f"{VISIT}-agreements.pdf").read_bytes())
+    assert len(pages) >= 3
+    for number, (word, restricted) in enumerate(pages, 1):
+        assert word == ("RESTRICTED" if restricted else "PUBLIC"), number
+
+
+def test_a_page_marking_never_carries_over_from_an_earlier_build(
+    one_doc: Path, tmp_path: Path
+) -> None:
+    """reportlab shares some flowables (frame breaks) between documents: a level given
+    to one in a restricted build must not mark a page of the next, public one."""
+    from .conftest import SHIPPED
+
+    options = api.BuildOptions(out=str(tmp_path), documents=("memo",), formats=("pdf",))
+    assert api.build([SHIPPED], options).ok
+    memo = next(tmp_path.glob("*/analyst/*-memo.pdf")).read_bytes()
+    assert {word for word, _ in banners(memo)} == {"PUBLIC"}

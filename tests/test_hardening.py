@@ -208,3 +208,45 @@ def test_after_a_full_disk_the_manifest_describes_the_files_there(
     after = Manifest.load(str(out)).entries
     assert after == before
     assert all(e.is_current(str(out), e.inputs) for e in after.values())
+
+
+# ------------------------------------------------------------------ damaged fonts and images
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        ("font_units_per_em_zero", "the font bad.ttf is damaged"),
+        ("font_cmap_count_ffff", "the font bad.ttf"),
+    ],
+)
+def test_a_damaged_font_is_a_config_error_naming_it(tmp_path: Path, make: str, says: str) -> None:
+    from . import bad_files
+
+    getattr(bad_files, make)(tmp_path / "bad.ttf")
+    (tmp_path / "kzru.toml").write_text('[theme.fonts.body]\nname = "Bad"\nregular = "bad.ttf"\n')
+    result = run_capped(["validate"], tmp_path, timeout=60)
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "kzru.toml" in result.stderr and says in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "says"),
+    [
+        ("png_iccp_bomb", "logo.png", "the logo logo.png is not a readable image"),
+        ("png_ztxt_bomb", "logo.png", "the logo logo.png is not a readable image"),
+        ("jpeg_huge", "logo.jpg", "the logo logo.jpg"),
+    ],
+)
+def test_an_image_bomb_is_a_config_error_naming_it(
+    tmp_path: Path, make: str, name: str, says: str
+) -> None:
+    from . import bad_files
+
+    getattr(bad_files, make)(tmp_path / name)
+    (tmp_path / "kzru.toml").write_text(f'[theme]\nlogo = "{name}"\n')
+    result = run_capped(["validate"], tmp_path, timeout=60)
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "kzru.toml:2: theme.logo:" in result.stderr and says in result.stderr, result.stderr

@@ -67,7 +67,7 @@ def test_pack_cover_says_what_and_for_whom(shipped_build: Path) -> None:
         "11–12 November 2025",
         "Analysts",
         "PUBLIC",
-        "BUILT",
+        "DATE OF ISSUE",
     ):
         assert text in cover
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -217,22 +219,19 @@ def build(
     """Build documents for each visit file (a folder means every visit file in it);
     no PATH: the workspace's data folder, else the shipped visits."""
 
+    args = BuildArgs(
+        out, docs, formats, jobs, force, issue_date, shard, audiences, since, langs, fallback
+    )
+
     def action() -> int:
-        import os
         import time
 
         from kzru_reports.config import load_workspace
-        from kzru_reports.engine import Engine, build_time_from_env, parse_issue_date
-        from kzru_reports.engine.options import workspace_settings
+        from kzru_reports.engine import Engine
 
         ws = load_workspace()
-        workers = jobs or os.cpu_count() or 1
-        build_time = build_time_from_env()
-        settings = workspace_settings(ws, build_time, parse_issue_date(issue_date, build_time))
-        engine = Engine(settings, workers=workers)
-        options = _build_options(
-            engine, ws, out, docs, formats, audiences, force, shard, since, langs, fallback
-        )
+        engine = Engine(args.settings(ws), workers=args.workers)
+        options = args.options(engine, ws)
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         started = time.perf_counter()
         live = not as_json and sys.stdout.isatty()
@@ -248,33 +247,48 @@ def build(
     _run(debug, action)
 
 
-def _build_options(
-    engine: Any,
-    ws: Any,
-    out: str | None,
-    docs: tuple[str, ...],
-    formats: tuple[str, ...],
-    audiences: tuple[str, ...],
-    force: bool,
-    shard: Any = None,
-    since: str | None = None,
-    langs: tuple[str, ...] = (),
-    fallback: bool | None = None,
-) -> Any:
-    """``build``'s (and ``watch``'s) options over a workspace's defaults."""
-    from kzru_reports.engine import DOCUMENTS, FORMATS
+@dataclass(frozen=True)
+class BuildArgs:
+    """``build``'s options as given on the command line (``watch`` takes the same);
+    what was not given comes from the workspace."""
 
-    return engine.options(
-        out=out or _relative(ws.output) or "build",
-        documents=_unique(docs) or ws.documents or DOCUMENTS,
-        formats=_unique(formats) or ws.formats or FORMATS,
-        audiences=ws.select(audiences),
-        langs=_unique(langs) or ws.langs or (ws.lang,),
-        fallback=ws.fallback if fallback is None else fallback,
-        shard=shard,
-        since=since,
-        force=force,
-    )
+    out: str | None = None
+    docs: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    jobs: int | None = None
+    force: bool = False
+    issue_date: str | None = None
+    shard: Any = None
+    audiences: tuple[str, ...] = ()
+    since: str | None = None
+    langs: tuple[str, ...] = ()
+    fallback: bool | None = None  # None: the workspace's choice
+
+    @property
+    def workers(self) -> int:
+        return self.jobs or os.cpu_count() or 1
+
+    def settings(self, ws: Any) -> Any:
+        from kzru_reports.engine import build_time_from_env, parse_issue_date
+        from kzru_reports.engine.options import workspace_settings
+
+        build_time = build_time_from_env()
+        return workspace_settings(ws, build_time, parse_issue_date(self.issue_date, build_time))
+
+    def options(self, engine: Any, ws: Any) -> Any:
+        from kzru_reports.engine import DOCUMENTS, FORMATS
+
+        return engine.options(
+            out=self.out or _relative(ws.output) or "build",
+            documents=_unique(self.docs) or ws.documents or DOCUMENTS,
+            formats=_unique(self.formats) or ws.formats or FORMATS,
+            audiences=ws.select(self.audiences),
+            langs=_unique(self.langs) or ws.langs or (ws.lang,),
+            fallback=ws.fallback if self.fallback is None else self.fallback,
+            shard=self.shard,
+            since=self.since,
+            force=self.force,
+        )
 
 
 class _Progress:
@@ -414,6 +428,34 @@ def diff(old: str, new: str, as_json: bool, debug: bool) -> None:
         return 0 if result.equal else 1
 
     _run(debug, action)
+
+
+def _watch(paths: tuple[str, ...], as_json: bool, debug: bool, **given: Any) -> None:
+    """Build, then rebuild what each saved change to the data, templates, theme or
+    config affects, until stopped (Ctrl-C). Takes build's options."""
+    args = BuildArgs(**{k: v for k, v in given.items() if k in BuildArgs.__dataclass_fields__})
+
+    def action() -> int:
+        from kzru_reports.watch import Watcher
+
+        return Watcher(list(paths), args, as_json, _echo_out, _err).run()
+
+    _run(debug, action)
+
+
+def _echo_out(text: str) -> None:
+    click.echo(_printable(text))
+
+
+main.add_command(
+    click.Command(
+        "watch",
+        callback=_watch,
+        params=[copy.copy(p) for p in build.params],
+        help=_watch.__doc__,
+        short_help="Build, then rebuild on every saved change, until stopped.",
+    )
+)
 
 
 @main.command()

@@ -204,12 +204,22 @@ class Engine:
         out, else in the workers, the heaviest (packs) first; results in job order."""
         pool = self._pool
 
-        def args_of(job: Job, visit: Visit) -> tuple[Any, ...] | KzruError:
+        def args_of(
+            job: Job, visit: Visit, formats: tuple[str, ...] | None = None
+        ) -> tuple[Any, ...] | KzruError:
             try:  # the earlier version, with --since (read here, once per file)
                 previous = baseline(job.display, options.since) if options.since else None
             except KzruError as exc:
                 return exc
-            return (visit, job.audience, job.document, job.formats, options, previous, job.lang)
+            return (
+                visit,
+                job.audience,
+                job.document,
+                formats or job.formats,
+                options,
+                previous,
+                job.lang,
+            )
 
         if pool is None or (len(planned) <= 1 and not pool.started):
             out: list[tuple[Job, Any]] = []
@@ -219,9 +229,9 @@ class Engine:
             return out
         self._start(options, [job for job, _ in planned])
 
-        def one(job: Job, visit: Visit) -> Any:
+        def one(job: Job, visit: Visit, formats: tuple[str, ...]) -> Any:
             deadline = time.monotonic() + JOB_SECONDS
-            args = args_of(job, visit)
+            args = args_of(job, visit, formats)
             if isinstance(args, KzruError):
                 return args
             try:
@@ -229,9 +239,30 @@ class Engine:
             except KzruError as exc:
                 return exc
 
-        order = sorted(range(len(planned)), key=lambda i: planned[i][0].document != "pack")
-        futures = {i: self._dispatch.submit(one, *planned[i]) for i in order}
-        return [(planned[i][0], futures[i].result()) for i in range(len(planned))]
+        # Fewer jobs than workers (a watcher's rebuild of one document): each format
+        # of a job is its own task, so the formats are written side by side.
+        split = len(planned) < pool.size
+        tasks = [
+            (i, fmts)
+            for i, (job, _) in enumerate(planned)
+            for fmts in ([(f,) for f in job.formats] if split else [job.formats])
+        ]
+        tasks.sort(key=lambda t: planned[t[0]][0].document != "pack")  # heaviest first
+        futures = [(i, self._dispatch.submit(one, *planned[i], fmts)) for i, fmts in tasks]
+        results: dict[int, Any] = {}
+        for i, future in futures:
+            result, so_far = future.result(), results.get(i, [])
+            if isinstance(so_far, KzruError):
+                continue
+            results[i] = result if isinstance(result, KzruError) else [*so_far, *result]
+        done = []
+        for i, (job, _) in enumerate(planned):
+            result = results[i]
+            if not isinstance(result, KzruError):
+                order = {fmt: n for n, fmt in enumerate(job.formats)}
+                result = sorted(result, key=lambda r: order[r[0]])
+            done.append((job, result))
+        return done
 
     def _start(self, options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
         """Warm up, then fork the workers' zygote (once; again after ``reset``)."""
@@ -314,8 +345,13 @@ class Engine:
             lang=language,
         )
         visit = self.load(source)
-        jobs = [(doc, (visit, profile, doc, options.formats, options)) for doc in options.documents]
         pool = self._pool
+        split = pool is not None and len(options.documents) < pool.size  # formats side by side
+        jobs = [
+            (doc, (visit, profile, doc, fmts, options))
+            for doc in options.documents
+            for fmts in ([(f,) for f in options.formats] if split else [options.formats])
+        ]
         if pool is None:
             results = [attempt(*args) for _, args in jobs]
         else:

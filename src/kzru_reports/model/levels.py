@@ -153,11 +153,10 @@ def marking_word(meta: n.Meta, level: str) -> str:
     return dict(meta.scale).get(level, meta.marking)
 
 
-def page_marking(meta: n.Meta, blocks: Iterable[Any]) -> str:
-    """The marking of a page that shows the frame of ``meta`` and ``blocks`` (or any
-    list items, rows and figures of them): the word of their highest level."""
+def page_marking(meta: n.Meta, levels: Iterable[str]) -> str:
+    """The marking of a page that shows the frame of ``meta`` and content of ``levels``:
+    the word of the highest of them (``meta.marking`` for a document without a scale)."""
     if not meta.scale:
         return meta.marking
     scale = [name for name, _ in meta.scale]
-    found = [meta.handling, *(lv for b in blocks for lv in levels_in(b))]
-    return marking_word(meta, highest([lv for lv in found if lv], scale))
+    return marking_word(meta, highest([lv for lv in (meta.handling, *levels) if lv], scale))

@@ -202,6 +202,14 @@ class Meta:
     page_label: str = "Page {page} of {pages}"
     created: datetime | None = None  # stamped into file properties; None: a fixed epoch
 
+    @property
+    def document_title(self) -> str:
+        """The title file properties carry: what the document is and what it is about
+        ("Briefing pack: State visit ..."), not only the kind of document."""
+        if self.subject and self.subject != self.title:
+            return f"{self.title}: {self.subject}"
+        return self.title
+
 
 @dataclass(frozen=True, slots=True)
 class Document:

@@ -186,19 +186,34 @@ def _check_file(key: str, path: Path) -> None:
 
 
 def check_logo(path: Path) -> None:
-    """A logo is a PNG or JPEG of sane size, which Pillow can read."""
+    """A logo is a PNG or JPEG of sane size, which Pillow can read: a regular file of
+    at most ``LOGO_BYTES``, at most ``IMAGE_PIXELS`` pixels (read from its header, before
+    any pixel is decoded), with no chunk that expands past Pillow's bounds."""
+    import io
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
-    if path.stat().st_size > MAX_LOGO_BYTES:
-        raise ConfigError(f"the logo {path.name} is over {MAX_LOGO_BYTES // 2**20} MB")
+    data = read_regular(path, MAX_LOGO_BYTES, "logo")
     try:
-        with Image.open(path) as img:
-            if img.format not in ("PNG", "JPEG"):
-                raise ConfigError(f"the logo {path.name} is {img.format}; use PNG or JPEG")
-            if img.width * img.height > 25_000_000:
-                raise ConfigError(f"the logo {path.name} has too many pixels")
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format not in ("PNG", "JPEG"):
+                    raise ConfigError(f"the logo {path.name} is {img.format}; use PNG or JPEG")
+                if img.width * img.height > limits.IMAGE_PIXELS:
+                    raise ConfigError(
+                        f"the logo {path.name} is {img.width:,} x {img.height:,} pixels, over "
+                        f"the limit of {limits.IMAGE_PIXELS:,} pixels"
+                    )
+                img.verify()
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()  # every chunk decoded once, within Pillow's bounds
+    except ConfigError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ConfigError(f"the logo {path.name} declares too many pixels ({exc})") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ConfigError(f"the logo {path.name} is not a readable image ({exc})") from None
 
 
@@ -239,7 +254,6 @@ def _fonts(value: Any, root: Path, fail: Fail) -> dict[str, FontFamily]:
 
 
 def check_font(path: Path) -> None:
-    """A font is a TrueType file (glyf outlines) that the PDF writer can embed."""
-    if path.stat().st_size > MAX_FONT_BYTES:
-        raise ConfigError(f"the font {path.name} is over {MAX_FONT_BYTES // 2**20} MB")
+    """A font is a regular TrueType file (glyf outlines) that the PDF writer can embed."""
+    read_regular(path, MAX_FONT_BYTES, "font")  # a regular file, of a bounded size
     font_face(str(path))

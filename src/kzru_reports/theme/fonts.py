@@ -25,12 +25,23 @@ def truetype(path: str) -> Any:
     from reportlab.pdfbase.ttfonts import TTFError, TTFontFace
 
     try:
-        return TTFontFace(path, validate=1)
-    except (TTFError, OSError, ValueError, KeyError, IndexError, AssertionError) as exc:
+        face = TTFontFace(path, validate=1)
+    except TTFError as exc:
         raise ConfigError(
             f"the font {Path(path).name} cannot be used: {exc} "
             "(a TrueType .ttf file with glyf outlines is needed)"
         ) from None
+    except Exception as exc:  # a damaged table (unitsPerEm 0, a cmap count of 0xFFFF...)
+        # makes the parser fail in any of a dozen ways: each is the file's fault
+        raise ConfigError(
+            f"the font {Path(path).name} is damaged and cannot be used "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    if not 16 <= getattr(face, "unitsPerEm", 1000) <= 16384:
+        raise ConfigError(
+            f"the font {Path(path).name} is damaged: unitsPerEm is {face.unitsPerEm} (16 to 16384)"
+        )
+    return face
 
 
 @memo.cached(64, files=lambda path: (path,))

@@ -6,6 +6,10 @@ from typing import Any
 
 from kzru_reports import memo
 
+# The padding of a table's cells, in points (top, right, bottom, left): the PDF's
+# cells and the DOCX's cell margins, so a table breaks its lines the same in both.
+TABLE_PADDING = (3.5, 5.0, 4.0, 5.0)
+
 
 @memo.cached(64, files=lambda path: (path,))
 def _face(path: str) -> Any:

@@ -115,6 +115,7 @@ def _make_blank(theme: Theme, lang: str) -> Blank:
     page_setup(word, theme)
     language(word, lang)
     _clear_body(word)
+    _clean_package(word)
     buf = io.BytesIO()
     word.save(buf)
     return Blank(buf.getvalue(), MappingProxyType(ids), list_num_id)
@@ -128,6 +129,32 @@ def file_state(path: Any) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
+
+
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+APP_PROPERTIES = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'extended-properties"><Application>kzru-reports</Application>'
+    b"<DocSecurity>0</DocSecurity><LinksUpToDate>false</LinksUpToDate></Properties>"
+)
+
+
+def _clean_package(word: Any) -> None:
+    """Drop what python-docx's own starting document carries and ours has no use for:
+    its blank thumbnail, its custom XML (a bibliography sources part) and extended
+    properties that claim "Microsoft Macintosh Word", a template and one page, and
+    Word 2010's second copy of the template's styles (``stylesWithEffects``)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    package = word.part.package
+    for owner in (package, word.part):
+        for rid, rel in list(owner.rels.items()):
+            if rel.reltype in (RT.THUMBNAIL, RT.CUSTOM_XML, STYLES_WITH_EFFECTS):
+                del owner.rels[rid]
+    for rel in package.rels.values():
+        if rel.reltype == RT.EXTENDED_PROPERTIES and not rel.is_external:
+            rel.target_part._blob = APP_PROPERTIES
 
 
 def _clear_body(word: Any) -> None:

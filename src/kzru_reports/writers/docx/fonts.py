@@ -22,7 +22,6 @@ a hash of the face's bytes), so equal documents give equal packages.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 from collections.abc import Iterable, Iterator
@@ -36,6 +35,7 @@ from docx.opc.part import Part
 from docx.oxml.ns import qn
 from lxml import etree
 
+from kzru_reports import memo
 from kzru_reports.theme import FontFamily, Theme
 
 OBFUSCATED_FONT = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
@@ -139,7 +139,7 @@ def _rpr_props(rpr: Any) -> tuple[str | None, bool | None, bool | None]:
     return font, _on(rpr.find(qn("w:b"))), _on(rpr.find(qn("w:i")))
 
 
-@functools.lru_cache(maxsize=4)
+@memo.cached(4)
 def _style_sheet(blob: bytes) -> tuple[dict[str, _Style], _Style, str | None]:
     """The styles part read for what decides a run's face: styles by id, the document
     defaults, and the id of the default paragraph style."""
@@ -238,12 +238,12 @@ def _paragraph_of(r: Any) -> Any:
 # ------------------------------------------------------------------ subsetting
 
 
-@functools.lru_cache(maxsize=16)
+@memo.cached(16, files=lambda path: (path,))
 def _font_bytes(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
-@functools.lru_cache(maxsize=16)
+@memo.cached(16, files=lambda path: (path,))
 def _fs_type(path: str) -> int:
     from fontTools.ttLib import TTFont
 
@@ -277,7 +277,7 @@ def _cut(data: bytes, chars: Iterable[str]) -> bytes:
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=16)
+@memo.cached(16, files=lambda path: (path,))
 def _base(path: str) -> tuple[bytes, frozenset[int]]:
     """The font cut down to ``BASE_RANGES`` (kept in the cache folder between runs),
     with the code points it maps."""
@@ -297,7 +297,7 @@ def _base(path: str) -> tuple[bytes, frozenset[int]]:
     return data, mapped
 
 
-@functools.lru_cache(maxsize=64)
+@memo.cached(64, files=lambda path, chars: (path,))
 def subset_face(path: str, chars: frozenset[str]) -> bytes:
     """The face at ``path`` holding only ``chars`` (those it has)."""
     base, mapped = _base(path)
@@ -427,7 +427,7 @@ def _font_entry(root: Any, family: str, path: str) -> Any:
     return el
 
 
-@functools.lru_cache(maxsize=16)
+@memo.cached(16, files=lambda path: (path,))
 def _description(path: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """The PANOSE digits and the Unicode and code page ranges of the full font."""
     from fontTools.ttLib import TTFont

@@ -46,7 +46,56 @@ def borders(table: Any, edges: dict[str, tuple[str, float]]) -> None:
         else:
             el.set(qn("w:val"), "nil")
         borders.append(el)
-    tblpr.append(borders)
+    table_property(tblpr, borders)
+
+
+TBL_PR_ORDER = (
+    "tblStyle",
+    "tblpPr",
+    "tblOverlap",
+    "bidiVisual",
+    "tblStyleRowBandSize",
+    "tblStyleColBandSize",
+    "tblW",
+    "jc",
+    "tblCellSpacing",
+    "tblInd",
+    "tblBorders",
+    "shd",
+    "tblLayout",
+    "tblCellMar",
+    "tblLook",
+)
+
+
+def table_property(tblpr: Any, el: Any) -> None:
+    """Put ``el`` into ``w:tblPr`` at its place in the schema's order (replacing one of
+    its kind): Word refuses table properties out of order."""
+    order = [qn(f"w:{t}") for t in TBL_PR_ORDER]
+    old = tblpr.find(el.tag)
+    if old is not None:
+        tblpr.remove(old)
+    rank = order.index(el.tag)
+    for i, child in enumerate(tblpr):
+        if child.tag in order and order.index(child.tag) > rank:
+            tblpr.insert(i, el)
+            return
+    tblpr.append(el)
+
+
+def table_layout(tblpr: Any, padding: tuple[float, float, float, float]) -> None:
+    """The table's left edge on the text's left edge (as the PDF sets it) and its
+    cells' padding (top, right, bottom, left, in points)."""
+    ind = OxmlElement("w:tblInd")
+    ind.set(qn("w:w"), "0")
+    ind.set(qn("w:type"), "dxa")
+    table_property(tblpr, ind)
+    mar = OxmlElement("w:tblCellMar")
+    for side, pts in zip(("top", "right", "bottom", "left"), padding, strict=True):
+        el = SubElement(mar, qn(f"w:{side}"))
+        el.set(qn("w:w"), str(round(pts * 20)))
+        el.set(qn("w:type"), "dxa")
+    table_property(tblpr, mar)
 
 
 # ------------------------------------------------------------------ XML helpers
@@ -56,6 +105,7 @@ W_R, W_RPR, W_T, W_BR, W_TAB = qn("w:r"), qn("w:rPr"), qn("w:t"), qn("w:br"), qn
 W_B, W_I, W_U = qn("w:b"), qn("w:i"), qn("w:u")
 W_VAL, W_TYPE, W_W, W_SZ, W_COLOR = qn("w:val"), qn("w:type"), qn("w:w"), qn("w:sz"), qn("w:color")
 W_TR, W_TR_PR, W_TBL_HEADER = qn("w:tr"), qn("w:trPr"), qn("w:tblHeader")
+W_CANT_SPLIT = qn("w:cantSplit")
 W_TC, W_TC_PR, W_TC_W, W_GRID_SPAN = qn("w:tc"), qn("w:tcPr"), qn("w:tcW"), qn("w:gridSpan")
 W_SHD, W_FILL, W_TC_BORDERS, W_TOP = qn("w:shd"), qn("w:fill"), qn("w:tcBorders"), qn("w:top")
 W_GRID_COL, W_SECT_PR, W_HYPERLINK, R_ID = (
@@ -113,11 +163,20 @@ def run(p: Any, text: str, bold: bool = False, italic: bool = False, props: bool
     return r
 
 
+def new_tr(tbl: Any, header: bool = False) -> Any:
+    """A new empty row that is never split across pages (as in the PDF); a header row
+    repeats on each page the table runs onto."""
+    tr = SubElement(tbl, W_TR)
+    trpr = SubElement(tr, W_TR_PR)
+    SubElement(trpr, W_CANT_SPLIT)
+    if header:
+        SubElement(trpr, W_TBL_HEADER, {W_VAL: "true"})
+    return tr
+
+
 def row(tbl: Any, widths: list[str], header: bool = False) -> list[Any]:
     """A new row of empty cells (``w:tc`` with its width), as ``table.add_row()``."""
-    tr = SubElement(tbl, W_TR)
-    if header:
-        SubElement(SubElement(tr, W_TR_PR), W_TBL_HEADER, {W_VAL: "true"})
+    tr = new_tr(tbl, header)
     cells = []
     for w in widths:
         tc = SubElement(tr, W_TC)

@@ -155,7 +155,7 @@ def _prop(text: str) -> str:
 
 def properties(doc: Any, meta: n.Meta) -> None:
     props = doc.core_properties
-    props.title, props.subject = _prop(meta.title), _prop(meta.subject)
+    props.title, props.subject = _prop(meta.document_title), _prop(meta.subject)
     props.keywords = _prop("; ".join(meta.keywords))
     props.author = _prop(meta.author)
     props.last_modified_by = _prop(meta.author)

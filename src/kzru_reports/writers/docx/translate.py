@@ -42,7 +42,6 @@ from kzru_reports.writers.docx.oxml import (
     W_TC_PR,
     W_TC_W,
     W_TOP,
-    W_TR,
     W_TYPE,
     W_U,
     W_VAL,
@@ -51,17 +50,19 @@ from kzru_reports.writers.docx.oxml import (
     bottom_rule,
     complex_field,
     hex_colour,
+    new_tr,
     row,
     run,
     set_num,
     shade_tcpr,
     style_p,
+    table_layout,
     text_run,
     wrap_bookmark,
 )
 from kzru_reports.writers.docx.picture import chart_png
 from kzru_reports.writers.docx.styles import ROLE_STYLES
-from kzru_reports.writers.measure import fit_size
+from kzru_reports.writers.measure import TABLE_PADDING, fit_size
 
 
 class Translator:
@@ -260,6 +261,7 @@ class Translator:
         weights = t.widths or (1.0,) * ncols
         widths_mm = [self.theme.text_width_mm * w / sum(weights) for w in weights]
         table, widths = self._table_shell(ncols, widths_mm)
+        table_layout(table.tblPr, TABLE_PADDING)
         borders(table, {"insideH": (self.theme.rule, 0.5), "bottom": (self.theme.rule, 0.5)})
         accent, light, zebra_fill = (
             hex_colour(c) for c in (self.theme.accent, self.theme.accent_light, self.theme.zebra)
@@ -273,7 +275,7 @@ class Translator:
         zebra = 0
         for r in t.rows:
             if r.role == "group":
-                tr = SubElement(table, W_TR)
+                tr = new_tr(table)
                 tc = SubElement(tr, W_TC)
                 tcpr = SubElement(tc, W_TC_PR)
                 SubElement(tcpr, W_TC_W, {W_TYPE: "dxa", W_W: span})

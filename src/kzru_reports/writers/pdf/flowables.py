@@ -27,6 +27,14 @@ from kzru_reports.writers.pdf.fonts import font_names
 from kzru_reports.writers.pdf.text import Para
 
 
+def set_levels(flowable: Any, levels: frozenset[str]) -> Any:
+    """Give a flowable the handling levels of what it shows (read as ``kz_levels`` when
+    a page is marked). Written into its ``__dict__``: some flowables (drawings) refuse
+    attributes they do not know through ``setattr``."""
+    flowable.__dict__["kz_levels"] = levels
+    return flowable
+
+
 class Heading(Para):
     """A heading that is also a link target and, unless ``level`` is None, a bookmark."""
 
@@ -107,16 +115,18 @@ class Row:
     out, so a table of 10,000 rows holds a few pages of paragraphs at a time, not all
     of them."""
 
-    __slots__ = ("_cells", "_make", "commands", "keep_with_next")
+    __slots__ = ("_cells", "_make", "commands", "handling", "keep_with_next")
 
     def __init__(
         self,
         make: Callable[[], list[Any]],
         commands: tuple[tuple[Any, ...], ...] = (),
         keep_with_next: bool = False,
+        handling: str = "",
     ) -> None:
         self._make, self.commands = make, commands
         self.keep_with_next = keep_with_next  # a group's heading row: never last on a page
+        self.handling = handling  # the row's level: the pages it is drawn on carry it
         self._cells: list[Any] | None = None
 
     @property
@@ -216,7 +226,7 @@ class PagedTable(Flowable):
                 table.wrap(aw, ah)
             rest = PagedTable(self.widths, self.header, self.rows, self.style, self.start + count)
             self._release(count)
-            return [table, rest]
+            return [self._levelled(table, count), rest]
         parts = self._table.split(aw, ah)
         if len(parts) < 2:
             return parts
@@ -249,7 +259,17 @@ class PagedTable(Flowable):
             max(8, 2 * done),
         )
         self._release(done)
-        return [head, rest]
+        return [self._levelled(head, done + 1), rest]  # and the row carried over
+
+    @property
+    def kz_levels(self) -> frozenset[str]:
+        """The levels of the rows still to draw (what a page drawing all of them holds)."""
+        return frozenset(r.handling for r in self.rows[self.start :] if r.handling)
+
+    def _levelled(self, page: Table, count: int) -> Table:
+        """One page's table, with the levels of its rows (``pages.DocTemplate``)."""
+        rows = self.rows[self.start : self.start + count]
+        return set_levels(page, frozenset(r.handling for r in rows if r.handling))
 
     def _release(self, done: int) -> None:
         """Forget the cells of the rows this page took (its table keeps what it draws)."""

@@ -4,6 +4,7 @@ total page count is known."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from reportlab.lib import colors
@@ -14,26 +15,49 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
 )
+from reportlab.platypus.doctemplate import ActionFlowable
 
 from kzru_reports import memo
 from kzru_reports.model import nodes as n
+from kzru_reports.model.levels import page_marking
 from kzru_reports.theme import Theme
 from kzru_reports.writers.measure import ellipsize
 from kzru_reports.writers.pdf.flowables import (
     PageRef,
+    set_levels,
 )
 from kzru_reports.writers.pdf.fonts import font_names
 
 
 class DocTemplate(BaseDocTemplate):
-    """Records the page of every anchor and builds the bookmark tree as it goes."""
+    """Records the page of every anchor and builds the bookmark tree as it goes, and
+    the handling levels of what each page shows."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.page_map: dict[str, int] = {}
         self._outline_level = -1
+        self._levels_of_next: frozenset[str] | None = None
+
+    def handle_flowable(self, flowables: list[Flowable]) -> None:
+        # A flowable split over a page break comes back as new pieces: each piece
+        # carries the levels of the flowable it was cut from.
+        self._levels_of_next = getattr(flowables[0], "kz_levels", None) if flowables else None
+        before = len(flowables)
+        super().handle_flowable(flowables)
+        if self._levels_of_next is not None:
+            for piece in flowables[: max(len(flowables) - before + 1, 0)]:
+                # actions (frame and page breaks) draw nothing, and reportlab shares them
+                if getattr(piece, "kz_levels", None) is None and not isinstance(
+                    piece, ActionFlowable
+                ):
+                    set_levels(piece, self._levels_of_next)
 
     def afterFlowable(self, flowable: Flowable) -> None:
+        if not isinstance(flowable, ActionFlowable):
+            levels = getattr(flowable, "kz_levels", None) or self._levels_of_next
+            if levels:
+                self.canv._kz_levels |= levels
         outline = getattr(flowable, "outline", None)
         if outline is None:
             return
@@ -65,9 +89,11 @@ def canvas_class(meta: n.Meta, theme: Theme) -> type[Canvas]:
             self._kz_late: list[tuple[int, float, float, PageRef]] = []
             self._kz_pages: dict[str, int] = {}
             self._kz_marks: list[tuple[int, str, float]] = []
+            self._kz_levels: set[str] = set()  # the levels drawn on this page
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
+            self._kz_levels = set()
             self._startPage()
 
         def save(self) -> None:
@@ -78,16 +104,30 @@ def canvas_class(meta: n.Meta, theme: Theme) -> type[Canvas]:
                 for page, key, top in marks:
                     if page == number:
                         self.bookmarkHorizontalAbsolute(key, top)
-                _decorate(self, state["_kz_meta"], theme, head, number, total)
+                marking = page_marking(state["_kz_meta"], state["_kz_levels"])
+                _decorate(self, state["_kz_meta"], marking, theme, head, number, total)
                 for page, x, y, ref in late:
                     if page == number and ref.anchor in pages:
                         self.setFont(ref.font, ref.size)
                         self.setFillColor(colors.HexColor(ref.color))
                         self.drawRightString(x, y, str(pages[ref.anchor]))
                 Canvas.showPage(self)
+            self.showOutline()  # open with the bookmarks panel shown
+            _stamp(self, meta)
             Canvas.save(self)
 
     return _Canvas
+
+
+def _stamp(canvas: Canvas, meta: n.Meta) -> None:
+    """The PDF's creation and modification dates: the document's own (from
+    ``SOURCE_DATE_EPOCH`` or the visit), in UTC, not reportlab's fixed 2000-01-01."""
+    if meta.created is None:
+        return
+    when = meta.created.astimezone(UTC) if meta.created.tzinfo else meta.created
+    stamp = canvas._doc._timeStamp
+    stamp.YMDhms = tuple(when.timetuple())[:6]
+    stamp.dhh = stamp.dmm = 0
 
 
 LETTERHEAD_LINE = 4.2 * mm
@@ -129,19 +169,26 @@ def _draw_letterhead(c: Canvas, theme: Theme, head: dict[str, str]) -> None:
 
 
 def _decorate(
-    c: Canvas, meta: n.Meta, theme: Theme, head: dict[str, str], page: int, total: int
+    c: Canvas,
+    meta: n.Meta,
+    marking: str,
+    theme: Theme,
+    head: dict[str, str],
+    page: int,
+    total: int,
 ) -> None:
+    """A page's running header and footer; ``marking`` is the page's own."""
     w, h = c._pagesize
     if page == 1 and theme.has_letterhead:
         _draw_letterhead(c, theme, head)
     left, right = theme.margin_left * mm, w - theme.margin_right * mm
     top_y, foot_y = h - 12 * mm, 11 * mm
     c.saveState()
-    if meta.marking:
+    if marking:
         c.setFillColor(colors.HexColor(theme.marking))
         c.setFont(head["bold"], 8.5)
-        c.drawCentredString(w / 2, top_y, meta.marking)
-        c.drawCentredString(w / 2, foot_y - 4.5 * mm, meta.marking)
+        c.drawCentredString(w / 2, top_y, marking)
+        c.drawCentredString(w / 2, foot_y - 4.5 * mm, marking)
     c.setStrokeColor(colors.HexColor(theme.rule))
     c.setLineWidth(0.5)
     c.line(left, foot_y + 4 * mm, right, foot_y + 4 * mm)

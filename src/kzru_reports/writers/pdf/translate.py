@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -23,9 +23,10 @@ from reportlab.platypus import (
 
 from kzru_reports.model import nodes as n
 from kzru_reports.model.dump import inline_text
+from kzru_reports.model.levels import levels_in
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
-from kzru_reports.writers.measure import fit_size
+from kzru_reports.writers.measure import TABLE_PADDING, fit_size
 from kzru_reports.writers.pdf.flowables import (
     Heading,
     PagedTable,
@@ -34,6 +35,7 @@ from kzru_reports.writers.pdf.flowables import (
     RowGap,
     Rule,
     drawing,
+    set_levels,
 )
 from kzru_reports.writers.pdf.fonts import font_names
 from kzru_reports.writers.pdf.styles import styles
@@ -89,11 +91,14 @@ class Translator:
         return self._pieces[key][1]
 
     def blocks(self, body: tuple[n.Block, ...]) -> Iterator[Flowable]:
+        """Each block's flowables, each carrying the levels of what it shows as
+        ``kz_levels`` (a list item's or a table row's own, else its block's), from
+        which every page is marked."""
         for block in body:
             method = getattr(self, f"_{type(block).__name__.lower()}", None)
             if method is None:
                 raise TypeError(f"PDF writer: unknown block node {type(block).__name__}")
-            yield from method(block)
+            yield from levelled(method(block), block)
 
     def _heading(self, h: n.Heading) -> Iterator[Flowable]:
         self.count += 1
@@ -133,7 +138,7 @@ class Translator:
             )
         for i, item in enumerate(lst.items, 1):
             bullet = f"{i}." if lst.ordered else "•"
-            yield from self.paras(item.children, style, bullet)
+            yield from levelled(self.paras(item.children, style, bullet), item)
             if item.sublist:
                 yield from self._list(item.sublist, depth + 1)
 
@@ -246,10 +251,10 @@ class Translator:
         col_widths = [self.width * w / sum(weights) for w in weights]
         commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 3.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ("LEFTPADDING", (0, 0), (-1, -1), 5),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ("TOPPADDING", (0, 0), (-1, -1), TABLE_PADDING[0]),
+            ("RIGHTPADDING", (0, 0), (-1, -1), TABLE_PADDING[1]),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), TABLE_PADDING[2]),
+            ("LEFTPADDING", (0, 0), (-1, -1), TABLE_PADDING[3]),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor(self.theme.rule)),
         ]
         header: list[Any] | None = None
@@ -269,6 +274,7 @@ class Translator:
                             ("TOPPADDING", 0, -1, 5),
                         ),
                         keep_with_next=True,
+                        handling=row.handling,
                     )
                 )
                 zebra = 0
@@ -278,6 +284,7 @@ class Translator:
                 Row(
                     functools.partial(self._row_cells, row),
                     (("BACKGROUND", 0, -1, colors.HexColor(self.theme.zebra)),) if shade else (),
+                    handling=row.handling,
                 )
             )
             zebra += 1
@@ -322,3 +329,11 @@ def _interleave(items: list[Any], sep: Any) -> list[Any]:
             out.append(sep)
         out.append(item)
     return out
+
+
+def levelled(flowables: Iterable[Flowable], node: Any) -> Iterator[Flowable]:
+    """``flowables`` made from ``node``, each given the levels ``node`` holds unless it
+    knows its own (a list item's paragraphs, a table that is marked row by row)."""
+    levels = frozenset(levels_in(node))
+    for f in flowables:
+        yield f if getattr(f, "kz_levels", None) is not None else set_levels(f, levels)

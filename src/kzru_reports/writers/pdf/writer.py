@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from kzru_reports import hyphenate
+from kzru_reports import hyphenate, memo
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers.pdf.flowables import (
@@ -124,7 +123,7 @@ class PdfWriter:
             rightMargin=theme.margin_right * mm,
             topMargin=theme.margin_top * mm,
             bottomMargin=theme.margin_bottom * mm,
-            title=meta.title,
+            title=meta.document_title,
             author=meta.author,
             subject=meta.subject,
             keywords=list(meta.keywords),
@@ -166,7 +165,7 @@ class PdfWriter:
         return buf.getvalue(), template.page_map
 
 
-@functools.lru_cache(maxsize=4)
+@memo.cached(4)
 def _layout_pack(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]]:
     """Cached: the same pack is laid out once whether its pages or its bytes are asked
     for first (the DOCX contents quote the PDF's page numbers)."""

@@ -1,0 +1,90 @@
+"""The furniture of a document sent to a minister: PDF properties and opening view,
+a clean DOCX package, and DOCX tables laid out as the PDF's."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from kzru_reports.writers.docx.oxml import TBL_PR_ORDER
+from kzru_reports.writers.measure import TABLE_PADDING
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+VISIT_TITLE = "State visit of the President of Kazakhstan to Russia"
+
+
+def _pdf(folder: Path, doc: str) -> object:
+    from pypdf import PdfReader
+
+    return PdfReader(next(folder.glob(f"*-{doc}.pdf")))
+
+
+def test_pdf_opens_with_bookmarks_and_carries_its_own_title_and_dates(
+    shipped_build: Path,
+) -> None:
+    for doc, kind in (("pack", "Briefing pack"), ("memo", "Briefing memo")):
+        reader = _pdf(shipped_build, doc)
+        assert reader.trailer["/Root"]["/PageMode"] == "/UseOutlines"  # type: ignore[attr-defined]
+        info = reader.metadata  # type: ignore[attr-defined]
+        assert info["/Title"] == f"{kind}: {VISIT_TITLE}"
+        # no SOURCE_DATE_EPOCH in the test build: the visit's last day
+        assert info["/CreationDate"].startswith("D:20251112")
+        assert info["/ModDate"] == info["/CreationDate"]
+        assert "2000" not in info["/CreationDate"][:6]
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_docx_package_holds_nothing_left_from_python_docx_template(shipped_build: Path) -> None:
+    for docx in shipped_build.glob("*.docx"):
+        parts = _parts(docx.read_bytes())
+        names = set(parts)
+        assert not [n for n in names if "thumbnail" in n or n.startswith("customXml/")], names
+        assert "word/stylesWithEffects.xml" not in names
+        every_rel = b"".join(v for k, v in parts.items() if k.endswith(".rels"))
+        assert b"thumbnail" not in every_rel and b"customXml" not in every_rel
+        app = parts["docProps/app.xml"].decode()
+        assert "<Pages>" not in app and "Macintosh" not in app and "Normal.dotm" not in app
+        assert "<Application>kzru-reports</Application>" in app
+        assert f": {VISIT_TITLE}</dc:title>" in parts["docProps/core.xml"].decode()
+
+
+def test_docx_tables_keep_rows_whole_align_with_the_text_and_pad_as_the_pdf(
+    shipped_build: Path,
+) -> None:
+    docx = next(shipped_build.glob("*-agreements.docx")).read_bytes()
+    root = etree.fromstring(_parts(docx)["word/document.xml"])
+    tables = root.findall(f".//{W}tbl")
+    assert tables
+    order = [f"{W}{t}" for t in TBL_PR_ORDER]
+    padded = 0
+    for tbl in tables:
+        for tr in tbl.findall(f"{W}tr"):
+            assert tr.find(f"{W}trPr/{W}cantSplit") is not None
+        tblpr = tbl.find(f"{W}tblPr")
+        ranks = [order.index(c.tag) for c in tblpr if c.tag in order]
+        assert ranks == sorted(ranks), [c.tag for c in tblpr]
+        mar = tblpr.find(f"{W}tblCellMar")
+        if mar is None:
+            continue
+        padded += 1
+        assert tblpr.find(f"{W}tblInd").get(f"{W}w") == "0"
+        got = tuple(
+            int(mar.find(f"{W}{side}").get(f"{W}w")) / 20
+            for side in ("top", "right", "bottom", "left")
+        )
+        assert got == TABLE_PADDING
+    assert padded
+
+
+def test_docx_core_title_names_the_visit(shipped_build: Path) -> None:
+    docx = next(shipped_build.glob("*-memo.docx")).read_bytes()
+    core = _parts(docx)["docProps/core.xml"].decode()
+    assert re.search(rf"<dc:title>Briefing memo: {VISIT_TITLE}</dc:title>", core)
