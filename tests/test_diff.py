@@ -49,7 +49,7 @@ def test_same_visit_is_equal_whatever_the_order_and_spelling() -> None:
     reordered = BASE.replace(
         "  - {id: consulate-aktau, title: Consulate in Aktau, status: announced}\n"
         "  - {id: visas, title: Visa agreement}\n",
-        "  - {id: visas, title: Visa agreement, status: signed}\n"  # the default, spelt out
+        "  - {id: visas, title: Visa agreement, kind: other}\n"  # the default, spelt out
         "  - {title: Consulate in Aktau, status: announced, id: consulate-aktau}\n",
     )
     result = compare(visit(), visit(reordered))

@@ -88,3 +88,22 @@ def test_docx_core_title_names_the_visit(shipped_build: Path) -> None:
     docx = next(shipped_build.glob("*-memo.docx")).read_bytes()
     core = _parts(docx)["docProps/core.xml"].decode()
     assert re.search(rf"<dc:title>Briefing memo: {VISIT_TITLE}</dc:title>", core)
+
+
+def test_an_agreement_without_a_status_is_never_shown_as_signed(summit_build: Path) -> None:
+    """The summit's transit agreement states no status; its memorandum is announced."""
+    from kzru_reports.data.load import load_visit
+
+    from .conftest import SUMMIT, docx_text, pdf_text
+
+    visit = load_visit(SUMMIT)
+    [transit] = [a for a in visit.agreements if a.id == "transit-agr"]
+    assert transit.status is None  # no default in the data model
+    for fmt in ("pdf", "docx"):
+        for doc in ("memo", "agreements"):
+            data = next(summit_build.glob(f"*-{doc}.{fmt}")).read_bytes()
+            text = pdf_text(data) if fmt == "pdf" else docx_text(data)
+            assert "signed" not in text.lower(), (doc, fmt)
+        agreements = next(summit_build.glob(f"*-agreements.{fmt}")).read_bytes()
+        text = pdf_text(agreements) if fmt == "pdf" else docx_text(agreements)
+        assert "not stated" in text and "announced" in text

@@ -284,3 +284,12 @@ def test_a_font_and_a_logo_replaced_in_place_change_the_next_render(tmp_path: Pa
     assert [f.data for f in second] == [f.data for f in expected]
     assert all(a.data != b.data for a, b in zip(first, second, strict=True))
     assert b"NotoSerif" in second[0].data and b"NotoSerif" not in first[0].data
+
+
+def test_workers_zero_renders_in_this_process() -> None:
+    with Engine(workers=0) as engine:
+        assert engine.workers == 0
+        engine.render(SUMMIT, "press", ["memo", "factsheet"], ["pdf"])
+        assert engine.worker_pids == []
+    with Engine(workers=1) as engine:
+        assert engine.workers == 1

@@ -200,3 +200,42 @@ def test_a_resident_rebuild_equals_a_fresh_build(workspace: Path) -> None:
         resident = workspace / "build" / VISIT / "analyst" / name
         fresh = workspace / "fresh" / VISIT / "analyst" / name
         assert resident.read_bytes() == fresh.read_bytes(), name
+
+
+def test_what_a_change_is_to_the_build(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file the outputs are made from is watched, by kind; an editor's swap
+    file, an output or an unrelated file is not a change at all."""
+    from PIL import Image
+
+    from kzru_reports.cli import BuildArgs
+    from kzru_reports.watch import Watcher
+
+    (workspace / "assets").mkdir()
+    Image.new("RGB", (20, 8), "#0B4F6C").save(workspace / "assets" / "logo.png")
+    with (workspace / "kzru.toml").open("a") as fh:
+        fh.write('[theme]\nlogo = "assets/logo.png"\n')
+    (workspace / "templates" / "press").mkdir()
+    monkeypatch.chdir(workspace)
+    watcher = Watcher([], BuildArgs(jobs=1), False, print, print)
+    try:
+        interest, folders = watcher.watched()
+        w = str(workspace)
+        assert {w + "/data", w + "/templates", w + "/templates/press", w + "/assets", w} <= folders
+        assert w + "/build" not in folders  # outputs are never watched
+
+        def kind(path: str) -> str | None:
+            return watcher.kind(f"{w}/{path}", interest)
+
+        assert kind(f"data/{VISIT}.yaml") == "data"
+        assert kind("data/new-visit.json") == "data"
+        assert kind(f"data/.{VISIT}.yaml.swp") is None
+        assert kind("data/notes.txt") is None
+        assert kind("templates/memo.xml.j2") == "templates"
+        assert kind("templates/press/factsheet.xml.j2") == "templates"
+        assert kind("templates/README.md") is None
+        assert kind("kzru.toml") == "config"
+        assert kind("assets/logo.png") == "theme"
+        assert kind("assets/other.png") is None
+        assert kind(f"build/{VISIT}/analyst/{VISIT}-memo.pdf") is None
+    finally:
+        watcher.engine.close()

@@ -7,6 +7,7 @@ again and again (a watcher, a service) keeps one (see ``kzru_reports.engine``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from kzru_reports.data import find_visit_files, load_visit
@@ -31,7 +32,7 @@ from kzru_reports.engine import (
     stamp,
 )
 from kzru_reports.engine.options import in_file
-from kzru_reports.errors import KzruError
+from kzru_reports.errors import KzruError, Problem
 from kzru_reports.theme import Theme
 
 
@@ -58,16 +59,22 @@ def build(
 
 
 def validate(
-    paths: Sequence[str | Path], theme: Theme | None = None, langs: Sequence[str] = ()
+    paths: Sequence[str | Path],
+    theme: Theme | None = None,
+    strict: bool = False,
+    langs: Sequence[str] = (),
 ) -> Report:
     """Load and check every visit file (text against ``theme``'s fonts, the default
-    theme's when not given), and that every text has each of ``langs``; build nothing."""
+    theme's when not given), and that every text has each of ``langs``; build nothing.
+    Pre-flight warnings go to ``report.warnings``, or with ``strict`` to
+    ``report.errors``."""
     from kzru_reports.data.load import visit_in
 
     report = Report()
     for file in find_visit_files(paths or [shipped_visits()]):
+        found: list[Problem] = []
         try:
-            visit = load_visit(file, str(file), theme)
+            visit = load_visit(file, str(file), theme, warnings=found)
             for lang in langs:
                 try:
                     visit_in(visit, lang)
@@ -75,6 +82,11 @@ def validate(
                     report.errors += [in_file(p, str(file)) for p in exc.problems()]
         except KzruError as exc:
             report.errors += [in_file(p, str(file)) for p in exc.problems()]
+        found = [in_file(p, str(file)) for p in found]
+        if strict:
+            report.errors += [replace(p, severity="error") for p in found]
+        else:
+            report.warnings += found
     return report
 
 

@@ -346,11 +346,22 @@ class _Progress:
     "annotations (::error file=,line=,col=::) on stdout; json: one JSON report on stdout.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat pre-flight warnings (no source, no period, odd unit, unknown signatory) as errors.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def validate(
-    paths: tuple[str, ...], langs: tuple[str, ...], style: str, as_json: bool, debug: bool
+    paths: tuple[str, ...],
+    langs: tuple[str, ...],
+    style: str,
+    as_json: bool,
+    strict: bool,
+    debug: bool,
 ) -> None:
-    """Load and check visit files; print every problem; build nothing."""
+    """Load and check visit files; print every problem and pre-flight warning (exit 0
+    with warnings only, 1 with errors or, with --strict, warnings); build nothing."""
 
     def action() -> int:
         from kzru_reports import api
@@ -358,16 +369,19 @@ def validate(
 
         ws = load_workspace()  # its theme's fonts decide which characters can be shown
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
-        report = api.validate(targets, ws.theme, _unique(langs))
+        report = api.validate(targets, ws.theme, strict=strict, langs=_unique(langs))
         if style == "github" and not as_json:
-            for problem in report.errors:
+            for problem in [*report.errors, *report.warnings]:
                 click.echo(_printable(problem.as_github()))
             if report.ok:
                 click.echo("ok")
             return 0 if report.ok else 1
         json_out = as_json or style == "json"
-        if not json_out and report.ok:
-            click.echo("ok")
+        if not json_out:
+            for warning in report.warnings:
+                _err(str(warning))
+            if report.ok:
+                click.echo("ok")
         return _finish(report, json_out)
 
     _run(debug, action)

@@ -57,7 +57,8 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         field_part = f" {self.path}:" if self.path else ""
-        return one_line(f"{where}:{field_part} {self.message}")
+        kind = " warning:" if self.severity == "warning" else ""
+        return one_line(f"{where}:{field_part}{kind} {self.message}")
 
     def as_github(self) -> str:
         """The problem as a GitHub Actions workflow command, which the run shows as an

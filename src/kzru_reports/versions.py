@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from kzru_reports.data.load import read_limited
 from kzru_reports.data.tree import MAX_BYTES
 from kzru_reports.errors import DataError, KzruError, Problem, UsageError
 
+_FULL_HASH = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 GIT_TIMEOUT = 30  # seconds; reading one blob takes milliseconds
 
 
@@ -159,7 +161,10 @@ def baseline(file: str, since: str) -> Version | None:
 
     if is_revision(since):
         folder = Path(file).parent
-        state: tuple[Any, ...] = (check_revision(since, folder if str(folder) else None),)
+        resolved = _FULL_HASH.fullmatch(since) is not None  # a commit never changes
+        state: tuple[Any, ...] = (
+            since if resolved else check_revision(since, folder if str(folder) else None),
+        )
     else:
         state = tuple(_stat(f) for f in [Path(file), *find_visit_files([since])])
     return _baseline(file, since, state)

@@ -35,16 +35,26 @@ from kzru_reports.theme.glyphs import Coverage, describe, theme_coverage
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def load_visit(path: str | Path, display: str | None = None, theme: Theme | None = None) -> Visit:
+def load_visit(
+    path: str | Path,
+    display: str | None = None,
+    theme: Theme | None = None,
+    warnings: list[Problem] | None = None,
+) -> Visit:
     """Read, parse and validate one visit file; raise ``DataError`` with every problem.
 
     ``theme`` is the theme whose fonts must be able to show every character (the
-    default theme when not given).
+    default theme when not given); ``warnings``, when given, receives the pre-flight
+    warnings of a valid file (``preflight``).
     """
     path = Path(path)
     name = display or str(path)
     return parse_visit(
-        read_limited(path, name), name, json_syntax=path.suffix.lower() == ".json", theme=theme
+        read_limited(path, name),
+        name,
+        json_syntax=path.suffix.lower() == ".json",
+        theme=theme,
+        warnings=warnings,
     )
 
 
@@ -68,7 +78,11 @@ def read_limited(path: Path, name: str) -> bytes:
 
 
 def parse_visit(
-    raw: bytes, name: str, json_syntax: bool = False, theme: Theme | None = None
+    raw: bytes,
+    name: str,
+    json_syntax: bool = False,
+    theme: Theme | None = None,
+    warnings: list[Problem] | None = None,
 ) -> Visit:
     text = decode(raw, name)
     tree, positions = (parse_json if json_syntax else parse_yaml)(text, name)
@@ -94,6 +108,11 @@ def parse_visit(
     if problems or visit is None:
         raise DataError(capped(_sorted(problems), name))
     visit._origin = (name, positions)
+    if warnings is not None:
+        from kzru_reports.data import preflight
+
+        found = preflight.warnings(visit, name, lambda p: _locate(p, positions))
+        warnings += capped(_sorted(found), name)
     return visit
 
 

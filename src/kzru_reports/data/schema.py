@@ -365,7 +365,7 @@ class Agreement(Classified):
     kind: Literal[
         "declaration", "agreement", "memorandum", "programme", "protocol", "plan", "letter", "other"
     ] = "other"
-    status: Literal["signed", "adopted", "exchanged", "announced"] = "signed"
+    status: Literal["signed", "adopted", "exchanged", "announced"] | None = None
     parties: list[Slug] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
     signatories: list[Text] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
     summary: Text | None = None

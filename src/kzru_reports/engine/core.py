@@ -85,7 +85,7 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None, workers: int | None = None) -> None:
         self.settings = settings or Settings()
-        self.workers = os.cpu_count() or 1 if workers is None else max(0, workers)
+        self.workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
         self._pool = WorkerPool(self.workers) if self.workers else None
         self._visits: BoundedCache[Visit] = BoundedCache("visits", MAX_VISITS)
         self._warm_lock = threading.Lock()
@@ -167,7 +167,9 @@ class Engine:
             files = select_shard(files, options.shard)
         if options.since and is_revision(options.since):
             # an unknown revision is a usage error, found before anything is built
-            check_revision(options.since, files[0].parent if files else None)
+            # (and resolved once: every visit compares with the same commit)
+            commit = check_revision(options.since, files[0].parent if files else None)
+            options = replace(options, since=commit)
         Path(options.out).mkdir(parents=True, exist_ok=True)
         with locked(options.out):
             remove_partial_files(options.out)

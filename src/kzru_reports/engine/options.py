@@ -49,6 +49,7 @@ class Output:
 class Report:
     outputs: list[Output] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # pre-flight (validate)
     # output (relative to the output folder) -> every file it was made from, for each
     # output rendered by this build (the data, templates, theme files, config)
     depends: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -61,6 +62,7 @@ class Report:
         return {
             "outputs": [o.as_json() for o in self.outputs],
             "errors": [e.as_json() for e in self.errors],
+            "warnings": [w.as_json() for w in self.warnings],
         }
 
 
