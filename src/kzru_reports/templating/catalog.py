@@ -10,7 +10,9 @@ Every catalog is checked when it is read, each problem named by file and line: a
 ``Plural-Forms`` header that does not have the language's number of forms (Russian
 has three), an entry whose ``{placeholders}`` are not the English message's, a
 context that no message has, and (for the built-in catalogs) a message with no
-translation. Catalogs are read once per process.
+translation. A built-in catalog must translate every label (the tests check it);
+while a new or reworded label waits for its translation, documents show its English.
+Catalogs are read once per process.
 """
 
 from __future__ import annotations
@@ -146,8 +148,13 @@ def expected_plurals(lang: str) -> tuple[int, str]:
     return found.num_plurals, found.plural_expr
 
 
-def read_catalog(path: Path, lang: str, complete: bool = False) -> Catalog:
-    """Read and check one ``.po`` file; ``DataError`` lists every problem in it."""
+def read_catalog(path: Path, lang: str, complete: bool = False, lenient: bool = False) -> Catalog:
+    """Read and check one ``.po`` file; ``DataError`` lists every problem in it.
+
+    ``complete``: every English message must have a translation (the test suite asks
+    this of the built-in catalogs). ``lenient``: an entry for a message the English
+    labels no longer have is skipped rather than refused (the built-in catalogs at
+    run time: a label reworded since keeps its English until translated again)."""
     from babel.messages.pofile import PoFileError, read_po
 
     name = _display(path)
@@ -187,6 +194,8 @@ def read_catalog(path: Path, lang: str, complete: bool = False) -> Catalog:
         context = msg.context or ""
         src = source.get((context, english))
         if context and src is None:
+            if lenient:
+                continue
             close = difflib.get_close_matches(context, contexts, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             known = [e for (c, e) in source if c == context]
@@ -277,14 +286,14 @@ def _display(path: Path) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_catalog(path: str, lang: str, complete: bool, stamp: tuple[int, int]) -> Catalog:
-    return read_catalog(Path(path), lang, complete)
+def _cached_catalog(path: str, lang: str, builtin: bool, stamp: tuple[int, int]) -> Catalog:
+    return read_catalog(Path(path), lang, lenient=builtin)
 
 
 def catalog_files(lang: str, folders: Sequence[str | Path] = ()) -> list[tuple[Path, bool]]:
     """The catalogs of ``lang`` in the order they are consulted: a workspace's
     (``<folder>/locale/<lang>.po``, first folder first), then the built-in one; each
-    with whether it must translate every message."""
+    with whether it is the built-in one."""
     found = [
         (Path(f) / CATALOG_FOLDER / f"{lang}.po", False)
         for f in folders
@@ -298,9 +307,9 @@ def catalog_files(lang: str, folders: Sequence[str | Path] = ()) -> list[tuple[P
 
 def catalogs(lang: str, folders: Sequence[str | Path] = ()) -> list[Catalog]:
     out = []
-    for path, complete in catalog_files(lang, folders):
+    for path, builtin in catalog_files(lang, folders):
         info = path.stat()
-        out.append(_cached_catalog(str(path), lang, complete, (info.st_mtime_ns, info.st_size)))
+        out.append(_cached_catalog(str(path), lang, builtin, (info.st_mtime_ns, info.st_size)))
     return out
 
 
