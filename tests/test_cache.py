@@ -224,6 +224,13 @@ def _entry(folder: Path) -> Path:
     return entry
 
 
+def _compiled_again(monkeypatch: pytest.MonkeyPatch) -> bool:
+    """A new process's view: template "a" renders from source, not from the entry."""
+    fresh = _env({"a": "good"})
+    compiled = _refuse_compiling(fresh, monkeypatch)
+    return fresh.get_template("a").render() == "good" and compiled == ["a"]
+
+
 def test_an_entry_not_signed_with_the_users_key_is_never_loaded(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -235,10 +242,7 @@ def test_an_entry_not_signed_with_the_users_key_is_never_loaded(
     bucket = jinja2.bccache.Bucket(poisoned, "a", "")
     bucket.code = poisoned.compile("POISON", "a", None)
     entry.write_bytes(bucket.bytecode_to_string())  # well-formed, but unsigned
-    fresh = _env({"a": "good"})
-    compiled = _refuse_compiling(fresh, monkeypatch)
-    assert fresh.get_template("a").render() == "good"
-    assert compiled == ["a"]
+    assert _compiled_again(monkeypatch)
 
 
 def test_an_entry_others_can_write_is_not_loaded(
@@ -246,9 +250,7 @@ def test_an_entry_others_can_write_is_not_loaded(
 ) -> None:
     _env({"a": "good"}).get_template("a")
     _entry(folder).chmod(0o666)
-    fresh = _env({"a": "good"})
-    compiled = _refuse_compiling(fresh, monkeypatch)
-    assert fresh.get_template("a").render() == "good" and compiled == ["a"]
+    assert _compiled_again(monkeypatch)
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="making a file of another user needs root")
@@ -257,9 +259,7 @@ def test_an_entry_of_another_user_is_not_loaded(
 ) -> None:
     _env({"a": "good"}).get_template("a")
     os.chown(_entry(folder), 12345, 12345)
-    fresh = _env({"a": "good"})
-    compiled = _refuse_compiling(fresh, monkeypatch)
-    assert fresh.get_template("a").render() == "good" and compiled == ["a"]
+    assert _compiled_again(monkeypatch)
 
 
 def test_a_cache_below_a_folder_others_can_write_is_not_used(

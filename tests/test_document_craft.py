@@ -107,3 +107,17 @@ def test_an_agreement_without_a_status_is_never_shown_as_signed(summit_build: Pa
         agreements = next(summit_build.glob(f"*-agreements.{fmt}")).read_bytes()
         text = pdf_text(agreements) if fmt == "pdf" else docx_text(agreements)
         assert "not stated" in text and "announced" in text
+
+
+def test_the_fact_sheet_lists_the_sources_it_cites(shipped_build: Path) -> None:
+    from .conftest import docx_text, pdf_text
+
+    for fmt in ("pdf", "docx"):
+        data = next(shipped_build.glob(f"*-factsheet.{fmt}")).read_bytes()
+        text = pdf_text(data) if fmt == "pdf" else docx_text(data)
+        body, _, listed = text.rpartition("Sources")
+        cited = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
+        assert cited == set(range(1, len(cited) + 1)), (fmt, cited)  # numbered 1..n
+        assert "Presidents of Kazakhstan and Russia hold talks in Moscow" in listed
+        if fmt == "pdf":  # the PDF numbers its list itself; the DOCX by Word numbering
+            assert all(f"{n}. " in listed for n in cited)

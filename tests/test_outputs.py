@@ -67,7 +67,7 @@ def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
     fd = os.open(out / ".kzru.lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)  # as a running build holds it
     try:
-        proc = _cli("build", str(GOOD), "-o", str(out), "-d", "memo", "-f", "pdf")
+        proc = _cli("build", str(GOOD), "-o", str(out), "-d", "memo", "-f", "pdf", "-a", "analyst")
         time.sleep(1.0)
         assert proc.poll() is None, proc.communicate()
         assert not (out / "good-control").exists()

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from kzru_reports.audiences import Audience
 from kzru_reports.data import find_visit_files, load_visit
+from kzru_reports.data.load import source_name
 from kzru_reports.engine import (
     DOCUMENTS,
     FORMATS,
@@ -62,27 +64,43 @@ def validate(
     paths: Sequence[str | Path],
     theme: Theme | None = None,
     strict: bool = False,
+    audiences: Sequence[Audience] = (),
     langs: Sequence[str] = (),
 ) -> Report:
     """Load and check every visit file (text against ``theme``'s fonts, the default
     theme's when not given), and that every text has each of ``langs``; build nothing.
     Pre-flight warnings go to ``report.warnings``, or with ``strict`` to
-    ``report.errors``."""
+    ``report.errors``; so does, for each of ``audiences`` that may see nothing of a
+    visit, what a build would not write and why."""
     from kzru_reports.data.load import visit_in
+    from kzru_reports.handling import nothing_to_show
 
     report = Report()
     for file in find_visit_files(paths or [shipped_visits()]):
+        name = source_name(file)
         found: list[Problem] = []
         try:
-            visit = load_visit(file, str(file), theme, warnings=found)
+            visit = load_visit(file, name, theme, warnings=found)
             for lang in langs:
                 try:
                     visit_in(visit, lang)
                 except KzruError as exc:
-                    report.errors += [in_file(p, str(file)) for p in exc.problems()]
+                    report.errors += [in_file(p, name) for p in exc.problems()]
         except KzruError as exc:
-            report.errors += [in_file(p, str(file)) for p in exc.problems()]
-        found = [in_file(p, str(file)) for p in found]
+            report.errors += [in_file(p, name) for p in exc.problems()]
+            visit = None
+        found = [in_file(p, name) for p in found]
+        for audience in audiences if visit is not None else ():
+            withheld = nothing_to_show(visit, audience)
+            if withheld is not None:
+                found.append(
+                    Problem(
+                        name,
+                        f"{audience.name} may see nothing of visit {visit.id!r}, so a build "
+                        f"writes none of its documents: {withheld.reason()}",
+                        severity="warning",
+                    )
+                )
         if strict:
             report.errors += [replace(p, severity="error") for p in found]
         else:

@@ -163,6 +163,12 @@ def main(allow_outside_workspace: bool = False) -> None:
 )
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Write documents whose audience may see nothing of the visit (by default they "
+    "are reported and the build exits 1).",
+)
+@click.option(
     "--issue-date",
     default=None,
     metavar="DATE|today|commit",
@@ -207,6 +213,7 @@ def build(
     formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
+    allow_empty: bool,
     issue_date: str | None,
     since: str | None,
     shard: Any,
@@ -216,11 +223,23 @@ def build(
     as_json: bool,
     debug: bool,
 ) -> None:
-    """Build documents for each visit file (a folder means every visit file in it);
-    no PATH: the workspace's data folder, else the shipped visits."""
+    """Build documents for each visit file (a folder means every visit file in it; -
+    reads one visit, YAML or JSON, from standard input); no PATH: the workspace's data
+    folder, else the shipped visits."""
 
     args = BuildArgs(
-        out, docs, formats, jobs, force, issue_date, shard, audiences, since, langs, fallback
+        out,
+        docs,
+        formats,
+        jobs,
+        force,
+        issue_date,
+        shard,
+        audiences,
+        since,
+        allow_empty,
+        langs,
+        fallback,
     )
 
     def action() -> int:
@@ -261,6 +280,7 @@ class BuildArgs:
     shard: Any = None
     audiences: tuple[str, ...] = ()
     since: str | None = None
+    allow_empty: bool = False
     langs: tuple[str, ...] = ()
     fallback: bool | None = None  # None: the workspace's choice
 
@@ -288,6 +308,7 @@ class BuildArgs:
             shard=self.shard,
             since=self.since,
             force=self.force,
+            allow_empty=self.allow_empty,
         )
 
 
@@ -325,11 +346,19 @@ class _Progress:
         built = sum(o.status == "built" for o in report.outputs)
         unchanged = len(report.outputs) - built
         failed = len({e.file for e in report.errors})
+        empty = len(report.not_written)
         if not self.live:
-            click.echo(f"{built} built, {unchanged} unchanged, {failed} failed in {seconds:.1f}s")
+            not_written = f", {empty} not written (nothing to show)" if empty else ""
+            click.echo(
+                f"{built} built, {unchanged} unchanged, {failed} failed{not_written} "
+                f"in {seconds:.1f}s"
+            )
             return
         click.echo("\r\033[K", nl=False)
-        for label, value in (("built", built), ("unchanged", unchanged), ("failed visits", failed)):
+        rows = [("built", built), ("unchanged", unchanged), ("failed visits", failed)]
+        if empty:
+            rows.append(("not written", empty))
+        for label, value in rows:
             click.echo(f"  {label:<14}{value:>6}")
         click.echo(f"  {'time':<14}{seconds:>5.1f}s")
 
@@ -345,6 +374,13 @@ class _Progress:
     help="plain: file:line:column: field: problem on stderr; github: GitHub Actions "
     "annotations (::error file=,line=,col=::) on stdout; json: one JSON report on stdout.",
 )
+@click.option(
+    "-a",
+    "--audience",
+    "audiences",
+    multiple=True,
+    help="Warn when this audience may see nothing of a visit (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option(
     "--strict",
@@ -356,12 +392,14 @@ def validate(
     paths: tuple[str, ...],
     langs: tuple[str, ...],
     style: str,
+    audiences: tuple[str, ...],
     as_json: bool,
     strict: bool,
     debug: bool,
 ) -> None:
-    """Load and check visit files; print every problem and pre-flight warning (exit 0
-    with warnings only, 1 with errors or, with --strict, warnings); build nothing."""
+    """Load and check visit files (- reads one from standard input); print every
+    problem and pre-flight warning (exit 0 with warnings only, 1 with errors or, with
+    --strict, warnings); build nothing."""
 
     def action() -> int:
         from kzru_reports import api
@@ -369,7 +407,10 @@ def validate(
 
         ws = load_workspace()  # its theme's fonts decide which characters can be shown
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
-        report = api.validate(targets, ws.theme, strict=strict, langs=_unique(langs))
+        chosen = tuple(ws.audience(a) for a in dict.fromkeys(audiences))
+        report = api.validate(
+            targets, ws.theme, strict=strict, audiences=chosen, langs=_unique(langs)
+        )
         if style == "github" and not as_json:
             for problem in [*report.errors, *report.warnings]:
                 click.echo(_printable(problem.as_github()))
@@ -646,11 +687,15 @@ def _relative(path: Any) -> str:
 
 
 def _finish(report: Any, as_json: bool) -> int:
+    """Print the report's problems (and the JSON report); the exit code: 1 when a visit
+    failed or a document was not written for having nothing to show."""
     if as_json:
         click.echo(_printable(json.dumps(report.as_json(), indent=2, ensure_ascii=False)))
     for problem in report.errors:
         _err(str(problem))
-    return 0 if report.ok else 1
+    for empty in getattr(report, "not_written", ()):
+        _err(empty.message())
+    return 0 if report.ok and not getattr(report, "not_written", ()) else 1
 
 
 def _unique(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from kzru_reports.model import nodes as n
 
 if TYPE_CHECKING:
     from kzru_reports.audiences import Audience
+    from kzru_reports.data.schema import Visit
 
 MAX_WORD = 40  # characters in one marking word
 # Characters that would hide, reorder or break the text a mark stands before:
@@ -141,3 +142,86 @@ def raise_frame(doc: n.Document, level: str) -> n.Document:
     )
     word = dict(doc.meta.scale)[level_of(raised)]
     return replace(raised, meta=replace(raised.meta, marking=word))
+
+
+# ------------------------------------------------------------------ empty documents
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Why an audience gets nothing of substance from a visit: how many items are
+    above its clearance, by level, and how many are in sections its profile leaves
+    out. Says no more than counts and level names, so it can be shown anywhere."""
+
+    audience: str
+    clearance: str
+    levels: Mapping[str, int]  # level above the clearance -> items at it
+    left_out: int  # items in sections the profile leaves out (follow-up, programme...)
+    visit_level: str  # the level of the visit's own title and summary
+
+    @property
+    def count(self) -> int:
+        return sum(self.levels.values()) + self.left_out
+
+    def reason(self) -> str:
+        """``14 items are official; press sees public only``."""
+        said = []
+        if self.levels:
+            said.append(_and([f"{_items(n)} {level}" for level, n in self.levels.items()]))
+        if self.left_out:
+            said.append(
+                f"{_items(self.left_out)} in sections the {self.audience} profile leaves out"
+            )
+        if not said:
+            said.append(f"the visit is {self.visit_level}")
+        seen = LEVELS[: LEVELS.index(self.clearance) + 1]
+        return f"{'; '.join(said)}; {self.audience} sees {_and(list(seen))} only"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "withheld": self.count,
+            "levels": dict(self.levels),
+            "left_out": self.left_out,
+            "reason": self.reason(),
+        }
+
+
+def _items(n: int) -> str:
+    return f"{n} item is" if n == 1 else f"{n} items are"
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def nothing_to_show(visit: Visit, audience: Audience) -> Withheld | None:
+    """What was withheld, when ``audience`` may see nothing of substance of ``visit``
+    (no item, topic or summary); None when it may see something, or when nothing was
+    withheld from it (a visit without content is built as it is)."""
+    from kzru_reports.audiences import all_items, for_audience, rank, redact
+
+    kept = for_audience(visit, audience)
+    if kept.summary or kept.topics or all_items(kept):
+        return None
+    limit = rank(audience.clearance)
+    default = visit.classification
+    levels: dict[str, int] = {}
+
+    def count(level: str) -> None:
+        if rank(level) > limit:
+            levels[level] = levels.get(level, 0) + 1
+
+    for topic in visit.topics:
+        floor = topic.classification or default
+        for item in [topic, *topic.points, *topic.projects]:
+            count(max(item.classification or default, floor, key=rank))
+    for item in all_items(visit.model_copy(update={"topics": []})):
+        count(item.classification or default)
+    if visit.summary:
+        count(default)
+    cleared = redact(visit, audience.clearance)
+    left_out = len(all_items(cleared)) + len(cleared.topics) + bool(cleared.summary)
+    if not levels and not left_out and rank(default) <= limit:
+        return None
+    ordered = {level: levels[level] for level in LEVELS if level in levels}
+    return Withheld(audience.name, audience.clearance, ordered, left_out, default)

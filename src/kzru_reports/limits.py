@@ -35,6 +35,7 @@ TEMPLATE_INT_BITS = 4_096  # largest integer a template may compute (about 1,233
 TEMPLATE_EXPONENT = 64  # largest exponent of **
 TEMPLATE_WIDTH = 999_999  # padding widths (center, ljust, format fields)
 TEMPLATE_SECONDS = 20.0  # time one template may take to render
+JOB_SECONDS = 300.0  # a job of a build still running in a worker after this is killed
 MODEL_NODES = 200_000  # blocks, runs and cells one document's markup may produce
 
 # ---------------------------------------------------------------- charts

@@ -104,6 +104,16 @@ class VisitView:
             self._memo[key] = (items, [s for s in self.data.sources if s.id in cited])
         return self._memo[key][1]  # type: ignore[no-any-return]
 
+    def cited_in(self, *kinds: str) -> list[Any]:
+        """The sources the items of ``kinds`` (``"figures"``, ``"projects"``,
+        ``"agreements"`` ...) cite, as ``cited_sources``: the list a document showing
+        those items numbers its citations by. The same list on every call."""
+        key = ("kinds", hash(kinds))
+        if key not in self._memo:
+            items = [i for kind in kinds for i in getattr(self, kind)]
+            self._memo[key] = (kinds, self.cited_sources(items))
+        return self._memo[key][1]  # type: ignore[no-any-return]
+
     def _numbers(self, among: list[Any]) -> dict[str, int]:
         key = ("numbers", id(among))
         if key not in self._memo:

@@ -93,6 +93,8 @@ class Watcher:
                 ):
                     if pending:  # the watch is on: build what is out of date
                         pending = False
+                        if self.engine.workers > 1:
+                            self.engine.start(self.options)  # warm workers for every rebuild
                         self.rebuild((), quiet=not first)
                         if first:
                             first = False

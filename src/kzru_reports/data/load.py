@@ -33,6 +33,38 @@ from kzru_reports.theme import Theme
 from kzru_reports.theme.glyphs import Coverage, describe, theme_coverage
 
 SUFFIXES = (".yaml", ".yml", ".json")
+STDIN = "-"  # a path of "-" reads one visit from standard input
+STDIN_NAME = "<stdin>"  # what messages call it
+_stdin: tuple[Any, bytes] | None = None  # (the stream read, what it held)
+
+
+def source_name(path: str | Path) -> str:
+    """What messages call a visit file: its path, or ``<stdin>``."""
+    return STDIN_NAME if str(path) == STDIN else str(path)
+
+
+def looks_like_json(raw: bytes) -> bool:
+    """Text read without a file name is JSON when it starts with ``{``, else YAML."""
+    return raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def is_json(path: str | Path, raw: bytes) -> bool:
+    """Whether a visit file is read as JSON: by its suffix, or by its text on stdin."""
+    if str(path) == STDIN or str(path) == STDIN_NAME:
+        return looks_like_json(raw)
+    return Path(path).suffix.lower() == ".json"
+
+
+def read_stdin() -> bytes:
+    """Standard input, read once (no more than the loader's limit plus one byte) and
+    kept while it is the process's standard input: a build reads it when planning, a
+    second look (``validate`` after a build, in one process) gets the same bytes."""
+    import sys
+
+    global _stdin
+    if _stdin is None or _stdin[0] is not sys.stdin:
+        _stdin = (sys.stdin, sys.stdin.buffer.read(MAX_BYTES + 1))
+    return _stdin[1]
 
 
 def load_visit(
@@ -48,22 +80,20 @@ def load_visit(
     warnings of a valid file (``preflight``).
     """
     path = Path(path)
-    name = display or str(path)
-    return parse_visit(
-        read_limited(path, name),
-        name,
-        json_syntax=path.suffix.lower() == ".json",
-        theme=theme,
-        warnings=warnings,
-    )
+    name = display or source_name(path)
+    raw = read_limited(path, name)
+    return parse_visit(raw, name, json_syntax=is_json(path, raw), theme=theme, warnings=warnings)
 
 
 def read_limited(path: Path, name: str) -> bytes:
     """The bytes of a regular file no larger than the loader's limit.
 
     A FIFO, a device (``/dev/zero``) or a folder is refused before it is opened for
-    reading, and never more than the limit plus one byte is read.
+    reading, and never more than the limit plus one byte is read. The path ``-`` is
+    standard input.
     """
+    if str(path) == STDIN:
+        return read_stdin()
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -406,15 +436,31 @@ def check_references(tree: Tree, positions: Positions, name: str) -> Iterator[Pr
             if value not in speakers:
                 yield problem(
                     path,
-                    f"unknown speaker {value!r}: give a party id or the exact "
-                    f"name of a leader or delegation member"
-                    f"{_did_you_mean(value, speakers)}",
+                    f"unknown speaker {value!r}{_did_you_mean(value, speakers)}: give a "
+                    f"party id or the exact name of a leader or delegation member"
+                    f"{_known('speakers', speakers)}",
                 )
         elif value not in ids[kind]:
             noun = {"sources": "source", "events": "event", "topics": "topic", "parties": "party"}[
                 kind
             ]
-            yield problem(path, f"unknown {noun} {value!r}{_did_you_mean(value, ids[kind])}")
+            yield problem(
+                path,
+                f"unknown {noun} {value!r}{_did_you_mean(value, ids[kind])}"
+                f"{_known(kind, ids[kind])}",
+            )
+
+
+KNOWN_LISTED = 12  # a message lists the valid ids when there are no more than this
+
+
+def _known(plural: str, ids: list[str]) -> str:
+    """``; events are: a, b`` when the file has few, so the right one can be picked."""
+    if not ids:
+        return f"; the file has no {plural}"
+    if len(ids) > KNOWN_LISTED:
+        return ""
+    return f"; {plural} are: {', '.join(ids)}"
 
 
 def _speaker_names(tree: Tree) -> list[str]:

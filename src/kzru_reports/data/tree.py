@@ -133,6 +133,11 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Positions]:
         msg = f"YAML syntax: {exc.problem or exc.context}"
         if exc.context and exc.problem:
             msg += f" ({exc.context})"
+        if exc.problem and "mapping values are not allowed" in exc.problem:
+            msg += (
+                "; text holding a colon followed by a space must be quoted: "
+                'put the whole value in quotes, as in title: "Talks: day one"'
+            )
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         raise DataError([Problem(name, msg, line=line, column=column)]) from None

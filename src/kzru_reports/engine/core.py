@@ -20,14 +20,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from kzru_reports import limits
 from kzru_reports.data import Visit, find_visit_files
-from kzru_reports.data.load import parse_visit, read_limited
+from kzru_reports.data.load import is_json, parse_visit, read_limited
 from kzru_reports.engine.caches import BoundedCache
 from kzru_reports.engine.options import (
     DOCUMENTS,
     FORMATS,
     BuildOptions,
     Job,
+    NotWritten,
     Progress,
     Report,
     Settings,
@@ -44,7 +46,7 @@ from kzru_reports.manifest import Manifest, remove_partial_files
 from kzru_reports.shards import select as select_shard
 from kzru_reports.versions import baseline, check_revision, is_revision
 
-JOB_SECONDS = 300.0  # a build's job still running after this has its worker killed
+JOB_SECONDS = limits.JOB_SECONDS  # a build's job still running after this: worker killed
 MAX_VISITS = 64  # loaded visits kept (each version of each file, per theme)
 
 
@@ -175,6 +177,8 @@ class Engine:
             remove_partial_files(options.out)
             manifest = Manifest.load(options.out)
             planned = list(plan(files, options, manifest, report, self._loader(options)))
+            if not options.allow_empty:
+                planned = _without_empty(planned, report)
             for job, _ in planned:
                 files_used = depends_on(job, options, self.settings.files)
                 for fmt in job.formats:
@@ -266,6 +270,13 @@ class Engine:
             done.append((job, result))
         return done
 
+    def start(self, options: BuildOptions | None = None) -> None:
+        """Warm up and start the workers now, rather than at the first build that has
+        work to share (a watcher or a service: even a one-document rebuild then runs
+        in a warm worker, its formats side by side)."""
+        if self._pool is not None:
+            self._start(options or self.options())
+
     def _start(self, options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
         """Warm up, then fork the workers' zygote (once; again after ``reset``)."""
         assert self._pool is not None
@@ -281,7 +292,7 @@ class Engine:
 
         def load(display: str, sha: str, raw: bytes) -> Visit:
             key = (display, sha, repr(theme))
-            json_syntax = display.lower().endswith(".json")
+            json_syntax = is_json(display, raw)
             return self._visits.get_or_make(
                 key, lambda: parse_visit(raw, display, json_syntax, theme)
             )
@@ -388,6 +399,26 @@ class Engine:
                     )
                 )
         return files
+
+
+def _without_empty(planned: list[tuple[Job, Visit]], report: Report) -> list[tuple[Job, Visit]]:
+    """The jobs whose audience may see something of the visit; the others are
+    reported (``report.not_written``), by visit, audience and document, with why."""
+    from kzru_reports.handling import nothing_to_show
+
+    found: dict[tuple[str, str], Any] = {}
+    kept = []
+    for job, visit in planned:
+        key = (visit.id, job.audience.name)
+        if key not in found:
+            found[key] = nothing_to_show(visit, job.audience)
+        if found[key] is None:
+            kept.append((job, visit))
+        else:
+            report.not_written.append(
+                NotWritten(job.display, job.visit, job.audience.name, job.document, found[key])
+            )
+    return kept
 
 
 def _parse_source(source: VisitSource, theme: Any) -> Visit:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kzru_reports.audiences import BUILTIN, Audience
 from kzru_reports.data.schema import DEVICE_NAMES
 from kzru_reports.errors import Problem, RenderError, UsageError
-from kzru_reports.handling import MarkingScheme
+from kzru_reports.handling import MarkingScheme, Withheld
 from kzru_reports.shards import Shard
 from kzru_reports.theme import Theme, default_theme
 from kzru_reports.writers import FORMAT_NAMES
@@ -49,7 +49,8 @@ class Output:
 class Report:
     outputs: list[Output] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)  # pre-flight (validate)
+    not_written: list[NotWritten] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # pre-flight (validate, -a)
     # output (relative to the output folder) -> every file it was made from, for each
     # output rendered by this build (the data, templates, theme files, config)
     depends: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -62,7 +63,35 @@ class Report:
         return {
             "outputs": [o.as_json() for o in self.outputs],
             "errors": [e.as_json() for e in self.errors],
+            "not_written": [n.as_json() for n in self.not_written],
             "warnings": [w.as_json() for w in self.warnings],
+        }
+
+
+@dataclass(frozen=True)
+class NotWritten:
+    """A document not written because its audience may see nothing of the visit."""
+
+    file: str
+    visit: str
+    audience: str
+    document: str
+    withheld: Withheld
+
+    def message(self) -> str:
+        return (
+            f"{self.file}: visit {self.visit!r}: {self.audience} {self.document} not written, "
+            f"as {self.audience} may see nothing of the visit: {self.withheld.reason()} "
+            "(--allow-empty writes it anyway)"
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "visit": self.visit,
+            "audience": self.audience,
+            "document": self.document,
+            **self.withheld.as_json(),
         }
 
 
@@ -164,6 +193,7 @@ class BuildOptions:
     issue_date: date | None = None  # the cover's date of issue; None: today
     shard: Shard | None = None  # build only this share of the visits
     since: str | None = None  # a git revision, or a visit file or folder: mark changes
+    allow_empty: bool = False  # write documents whose audience may see nothing of the visit
     force: bool = False
     jobs: int = 1
 

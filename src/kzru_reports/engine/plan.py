@@ -17,7 +17,7 @@ from typing import Any
 
 from kzru_reports.audiences import Audience
 from kzru_reports.data import Visit
-from kzru_reports.data.load import read_limited
+from kzru_reports.data.load import read_limited, source_name
 from kzru_reports.engine.options import (
     PARTS,
     BuildOptions,
@@ -129,7 +129,7 @@ def plan(
     theme = theme_digests(options.theme)
     seen: dict[str, str] = {}
     for file in files:
-        display = str(file)
+        display = source_name(file)
         try:
             raw = read_limited(file, display)  # a FIFO or /dev/zero is never read
         except KzruError as exc:
