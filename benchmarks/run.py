@@ -28,6 +28,10 @@ Scenarios:
   directly) against ``kzru build -d memo``.
 - ``libreoffice``: ``soffice --convert-to pdf`` of the DOCX files of ``cold`` in one
   call, against the whole ``cold`` build (skipped where ``soffice`` is missing).
+- ``serve``: ``kzru serve`` on a loopback port (``benchmarks/serve.py``): one memo
+  of an unseen visit, p50/p95; the shipped 24-file set against LibreOffice
+  converting its 12 DOCX files; a 500-request mixed load from 8 clients
+  (throughput, p50/p95/p99, errors, memory over the run).
 - ``resident``: every document of the shipped visit rendered again through the public
   engine call (``Engine.render``) by an engine that has rendered before
   (``benchmarks/resident.py``): what a service pays per request. Not a whole process;
@@ -66,7 +70,18 @@ from generate import visit as make_visit  # noqa: E402
 from generate import write_visit, write_visits  # noqa: E402
 
 SHIPPED = ROOT / "data" / "visits" / "kz-ru-state-visit-2025.yaml"
-SCENARIOS = ("cold", "langs", "libreoffice", "resident", "watch", "noop", "floor", "batch", "big")
+SCENARIOS = (
+    "cold",
+    "langs",
+    "libreoffice",
+    "resident",
+    "watch",
+    "noop",
+    "floor",
+    "batch",
+    "big",
+    "serve",
+)
 BIG_SIZES = (100, 1_000, 10_000)
 
 
@@ -275,6 +290,26 @@ def scenario_cold(
     )
 
 
+def converting(soffice: str, work: Path, files: list[str], out: Path) -> Callable[[], Run]:
+    """One timed run of LibreOffice converting ``files`` to PDF in one call."""
+    command = [
+        soffice,
+        f"-env:UserInstallation=file://{work / 'lo-profile'}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(out),
+        *files,
+    ]
+
+    def office() -> Run:
+        shutil.rmtree(out, ignore_errors=True)
+        return run(command)
+
+    return office
+
+
 def scenario_libreoffice(
     feat: Features, work: Path, runs: int, rows: list[Row], ctx: dict[str, object]
 ) -> None:
@@ -293,25 +328,11 @@ def scenario_libreoffice(
             target = keep_dir / f"{len(keep)}-{Path(str(o['path'])).name}"
             shutil.copy(str(o["path"]), target)
             keep.append(str(target))
-    pdf_out = work / "lo-pdf"
-    office_cmd = [
-        soffice,
-        f"-env:UserInstallation=file://{work / 'lo-profile'}",
-        "--headless",
-        "--convert-to",
-        "pdf",
-        "--outdir",
-        str(pdf_out),
-        *keep,
-    ]
+    office = converting(soffice, work, keep, work / "lo-pdf")
 
     def engine() -> Run:
         shutil.rmtree(out, ignore_errors=True)
         return run(build_args(feat, out, str(SHIPPED)))
-
-    def office() -> Run:
-        shutil.rmtree(pdf_out, ignore_errors=True)
-        return run(office_cmd)
 
     eng, lo = alternate(engine, office, runs)
     ratio = lo.wall / eng.wall
@@ -580,6 +601,89 @@ def scenario_big(
             )
 
 
+def scenario_serve(
+    feat: Features, work: Path, runs: int, rows: list[Row], ctx: dict[str, object]
+) -> None:
+    import serve
+
+    env = child_env()
+    env.pop("KZRU_SERVE_TOKEN", None)
+    folder = work / "serve"
+    folder.mkdir(exist_ok=True)
+    workers = min(2, os.cpu_count() or 1)
+    with serve.running(folder, env, workers) as service:
+        started = service.rss_mib()
+        times = serve.unseen(service, max(40, runs * 10))
+        ms = [t * 1000 for t in times]
+        p50, p95 = statistics.median(ms), serve.percentile(ms, 95)
+        rows.append(
+            Row(
+                "serve",
+                "one memo, PDF and DOCX, of a visit the service has not seen "
+                f"(`POST /v1/build`, {len(times)} requests one at a time)",
+                f"p50 {p50:.0f} ms, p95 {p95:.0f} ms",
+                "p50 <= 60 ms, p95 <= 150 ms",
+                p50 <= 60 and p95 <= 150,
+                f"{serve.summary(times)}; {workers} workers; service and workers "
+                f"{started:.0f} MiB resident after start",
+            )
+        )
+        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+        docx = work / "serve-docx"
+        serve.whole_set(service, keep=docx)
+        if soffice is None:
+            sets = Sample([Run(serve.whole_set(service), 0, 0) for _ in range(runs)])
+            rows.append(
+                Row(
+                    "serve",
+                    "the shipped visit's 24 files over HTTP",
+                    f"{sets.wall:.2f} s",
+                    "–",
+                    None,
+                )
+            )
+        else:
+            keep = sorted(str(p) for p in docx.iterdir())
+            office = converting(soffice, work, keep, work / "serve-lo")
+            sets, lo = alternate(lambda: Run(serve.whole_set(service), 0, 0), office, runs)
+            ratio = lo.wall / sets.wall
+            rows.append(
+                Row(
+                    "serve",
+                    "the shipped visit's whole 24-file set over HTTP (three `POST /v1/build`, "
+                    f"one per audience, at once) against LibreOffice converting only its "
+                    f"{len(keep)} DOCX files to PDF",
+                    f"{sets.wall:.2f} s vs {lo.wall:.2f} s = {ratio:.1f}x",
+                    ">= 10x",
+                    ratio >= 10,
+                    f"service runs {sets.spread}; LibreOffice CPU {lo.cpu:.2f} s, "
+                    f"peak {lo.rss_mb:.0f} MiB",
+                )
+            )
+        count, clients = 500, 8
+        result = serve.load(service, count, clients)
+        after_warm = [m for t, m in result.memory if t >= result.seconds * 0.2] or [0.0]
+        memory = (
+            f"memory {result.memory[0][1]:.0f} MiB at the start, "
+            f"{min(after_warm):.0f}–{max(after_warm):.0f} MiB after the first fifth, "
+            f"{result.memory[-1][1]:.0f} MiB at the end"
+        )
+        errors = sum(result.errors.values())
+        rows.append(
+            Row(
+                "serve",
+                f"load: {count} mixed requests (3 audiences, 4 documents, 2 formats, one "
+                f"upload in ten), {clients} concurrent clients",
+                f"{result.ok / result.seconds:.1f} requests/s; {serve.summary(result.times)}; "
+                f"{errors} errors",
+                "0 errors; memory flat after warm-up",
+                errors == 0 and max(after_warm) <= 1.2 * min(after_warm),
+                f"{memory}; errors {result.errors or 'none'}; {result.seconds:.1f} s in all",
+            )
+        )
+        ctx["serve_rps"] = result.ok / result.seconds
+
+
 RUNNERS = {
     "cold": scenario_cold,
     "langs": scenario_langs,
@@ -590,6 +694,7 @@ RUNNERS = {
     "floor": scenario_floor,
     "batch": scenario_batch,
     "big": scenario_big,
+    "serve": scenario_serve,
 }
 
 

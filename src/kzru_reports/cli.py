@@ -625,6 +625,34 @@ def templates_eject(name: str, to: str | None, force: bool, debug: bool) -> None
     _run(debug, action)
 
 
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default 8750).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Render processes; default: the number of CPUs.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def serve(host: str | None, port: int | None, workers: int | None, debug: bool) -> None:
+    """Run the on-demand service (HTTP API and web page) over the workspace."""
+
+    def action() -> int:
+        from pathlib import Path
+
+        from kzru_reports import api
+        from kzru_reports.config import load_workspace
+        from kzru_reports.service.server import serve as run_service
+
+        ws = load_workspace()
+        data = Path(ws.data) if ws.data else api.shipped_visits()
+        run_service(ws, data, host, port, workers, lambda line: click.echo(line))
+        return 0
+
+    _run(debug, action)
+
+
 def _shard(value: str | None) -> Any:
     """``--shard K/N`` parsed, or a usage error (exit 2) saying what is wrong."""
     if value is None:

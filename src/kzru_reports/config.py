@@ -30,6 +30,17 @@ meant. Paths in the file are relative to the folder that holds it.
     base = "leadership"
     label = "Ministers"
     portion_marks = false
+
+    [serve]                  # `kzru serve` (docs/service.md); all optional
+    host = "127.0.0.1"
+    port = 8750
+    timeout = 30             # seconds a request may take from arrival, queue included
+    queue = 32               # requests that may wait for a worker; more get 429
+    max_body = 8388608       # bytes of one uploaded visit file; more get 413
+
+    [serve.tokens.press-office]
+    env = "KZRU_TOKEN_PRESS" # the variable holding the secret (never the secret itself)
+    audiences = ["press"]
 """
 
 from __future__ import annotations
@@ -56,9 +67,12 @@ CONFIG_NAME = "kzru.toml"
 FORMATS = FORMAT_NAMES
 BUILD_DOCUMENTS = ("memo", "factsheet", "agreements", "pack")
 
-_TOP = {"data", "templates", "output", "defaults", "theme", "audiences", "marking"}
+_TOP = {"data", "templates", "output", "defaults", "theme", "audiences", "marking", "serve"}
 _MARKING = {"portion_marks", "banner", "portion"}
 _DEFAULTS = {"docs", "formats", "lang", "langs", "fallback", "audiences"}
+_SERVE = {"host", "port", "workers", "timeout", "queue", "max_body", "tokens"}
+_TOKEN = {"env", "audiences"}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PROFILE = {
     "base",
     "label",
@@ -72,6 +86,28 @@ _PROFILE = {
     "lang",
     "portion_marks",
 }
+
+
+@dataclass(frozen=True)
+class TokenRule:
+    """One ``[serve.tokens.NAME]`` table: where its secret is, what it may build."""
+
+    name: str
+    env: str  # the environment variable that holds the secret
+    audiences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """The ``[serve]`` table: how ``kzru serve`` listens and what it bounds."""
+
+    host: str = "127.0.0.1"
+    port: int = 8750
+    workers: int | None = None  # None: the number of CPUs
+    timeout: float = limits.SERVE_SECONDS  # from a request's arrival to its answer
+    queue: int = limits.SERVE_QUEUE  # requests that may wait for a worker; then 429
+    max_body: int = limits.SERVE_BODY_BYTES  # bytes of one uploaded visit file; then 413
+    tokens: tuple[TokenRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +129,7 @@ class Workspace:
     lang: str = "en"  # the workspace's language: outputs in it carry no language tag
     langs: tuple[str, ...] = ()  # the languages a build makes by default (none: ``lang``)
     fallback: bool = False  # build a language whose texts are missing, marked untranslated
+    serve: ServeSettings = field(default_factory=ServeSettings)
     theme_file: Path | None = None  # the theme file the config names, if any
 
     @property
@@ -116,6 +153,11 @@ class Workspace:
 
     def template_folders(self) -> tuple[Path, ...]:
         return (self.templates,) if self.templates else ()
+
+
+def known_languages() -> tuple[str, ...]:
+    """The languages documents can be written in (``data/lang.py``)."""
+    return LANGS
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -295,6 +337,7 @@ class _Reader:
             lang=self.lang(defaults),
             langs=self.names(defaults, "langs", "defaults", LANGS) or (),
             fallback=bool(self.flag(defaults, "fallback", "defaults")),
+            serve=self.serve(self.table(raw, "serve"), audiences),
             theme_file=self.theme_file(raw),
         )
         if self.problems:
@@ -309,11 +352,11 @@ class _Reader:
         return value
 
     def lang(self, defaults: dict[str, Any]) -> str:
-        return self.choice(defaults, "lang", "defaults", _languages()) or "en"
+        return self.choice(defaults, "lang", "defaults", known_languages()) or "en"
 
     def marking(self, table: dict[str, Any]) -> MarkingScheme:
         """``[marking]``: words for every language, ``[marking.<lang>]`` for one."""
-        languages = _languages()
+        languages = known_languages()
         words = {"": self.words(table, "marking")}
         for key, value in table.items():
             if key in _MARKING:
@@ -360,7 +403,7 @@ class _Reader:
         label file's together: two levels with one word could not be told apart."""
         from kzru_reports.templating.locale import load_labels
 
-        for lang in _languages():
+        for lang in known_languages():
             labels = load_labels(lang)
             for kind in ("banner", "portion"):
                 words = getattr(scheme, kind)(lang, labels)
@@ -377,6 +420,71 @@ class _Reader:
                             f"in {lang!r} documents: each level needs its own word",
                         )
                     seen[word] = level
+
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        where: str,
+        low: float,
+        high: float,
+        whole: bool = True,
+    ) -> Any:
+        """A number within ``low``..``high`` (a whole one unless ``whole`` is false)."""
+        value = table.get(key)
+        if value is None:
+            return None
+        kinds: tuple[type, ...] = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            kind = "a whole number" if whole else "a number"
+            self.fail(_join(where, key), f"expected {kind}, got {type(value).__name__}")
+            return None
+        if not low <= value <= high:
+            self.fail(_join(where, key), f"{value} is outside {low:g}..{high:g}")
+            return None
+        return value
+
+    def serve(self, table: dict[str, Any], audiences: Mapping[str, Audience]) -> ServeSettings:
+        self.known(table, _SERVE, "serve")
+        base = ServeSettings()
+        tokens = []
+        for name, rule in self.table(table, "tokens", "serve").items():
+            where = f"serve.tokens.{name}"
+            if not isinstance(rule, dict):
+                self.fail(where, "expected a table with env and audiences")
+                continue
+            self.known(rule, _TOKEN, where)
+            env = self.text(rule, "env", where)
+            if env is None or not _ENV_NAME.fullmatch(env):
+                self.fail(
+                    f"{where}.env",
+                    "the name of the environment variable that holds the token "
+                    "(the secret itself is never written in this file)",
+                )
+                continue
+            chosen = self.names(rule, "audiences", where, audiences)
+            if not chosen:
+                if "audiences" not in rule:
+                    self.fail(f"{where}.audiences", "list the audiences this token may build")
+                continue
+            tokens.append(TokenRule(name, env, chosen))
+
+        def given(value: Any, default: Any) -> Any:
+            return default if value is None else value
+
+        return ServeSettings(
+            host=self.text(table, "host", "serve") or base.host,
+            port=given(self.number(table, "port", "serve", 0, 65535), base.port),
+            workers=self.number(table, "workers", "serve", 1, 64),
+            timeout=given(
+                self.number(table, "timeout", "serve", 0.1, 3600, whole=False), base.timeout
+            ),
+            queue=given(self.number(table, "queue", "serve", 0, 10_000), base.queue),
+            max_body=given(
+                self.number(table, "max_body", "serve", 1024, 64 * 1024 * 1024), base.max_body
+            ),
+            tokens=tuple(tokens),
+        )
 
     def theme_file(self, raw: dict[str, Any]) -> Path | None:
         include = raw.get("theme", {}).get("file") if isinstance(raw.get("theme"), dict) else None
@@ -451,11 +559,6 @@ def _derived_description(base: str | None) -> str:
 
 def _first(value: bool | None, default: bool | None) -> bool | None:
     return default if value is None else value
-
-
-def _languages() -> tuple[str, ...]:
-    """The languages documents are made in."""
-    return LANGS
 
 
 def _existing(folder: Path) -> Path | None:

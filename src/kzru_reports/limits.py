@@ -58,6 +58,12 @@ REFDOC_RATIO_FLOOR = 64 * _KIB
 RENDER_MEMORY = 2048 * MIB  # address space of a process that renders (RLIMIT_AS)
 CACHE_ENTRIES = 256  # entries of one kind kept in the cache folder
 
+# ---------------------------------------------------------------- kzru serve (defaults)
+SERVE_BODY_BYTES = DATA_FILE_BYTES  # an uploaded visit file ([serve] max_body)
+SERVE_SECONDS = 30.0  # from a request's arrival to its answer, queue included ([serve] timeout)
+SERVE_QUEUE = 32  # requests waiting for a worker; one more is answered 429 ([serve] queue)
+SERVE_WARM_UP_SECONDS = 120.0  # the first render at start (templates compiled, fonts loaded)
+
 
 def apply_worker_limits(memory: int = RENDER_MEMORY) -> None:
     """Bound the address space of this process (``RLIMIT_AS``) to ``memory`` bytes,

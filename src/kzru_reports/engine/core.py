@@ -137,6 +137,11 @@ class Engine:
         """The process ids of the workers alive now (for monitoring and tests)."""
         return self._pool.pids() if self._pool is not None else []
 
+    @property
+    def restarts(self) -> int:
+        """Workers replaced so far, after dying or being killed past a deadline."""
+        return self._pool.replaced if self._pool is not None else 0
+
     def options(self, **changes: Any) -> BuildOptions:
         """Build options with this engine's settings; ``changes`` override fields."""
         s = self.settings
