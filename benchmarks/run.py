@@ -20,6 +20,9 @@ Scenarios:
   (``-j 2`` when the version has ``--jobs``): files per second.
 - ``big``: agreement summaries of 100, 1,000 and 10,000 agreements, both formats:
   time, peak memory, growth from 1,000 to 10,000.
+- ``langs``: the ``cold`` build in English, Russian and Kazakh at once (``-l en -l ru
+  -l kk``) against the same build in English only, alternated: three languages
+  should cost no more than three times one.
 - ``noop``: a second build of the shipped visit with nothing changed.
 - ``floor``: the memo by ``benchmarks/floor.py`` (reportlab and python-docx used
   directly) against ``kzru build -d memo``.
@@ -67,7 +70,18 @@ from generate import visit as make_visit  # noqa: E402
 from generate import write_visit, write_visits  # noqa: E402
 
 SHIPPED = ROOT / "data" / "visits" / "kz-ru-state-visit-2025.yaml"
-SCENARIOS = ("cold", "libreoffice", "resident", "watch", "noop", "floor", "batch", "big", "serve")
+SCENARIOS = (
+    "cold",
+    "langs",
+    "libreoffice",
+    "resident",
+    "watch",
+    "noop",
+    "floor",
+    "batch",
+    "big",
+    "serve",
+)
 BIG_SIZES = (100, 1_000, 10_000)
 
 
@@ -364,6 +378,38 @@ def scenario_resident(
     )
 
 
+def scenario_langs(
+    feat: Features, work: Path, runs: int, rows: list[Row], ctx: dict[str, object]
+) -> None:
+    if "--lang" not in feat.help_text:
+        rows.append(Row("langs", "this version builds one language only", "–", "–", None))
+        return
+    one_out, three_out = work / "langs-one", work / "langs-three"
+
+    def build(out: Path, *langs: str) -> Run:
+        shutil.rmtree(out, ignore_errors=True)
+        extra = [arg for lang in langs for arg in ("-l", lang)]
+        return run(build_args(feat, out, str(SHIPPED), *extra))
+
+    one, three = alternate(
+        lambda: build(one_out, "en"), lambda: build(three_out, "en", "ru", "kk"), runs
+    )
+    made = outputs(three.runs[-1].out)
+    langs = sorted({str(o.get("lang")) for o in made})
+    ratio = three.wall / one.wall if one.wall else float("inf")
+    rows.append(
+        Row(
+            "langs",
+            f"the shipped visit in {', '.join(langs)} ({len(made)} files) against English "
+            f"only ({len(outputs(one.runs[-1].out))} files)",
+            f"{three.wall:.2f} s vs {one.wall:.2f} s: {ratio:.2f}x",
+            "<= 3x",
+            ratio <= 3,
+            f"CPU {three.cpu:.2f} s vs {one.cpu:.2f} s; runs {three.spread} vs {one.spread}",
+        )
+    )
+
+
 def scenario_watch(
     feat: Features, work: Path, runs: int, rows: list[Row], ctx: dict[str, object]
 ) -> None:
@@ -640,6 +686,7 @@ def scenario_serve(
 
 RUNNERS = {
     "cold": scenario_cold,
+    "langs": scenario_langs,
     "libreoffice": scenario_libreoffice,
     "resident": scenario_resident,
     "watch": scenario_watch,

@@ -21,11 +21,21 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# A word hyphenated at a line end (the hyphen followed by a lower-case letter on the
+# next line) is read back whole, as a reader reads it.
+_HYPHENATED = re.compile(r"(\w)-\n(?=[a-zà-ÿа-яёәғқңөұүһі])")
+
+
+def unhyphenate(text: str) -> str:
+    """Page text with the words hyphenated at line ends whole again."""
+    return _HYPHENATED.sub(r"\1", text)
+
+
 def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
-    return squash(" ".join(page.extract_text() or "" for page in reader.pages))
+    return squash(" ".join(unhyphenate(page.extract_text() or "") for page in reader.pages))
 
 
 def docx_text(data: bytes) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .readers import docx_text, docx_xml, pdf_text, squash
+from .readers import docx_text, docx_xml, pdf_text, squash, unhyphenate
 
 SHIPPED_FACTS = [
     "Kassym-Jomart Tokayev",
@@ -213,7 +213,7 @@ def test_a_group_heading_row_never_ends_a_page(shipped_build: Path) -> None:
     from pypdf import PdfReader
 
     reader = PdfReader(next(shipped_build.glob("*-agreements.pdf")))
-    pages = [squash(p.extract_text()) for p in reader.pages]
+    pages = [squash(unhyphenate(p.extract_text())) for p in reader.pages]
     for label, first_row in [
         ("Agreements (5)", "transit transport by rail"),
         ("Memorandum (1)", "Memorandum of understanding"),

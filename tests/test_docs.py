@@ -14,14 +14,14 @@ from .readers import ROOT, docx_text, pdf_text
 
 GUIDE = ROOT / "docs" / "templates.md"
 FENCED = re.compile(r"<!-- (file|append): (\S+) -->\s*```\w*\n(.*?)```", re.S)
-EXPECT = re.compile(r"<!-- expect: (\w+) (\w+): (.*?) -->")
+EXPECT = re.compile(r"<!-- expect: (\w+) ([\w.]+): (.*?) -->")
 
 
 def test_the_worked_example_builds_as_the_guide_says(tmp_path: Path) -> None:
     text = GUIDE.read_text("utf-8")
     pieces = FENCED.findall(text)
     expectations = EXPECT.findall(text)
-    assert len(pieces) == 3 and len(expectations) == 3
+    assert len(pieces) == 4 and len(expectations) == 4
     old = Path.cwd()
     os.chdir(tmp_path)
     try:
@@ -36,7 +36,11 @@ def test_the_worked_example_builds_as_the_guide_says(tmp_path: Path) -> None:
         os.chdir(ws)
         listing = runner.invoke(main, ["templates", "list", "-a", "press"])
         assert re.search(r"factsheet\.xml\.j2\s+audience press", listing.stdout)
-        for args in (["-a", "ministers"], ["-a", "analyst", "-a", "press"]):
+        for args in (
+            ["-a", "ministers"],
+            ["-a", "analyst", "-a", "press"],
+            ["-a", "analyst", "-l", "ru"],
+        ):
             result = runner.invoke(main, ["build", *args])
             assert result.exit_code == 0, result.stderr
     finally:
@@ -49,8 +53,8 @@ def test_the_worked_example_builds_as_the_guide_says(tmp_path: Path) -> None:
     for audience, doc, wanted in expectations:
         stem = ws / "build" / "kz-ru-state-visit-2025" / audience / f"kz-ru-state-visit-2025-{doc}"
         texts = (
-            pdf_text(stem.with_suffix(".pdf").read_bytes()),
-            docx_text(stem.with_suffix(".docx").read_bytes()),
+            pdf_text(Path(f"{stem}.pdf").read_bytes()),
+            docx_text(Path(f"{stem}.docx").read_bytes()),
         )
         for phrase in wanted.split(" | "):
             for t in texts:

@@ -19,7 +19,7 @@ from kzru_reports.errors import DataError
 from kzru_reports.handling import MarkingScheme, Words, mark
 from kzru_reports.model import nodes as n
 
-from .readers import FIXTURES, docx_text, pdf_text
+from .readers import FIXTURES, docx_text, pdf_text, unhyphenate
 
 ONE_DOC = FIXTURES / "restricted-in-memo.yaml"
 VISIT = "restricted-in-memo"
@@ -29,7 +29,7 @@ LEVEL_WORD = re.compile(r"\b(PUBLIC|OFFICIAL|RESTRICTED)\b")
 def pdf_pages(data: bytes) -> list[str]:
     from pypdf import PdfReader
 
-    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+    return [unhyphenate(page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages]
 
 
 def docx_parts(data: bytes) -> str:
@@ -146,7 +146,8 @@ def test_a_template_naming_an_unknown_level_fails_the_visit(tmp_path: Path) -> N
 
 def test_marking_words_of_the_workspace(inside: Path) -> None:
     (inside / "kzru.toml").write_text(
-        '[marking]\nbanner = { restricted = "ДСП" }\n'
+        # English documents only: the Russian catalog's own "(ДСП)" marks official
+        '[marking.en]\nbanner = { restricted = "ДСП" }\n'
         'portion = { public = "(О)", restricted = "(ДСП)" }\n\n'
         "[audiences.press]\nportion_marks = true\n",
         "utf-8",

@@ -17,6 +17,8 @@ import pytest
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import default_theme
 
+from .readers import unhyphenate
+
 ROOT = Path(__file__).resolve().parents[1]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 HEAVY = ("reportlab", "docx", "PIL")
@@ -205,7 +207,7 @@ def test_a_long_pdf_table_keeps_every_row_and_repeats_its_header() -> None:
     rows = 450
     data = PdfWriter(default_theme()).render(_agreements_table(rows))
     reader = PdfReader(io.BytesIO(data))
-    pages = [p.extract_text() for p in reader.pages]
+    pages = [unhyphenate(p.extract_text()) for p in reader.pages]
     text = "\n".join(pages)
     for i in range(rows):
         assert f"Agreement {i}" in text, i

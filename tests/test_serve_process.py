@@ -228,7 +228,11 @@ def test_the_web_page_in_a_real_browser(server: Served, tmp_path: Path) -> None:
             assert SUMMIT_ID in page.eval_on_selector_all(
                 "#visit option", "os => os.map(o => o.value)"
             )
-            assert page.eval_on_selector_all("#lang option", "os => os.map(o => o.value)") == ["en"]
+            assert page.eval_on_selector_all("#lang option", "os => os.map(o => o.value)") == [
+                "en",
+                "ru",
+                "kk",
+            ]
 
             # a workspace visit, for the press, the memo alone
             page.select_option("#visit", SUMMIT_ID)

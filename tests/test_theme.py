@@ -15,7 +15,7 @@ from kzru_reports.config import load_config
 from kzru_reports.errors import ConfigError, DataError, RenderError
 from kzru_reports.refdoc import inspect_reference_docx
 
-from .readers import SHIPPED, SUMMIT, docx_xml, pdf_text
+from .readers import SHIPPED, SUMMIT, docx_xml, pdf_text, unhyphenate
 
 FONTS = Path(api.__file__).parent / "fonts"
 
@@ -297,7 +297,9 @@ def test_a_pack_has_the_letterhead_on_its_cover_only(tmp_path: Path) -> None:
 
     ws = workspace(tmp_path, 'letterhead = ["Ministry of Examples"]\n')
     assert build(ws, SHIPPED, ("pack",)).ok
-    pages = [p.extract_text() for p in PdfReader(next((ws / "build").rglob("*.pdf"))).pages]
+    pages = [
+        unhyphenate(p.extract_text()) for p in PdfReader(next((ws / "build").rglob("*.pdf"))).pages
+    ]
     assert [i for i, t in enumerate(pages) if "Ministry of Examples" in t] == [0]
     doc = Document(next((ws / "build").rglob("*.docx")))
     with_letterhead = [

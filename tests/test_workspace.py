@@ -69,7 +69,7 @@ def test_build_from_a_subfolder_uses_the_workspace(inside: Path) -> None:
 def test_unknown_config_key_names_file_line_and_likely_key(tmp_path: Path) -> None:
     config = tmp_path / "kzru.toml"
     config.write_text(
-        'data = "data"\ntemplate = "t"\n\n[defaults]\nformat = ["pdf"]\nlang = "kk"\n\n'
+        'data = "data"\ntemplate = "t"\n\n[defaults]\nformat = ["pdf"]\nlang = "kz"\n\n'
         '[audiences.ministers]\nclearence = "restricted"\ndetail = "short"\n'
     )
     with pytest.raises(DataError) as info:
@@ -77,7 +77,7 @@ def test_unknown_config_key_names_file_line_and_likely_key(tmp_path: Path) -> No
     lines = [str(p) for p in info.value.problems()]
     assert f"{config}:2: template: unknown key (did you mean 'templates'?)" in lines[0]
     assert f"{config}:5: defaults.format: unknown key (did you mean 'formats'?)" in lines[1]
-    assert ":6: defaults.lang: 'kk' is not one of en" in lines[2]
+    assert ":6: defaults.lang: 'kz' is not one of en, ru, kk (did you mean 'kk'?)" in lines[2]
     assert "audiences.ministers.clearence: unknown key (did you mean 'clearance'?)" in lines[3]
     assert ":10: audiences.ministers.detail: 'short' is not one of full, brief" in lines[4]
 

@@ -65,11 +65,14 @@ def validate(
     theme: Theme | None = None,
     strict: bool = False,
     audiences: Sequence[Audience] = (),
+    langs: Sequence[str] = (),
 ) -> Report:
     """Load and check every visit file (text against ``theme``'s fonts, the default
-    theme's when not given); build nothing. Pre-flight warnings go to
-    ``report.warnings``, or with ``strict`` to ``report.errors``; so does, for each of
-    ``audiences`` that may see nothing of a visit, what a build would not write and why."""
+    theme's when not given), and that every text has each of ``langs``; build nothing.
+    Pre-flight warnings go to ``report.warnings``, or with ``strict`` to
+    ``report.errors``; so does, for each of ``audiences`` that may see nothing of a
+    visit, what a build would not write and why."""
+    from kzru_reports.data.load import visit_in
     from kzru_reports.handling import nothing_to_show
 
     report = Report()
@@ -78,6 +81,11 @@ def validate(
         found: list[Problem] = []
         try:
             visit = load_visit(file, name, theme, warnings=found)
+            for lang in langs:
+                try:
+                    visit_in(visit, lang)
+                except KzruError as exc:
+                    report.errors += [in_file(p, name) for p in exc.problems()]
         except KzruError as exc:
             report.errors += [in_file(p, name) for p in exc.problems()]
             visit = None

@@ -47,6 +47,7 @@ class Audience:
     description: str = ""
     label: str = ""  # the name documents show; default: the label file's, else ``name``
     templates: Mapping[str, str] = field(default_factory=dict)  # document -> template
+    lang: str | None = None  # the one language its documents are made in (a press-kk)
     portion_marks: bool | None = None  # None: the workspace's choice, else by clearance
 
     def shows(self, section: str) -> bool:
@@ -66,6 +67,7 @@ class Audience:
                 self.omit,
                 self.detail,
                 tuple(sorted(self.templates.items())),
+                self.lang,
                 self.portion_marks,
             )
         )

@@ -15,9 +15,33 @@ from typing import Any
 import click
 
 from kzru_reports import __version__
+from kzru_reports.data.lang import LANGS, did_you_mean_lang
 from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import KzruError, Problem, UsageError, one_line
 from kzru_reports.writers import DEFAULT_FORMATS, FORMATS
+
+LANG_CHOICES = LANGS
+
+
+class _Lang(click.Choice):  # type: ignore[type-arg]
+    """A language tag; a near miss (``kz``, ``ru-RU``) says which one was meant."""
+
+    def __init__(self) -> None:
+        super().__init__(LANG_CHOICES)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value in LANG_CHOICES:
+            return value
+        self.fail(
+            f"{value!r} is not one of {', '.join(LANG_CHOICES)}{did_you_mean_lang(str(value))}",
+            param,
+            ctx,
+        )
+
+
+def _lang_option(help: str) -> Callable[[Any], Any]:
+    """``-l/--lang TAG``, repeatable, as ``langs``."""
+    return click.option("-l", "--lang", "langs", multiple=True, type=_Lang(), help=help)
 
 
 def _run(debug: bool, action: Callable[[], int]) -> None:
@@ -172,6 +196,13 @@ def main(allow_outside_workspace: bool = False) -> None:
     multiple=True,
     help="Audience profile (repeatable); default: every audience of the workspace.",
 )
+@_lang_option("Language of the documents (repeatable); default: the workspace's, else en.")
+@click.option(
+    "--fallback",
+    is_flag=True,
+    default=None,
+    help="Build a language whose texts are missing, with the file's own text marked.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def build(
@@ -186,6 +217,8 @@ def build(
     since: str | None,
     shard: Any,
     audiences: tuple[str, ...],
+    langs: tuple[str, ...],
+    fallback: bool | None,
     as_json: bool,
     debug: bool,
 ) -> None:
@@ -194,7 +227,18 @@ def build(
     folder, else the shipped visits."""
 
     args = BuildArgs(
-        out, docs, formats, jobs, force, issue_date, shard, audiences, since, allow_empty
+        out,
+        docs,
+        formats,
+        jobs,
+        force,
+        issue_date,
+        shard,
+        audiences,
+        since,
+        allow_empty,
+        langs,
+        fallback,
     )
 
     def action() -> int:
@@ -236,6 +280,8 @@ class BuildArgs:
     audiences: tuple[str, ...] = ()
     since: str | None = None
     allow_empty: bool = False
+    langs: tuple[str, ...] = ()
+    fallback: bool | None = None  # None: the workspace's choice
 
     @property
     def workers(self) -> int:
@@ -254,6 +300,8 @@ class BuildArgs:
             documents=_unique(self.docs) or ws.documents or DOCUMENTS,
             formats=_unique(self.formats) or ws.formats or DEFAULT_FORMATS,
             audiences=ws.select(self.audiences),
+            langs=_unique(self.langs) or ws.langs or (ws.lang,),
+            fallback=ws.fallback if self.fallback is None else self.fallback,
             shard=self.shard,
             since=self.since,
             force=self.force,
@@ -314,6 +362,7 @@ class _Progress:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@_lang_option("Also check that every text has this language (repeatable).")
 @click.option(
     "--format",
     "style",
@@ -338,6 +387,7 @@ class _Progress:
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def validate(
     paths: tuple[str, ...],
+    langs: tuple[str, ...],
     style: str,
     audiences: tuple[str, ...],
     as_json: bool,
@@ -355,7 +405,9 @@ def validate(
         ws = load_workspace()  # its theme's fonts decide which characters can be shown
         targets = list(paths) or ([_relative(ws.data)] if ws.data else [])
         chosen = tuple(ws.audience(a) for a in dict.fromkeys(audiences))
-        report = api.validate(targets, ws.theme, strict=strict, audiences=chosen)
+        report = api.validate(
+            targets, ws.theme, strict=strict, audiences=chosen, langs=_unique(langs)
+        )
         if style == "github" and not as_json:
             for problem in [*report.errors, *report.warnings]:
                 click.echo(_printable(problem.as_github()))

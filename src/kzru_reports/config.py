@@ -55,6 +55,7 @@ from typing import Any
 
 from kzru_reports import limits
 from kzru_reports.audiences import BUILTIN, DETAILS, SECTIONS, Audience
+from kzru_reports.data.lang import LANGS, did_you_mean_lang
 from kzru_reports.data.schema import LEVELS, SLUG_RE
 from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import ConfigError, DataError, Problem, UsageError
@@ -67,7 +68,7 @@ CONFIG_NAME = "kzru.toml"
 
 _TOP = {"data", "templates", "output", "defaults", "theme", "audiences", "marking", "serve"}
 _MARKING = {"portion_marks", "banner", "portion"}
-_DEFAULTS = {"docs", "formats", "lang", "audiences"}
+_DEFAULTS = {"docs", "formats", "lang", "langs", "fallback", "audiences"}
 _SERVE = {"host", "port", "workers", "timeout", "queue", "max_body", "tokens"}
 _TOKEN = {"env", "audiences"}
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -81,6 +82,7 @@ _PROFILE = {
     "omit",
     "detail",
     "templates",
+    "lang",
     "portion_marks",
 }
 
@@ -123,7 +125,9 @@ class Workspace:
     default_audiences: tuple[str, ...] = tuple(BUILTIN)
     documents: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
-    lang: str = "en"
+    lang: str = "en"  # the workspace's language: outputs in it carry no language tag
+    langs: tuple[str, ...] = ()  # the languages a build makes by default (none: ``lang``)
+    fallback: bool = False  # build a language whose texts are missing, marked untranslated
     serve: ServeSettings = field(default_factory=ServeSettings)
     theme_file: Path | None = None  # the theme file the config names, if any
 
@@ -151,16 +155,8 @@ class Workspace:
 
 
 def known_languages() -> tuple[str, ...]:
-    """The languages documents can be written in: one label file each."""
-    from importlib import resources
-
-    return tuple(
-        sorted(
-            Path(str(p)).stem
-            for p in resources.files("kzru_reports").joinpath("locale").iterdir()
-            if str(p).endswith(".yaml")
-        )
-    )
+    """The languages documents can be written in (``data/lang.py``)."""
+    return LANGS
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -275,10 +271,10 @@ class _Reader:
             return None
         for v in value:
             if v not in choices:
-                self.fail(
-                    _join(where, key),
-                    f"{v!r} is not one of {', '.join(choices)}{_did_you_mean(v, choices)}",
-                )
+                hint = _did_you_mean(v, choices)
+                if choices == LANGS and not hint:
+                    hint = did_you_mean_lang(v)
+                self.fail(_join(where, key), f"{v!r} is not one of {', '.join(choices)}{hint}")
         return tuple(dict.fromkeys(v for v in value if v in choices))
 
     def choice(
@@ -287,10 +283,10 @@ class _Reader:
         value = self.text(table, key, where)
         choices = tuple(choices)
         if value is not None and value not in choices:
-            self.fail(
-                _join(where, key),
-                f"{value!r} is not one of {', '.join(choices)}{_did_you_mean(value, choices)}",
-            )
+            hint = _did_you_mean(value, choices)
+            if choices == LANGS and not hint:
+                hint = did_you_mean_lang(value)
+            self.fail(_join(where, key), f"{value!r} is not one of {', '.join(choices)}{hint}")
             return None
         return value
 
@@ -338,6 +334,8 @@ class _Reader:
             documents=self.names(defaults, "docs", "defaults", DOCUMENTS) or (),
             formats=self.names(defaults, "formats", "defaults", tuple(FORMATS)) or (),
             lang=self.lang(defaults),
+            langs=self.names(defaults, "langs", "defaults", LANGS) or (),
+            fallback=bool(self.flag(defaults, "fallback", "defaults")),
             serve=self.serve(self.table(raw, "serve"), audiences),
             theme_file=self.theme_file(raw),
         )
@@ -547,6 +545,7 @@ class _Reader:
             omit=frozenset(omit) if omit is not None else base.omit,
             detail=self.choice(p, "detail", where, DETAILS) or base.detail,
             templates={**base.templates, **{k: str(v) for k, v in templates.items()}},
+            lang=self.choice(p, "lang", where, LANGS) or base.lang,
             portion_marks=_first(self.flag(p, "portion_marks", where), base.portion_marks),
         )
 

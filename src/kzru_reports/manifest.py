@@ -92,6 +92,7 @@ class Entry:
     pages: int | None
     sha256: str
     inputs: dict[str, Any]
+    lang: str = "en"
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)

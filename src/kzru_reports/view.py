@@ -24,14 +24,25 @@ class Speaker:
 class VisitView:
     """The visit as the templates read it (``visit.parties``, ``visit.source_no(id)``...)."""
 
-    def __init__(self, visit: Visit, audience: Audience, changes: VisitDiff | None = None) -> None:
+    def __init__(
+        self,
+        visit: Visit,
+        audience: Audience,
+        lang: str | None = None,
+        changes: VisitDiff | None = None,
+    ) -> None:
         self.data = visit
         self.audience = audience
+        self.lang = lang or visit.lang  # the document's language
         # what changed since an earlier version (``kzru build --since``), both
         # versions redacted for this audience first; None when not asked for
         self.changes = changes
         # look-ups by list, each kept with its list so that the id stays its own
         self._memo: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    def translated(self, statement: Statement) -> bool:
+        """Whether a quotation is shown in another language than it was spoken in."""
+        return (statement.lang or self.data.lang) != self.lang
 
     def change(self, item: Any) -> str | None:
         """``added`` or ``changed`` when ``item`` is new or changed since the earlier

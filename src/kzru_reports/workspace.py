@@ -28,7 +28,9 @@ output = "build"
 [defaults]
 docs = ["memo", "factsheet", "agreements", "pack"]
 formats = ["docx", "pdf"]
-lang = "en"
+lang = "en"               # the workspace's language: its files carry no language tag
+# langs = ["en", "ru", "kk"]  # the languages a plain `kzru build` makes (default: lang)
+# fallback = false         # true: build a language some text lacks, the text marked
 # The audiences a plain `kzru build` builds. Without this line: every audience,
 # the built-in ones and those defined below. `kzru build -a NAME` builds any one.
 audiences = ["leadership", "analyst", "press"]
@@ -47,6 +49,9 @@ accent = "#1F3A5F"
 # description = "Two-page memo for the ministers' office."
 # documents = ["memo"]
 # (then add "ministers" to `audiences` above to build it by default)
+# [audiences.press-kk]     # the press documents, in Kazakh only
+# base = "press"
+# lang = "kk"
 """
 
 TEMPLATES_README = """\

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kzru_reports import limits
+from kzru_reports.data.lang import LANGS, localize, text_values
 from kzru_reports.data.schema import SCHEMA_TAGS, Visit
 from kzru_reports.data.tree import (
     MAX_BYTES,
@@ -122,12 +123,13 @@ def parse_visit(
     _check_schema_tag(tree, name, positions)
     problems = list(check_references(tree, positions, name))
     visit = None
+    lang = tree.get("lang")
     try:
-        visit = Visit.model_validate(tree)
+        visit = Visit.model_validate(tree, context={"lang": lang if lang in LANGS else "en"})
     except ValidationError as exc:
         problems += _from_pydantic(exc, tree, positions, name)
-    problems += check_tree(
-        tree,
+    problems += check_tree(  # the file's own language here; others when a document is made
+        _own_language(tree, lang if lang in LANGS else "en"),
         theme_coverage(theme),
         lambda p: _locate(p, positions),
         name,
@@ -135,12 +137,81 @@ def parse_visit(
     )
     if problems or visit is None:
         raise DataError(capped(_sorted(problems), name))
+    visit._origin = (name, positions)
     if warnings is not None:
         from kzru_reports.data import preflight
 
         found = preflight.warnings(visit, name, lambda p: _locate(p, positions))
         warnings += capped(_sorted(found), name)
     return visit
+
+
+def visit_in(
+    visit: Visit, lang: str, fallback: bool = False, untranslated: str = "{text}"
+) -> Visit:
+    """``visit`` as a document in ``lang`` reads it: every text in ``lang``.
+
+    A field without ``lang`` text is an error, all of them reported at once
+    (``file:line:col: path: no ru text``); with ``fallback`` the file's own text is
+    used instead, formatted with ``untranslated`` (which marks it in the document).
+    """
+    mark = (lambda text: untranslated.format(text=text)) if fallback else None
+    localized, missing = localize(visit, lang, visit.lang, mark)
+    if missing and not fallback:
+        name, positions = visit._origin or ("", {})
+        problems = []
+        for m in missing:
+            line, col = _locate(m.path, positions)
+            path = format_path(m.path)
+            problems.append(Problem(name, f"no {lang} text", path=path, line=line, column=col))
+        raise DataError(capped(_sorted(problems), name))
+    localized = _resolve_speakers(visit, localized)
+    localized._origin = visit._origin
+    return localized  # type: ignore[no-any-return]
+
+
+def _resolve_speakers(source: Visit, localized: Visit) -> Visit:
+    """A statement's speaker written as a person's name (in any language) becomes
+    that person's name in the document's language; a party id stays as it is."""
+    names: dict[str, str] = {}
+    for party, party_l in zip(source.parties, localized.parties, strict=True):
+        people = [
+            (party.leader, party_l.leader),
+            *zip(party.delegation, party_l.delegation, strict=True),
+        ]
+        for person, person_l in people:
+            if person is None or person_l is None:
+                continue
+            for text in text_values(person.name):
+                names.setdefault(text, person_l.name)
+    ids = {p.id for p in source.parties}
+    statements = []
+    for s, s_l in zip(source.statements, localized.statements, strict=True):
+        spoken = list(text_values(s.speaker))
+        if any(v in ids for v in spoken):
+            s_l = s_l.model_copy(update={"speaker": next(v for v in spoken if v in ids)})
+        else:
+            named = next((names[v] for v in spoken if v in names), None)
+            if named is not None:
+                s_l = s_l.model_copy(update={"speaker": named})
+        statements.append(s_l)
+    return localized.model_copy(update={"statements": statements})
+
+
+def _own_language(tree: Any, lang: str) -> Any:
+    """``tree`` with each mapping of languages to text cut to the file language's text
+    (paths stay the same: ``title.en``)."""
+    if isinstance(tree, dict):
+        if (
+            tree
+            and all(k in LANGS for k in tree)
+            and all(isinstance(v, str | dict) for v in tree.values())
+        ):
+            return {k: _own_language(v, lang) for k, v in tree.items() if k == lang}
+        return {k: _own_language(v, lang) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_own_language(v, lang) for v in tree]
+    return tree
 
 
 def check_tree(
@@ -396,15 +467,20 @@ def _speaker_names(tree: Tree) -> list[str]:
     names: list[str] = []
     for _, party in _items(tree, "parties"):
         names += [n for n in [_id(party)] if n]
-        leader = party.get("leader")
-        if isinstance(leader, dict) and _id(leader, "name"):
-            names.append(str(leader["name"]))
-        names += [
-            str(p["name"])
-            for p in party.get("delegation") or []
-            if isinstance(p, dict) and _id(p, "name")
-        ]
+        people = [party.get("leader"), *(party.get("delegation") or [])]
+        for person in people:
+            if isinstance(person, dict):
+                names += _texts(person.get("name"))
     return names
+
+
+def _texts(value: Any) -> list[str]:
+    """A text field's text in every language it gives (a plain string: itself)."""
+    if isinstance(value, str):
+        return [str(value)]
+    if isinstance(value, dict):
+        return [str(v) for v in value.values() if isinstance(v, str)]
+    return []
 
 
 _REFERENCES = (
@@ -427,6 +503,9 @@ def _references(tree: Tree) -> Iterator[tuple[FieldPath, str, str]]:
     for list_path, key, target in _REFERENCES:
         for path, item in _items(tree, *list_path.split("/")):
             value = _id(item, key)
+            if value is None and key == "speaker" and isinstance(item.get(key), dict):
+                # a speaker named in several languages: its first text is checked
+                value = next(iter(_texts(item[key])), None)
             if value is not None:
                 yield (*path, key), target, value
     for path, agreement in _items(tree, "agreements"):

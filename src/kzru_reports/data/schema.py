@@ -10,9 +10,20 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 
 from kzru_reports import limits
+from kzru_reports.data.lang import LANGS, LText, check_lang, parse_text
 from kzru_reports.data.tree import Plain
 
 SCHEMA_TAGS = ("visit/1",)
@@ -115,7 +126,87 @@ def _date(v: Any) -> date:
         raise ValueError(f"{v!r} is not a date that exists") from None
 
 
-Text = Annotated[str, BeforeValidator(_text), WithJsonSchema({"type": "string"})]
+def _source_lang(info: ValidationInfo) -> str:
+    context = info.context or {}
+    return str(context.get("lang", "en"))
+
+
+def _ltext(v: Any, info: ValidationInfo) -> LText:
+    return parse_text(v, _source_lang(info), _text)
+
+
+_CODE_RE = re.compile(r"[A-Z]{3}")
+
+
+def _unit(v: Any, info: ValidationInfo) -> str:
+    """A unit: a currency code or ``%`` (the same in every language), else a word,
+    which is text like any other and may give plural forms per language."""
+    if isinstance(v, str) and (v == "%" or _CODE_RE.fullmatch(v)):
+        return str(v)
+    return parse_text(v, _source_lang(info), _text, plural=True)
+
+
+EVENT_FORMATS = ("narrow", "expanded")
+
+
+def _event_format(v: Any, info: ValidationInfo) -> str:
+    """``narrow`` and ``expanded`` are named in each document's language; other
+    formats are free text."""
+    if isinstance(v, str) and v in EVENT_FORMATS:
+        return str(v)
+    return _ltext(v, info)
+
+
+def _reference_text(v: Any, info: ValidationInfo) -> str:
+    """A speaker: a party id or a person's name as written in the file (any language);
+    it names someone, so it is never translated: documents show that person's name."""
+    if isinstance(v, str):
+        return _text(v)
+    return _ltext(v, info)
+
+
+def _lang(v: Any) -> str:
+    return check_lang(v)
+
+
+_LANG_MAP = {
+    "type": "object",
+    "minProperties": 1,
+    "propertyNames": {"enum": list(LANGS)},
+}
+Text = Annotated[
+    str,
+    PlainValidator(_ltext),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string"}, {**_LANG_MAP, "additionalProperties": {"type": "string"}}]}
+    ),
+]
+Unit = Annotated[
+    str,
+    PlainValidator(_unit),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {
+                    **_LANG_MAP,
+                    "additionalProperties": {
+                        "anyOf": [
+                            {"type": "string"},
+                            {"type": "object", "additionalProperties": {"type": "string"}},
+                        ]
+                    },
+                },
+            ]
+        }
+    ),
+]
+Lang = Annotated[str, PlainValidator(_lang), WithJsonSchema({"enum": list(LANGS)})]
+_TEXT_SCHEMA = {
+    "anyOf": [{"type": "string"}, {**_LANG_MAP, "additionalProperties": {"type": "string"}}]
+}
+EventFormat = Annotated[str, PlainValidator(_event_format), WithJsonSchema(_TEXT_SCHEMA)]
+SpeakerRef = Annotated[str, PlainValidator(_reference_text), WithJsonSchema(_TEXT_SCHEMA)]
 Slug = Annotated[
     str,
     BeforeValidator(_slug),
@@ -160,6 +251,11 @@ class Classified(Record):
     reference. Example: `kremlin-2025-11-12`"""
 
 
+def _is_lang_map(v: Any) -> bool:
+    """A mapping of languages to text given where an item may be a plain string."""
+    return isinstance(v, dict) and bool(v) and all(k in LANGS for k in v)
+
+
 class StringOk(Classified):
     """An item that may be written as a plain string, short for ``{text: ...}``."""
 
@@ -170,7 +266,7 @@ class StringOk(Classified):
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, v: Any) -> Any:
-        return {"text": v} if isinstance(v, str) else v
+        return {"text": v} if isinstance(v, str) or _is_lang_map(v) else v
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
@@ -229,7 +325,7 @@ class Event(Classified):
     kind: Literal["ceremony", "talks", "signing", "press", "meeting", "other"] | None = None
     """What sort of event: `ceremony`, `talks`, `signing`, `press`, `meeting` or `other`.
     Example: `talks`"""
-    format: Text | None = None
+    format: EventFormat | None = None
     """How it was held, when the title does not say. Example: `narrow format`"""
     title: Text
     """The event's name in the programme. Example: `Russian-Kazakh talks`"""
@@ -243,11 +339,14 @@ class Event(Classified):
 
 
 class Statement(Classified):
-    speaker: Text
+    speaker: SpeakerRef
     """Who said it: a party's `id` (its leader) or the exact name of a leader or delegation
     member. Example: `kz`"""
     text: Text
     """The words, as quoted. Example: `Russia is our strategic partner and ally.`"""
+    lang: Lang | None = None
+    """The language the words were spoken in (`en`, `ru`, `kk`); default the file's `lang`.
+    Shown in another language, a quotation is marked as a translation. Example: `ru`"""
     event: Slug | None = None
     """The `id` of the event where it was said. Example: `press-statements`"""
     context: Text | None = None
@@ -258,7 +357,7 @@ class Statement(Classified):
 class Target(Record):
     value: Number
     """The number aimed at, without units. Example: `30000000000`"""
-    unit: Text | None = None
+    unit: Unit | None = None
     """Its unit, when not the figure's own. Example: `USD`"""
     by: Text | None = None
     """When it should be reached, in words. Example: `2030`"""
@@ -274,7 +373,7 @@ class Figure(Classified):
     """What the number counts. Example: `Trade turnover`"""
     value: Number
     """The number, without units, spaces or separators. Example: `20000000000`"""
-    unit: Text | None = None
+    unit: Unit | None = None
     """A currency code (`USD`, `RUB`), `%`, or a word the label does not say (`students`).
     Example: `USD`"""
     qualifier: Literal["more_than", "about", "less_than", "up_to"] | None = None
@@ -398,6 +497,9 @@ class Visit(Record):
 
     schema_: Literal["visit/1"] = Field(alias="schema")
     """The format of the file: `visit/1`. Example: `visit/1`"""
+    lang: Lang = "en"
+    """The language of every plain string in the file: `en`, `ru` or `kk`. A text field may
+    instead give each language's text: `{en: ..., ru: ..., kk: ...}`. Example: `ru`"""
     id: FileSlug
     """Names the output folder and files: lower-case letters, digits and hyphens.
     Example: `kz-ru-state-visit-2025`"""
@@ -446,6 +548,8 @@ class Visit(Record):
     sources: list[Source] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
     """Where the facts come from; items cite them with `source`. Example: `- {id: press, title:
     Press release, kind: press release}`"""
+    # where each field was written (file name, positions), for messages after loading
+    _origin: Any = PrivateAttr(default=None)
 
     @property
     def start(self) -> date | None:

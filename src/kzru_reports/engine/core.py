@@ -34,7 +34,6 @@ from kzru_reports.engine.options import (
     Settings,
     file_name,
     in_file,
-    relative_path,
     shipped_visits,
 )
 from kzru_reports.engine.plan import depends_on, plan
@@ -188,22 +187,22 @@ class Engine:
             for job, _ in planned:
                 files_used = depends_on(job, options, self.settings.files)
                 for fmt in job.formats:
-                    rel = relative_path(job.visit, job.audience.name, job.document, fmt)
-                    report.depends[rel] = files_used
+                    report.depends[job.path(fmt)] = files_used
             if progress:
                 for o in report.outputs:
                     progress.output(o)
                 progress.start(len(planned))
-            by_visit: dict[str, list[tuple[Job, list[tuple[str, bytes]]]]] = {}
-            failed: set[str] = set()
+            # a visit in one language is written whole or not at all
+            by_visit: dict[tuple[str, str], list[tuple[Job, list[tuple[str, bytes]]]]] = {}
+            failed: set[tuple[str, str]] = set()
             for job, result in self._run(planned, options):
                 if progress:
                     progress.job_done(job)
                 if isinstance(result, KzruError):
                     report.errors += [in_file(p, job.display) for p in result.problems()]
-                    failed.add(job.visit)
+                    failed.add(job.unit)
                 else:
-                    by_visit.setdefault(job.visit, []).append((job, result))
+                    by_visit.setdefault(job.unit, []).append((job, result))
             ready = {v: r for v, r in by_visit.items() if v not in failed}
             refuse_unsafe_paths(ready, options, report)
             write(ready, options, manifest, report, progress)
@@ -223,7 +222,15 @@ class Engine:
                 previous = baseline(job.display, options.since) if options.since else None
             except KzruError as exc:
                 return exc
-            return (visit, job.audience, job.document, formats or job.formats, options, previous)
+            return (
+                visit,
+                job.audience,
+                job.document,
+                formats or job.formats,
+                options,
+                previous,
+                job.lang,
+            )
 
         if pool is None or (len(planned) <= 1 and not pool.started):
             out: list[tuple[Job, Any]] = []
@@ -435,18 +442,21 @@ def warm(options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
     """Import the writers, load fonts and styles and compile the templates before
     forking, so workers start ready and none of them does it again."""
     from kzru_reports.templating import template_name, warm_templates
+    from kzru_reports.templating.locale import language_tag
     from kzru_reports.writers import get_writer
 
+    tags = sorted({language_tag(j.lang) for j in jobs}) or [language_tag(options.lang)]
     for fmt in options.formats:
-        get_writer(fmt, options.theme).warm()
-    names: dict[str, tuple[Any, set[str]]] = {}
-    for job in jobs:  # every template of every document an audience gets
-        names.setdefault(job.audience.name, (job.audience, set()))[1].update(
+        get_writer(fmt, options.theme).warm(tags)
+    names: dict[tuple[str, str], tuple[Any, set[str]]] = {}
+    for job in jobs:  # every template of every document an audience gets, per language
+        names.setdefault((job.audience.name, job.lang), (job.audience, set()))[1].update(
             job.inputs.get("templates", {})
         )
     for audience in options.audiences:
-        if audience.name not in names:
+        if not any(name == audience.name for name, _ in names):
             docs = [d for d in DOCUMENTS if audience.gets(d)]
-            names[audience.name] = (audience, {template_name(d, audience) for d in docs})
-    for audience, templates in names.values():
-        warm_templates(sorted(templates), options.templates, options.lang, audience)
+            key = (audience.name, options.lang)
+            names[key] = (audience, {template_name(d, audience) for d in docs})
+    for (_, lang), (audience, templates) in names.items():
+        warm_templates(sorted(templates), options.templates, lang, audience)

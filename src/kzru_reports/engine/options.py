@@ -37,6 +37,7 @@ class Output:
     bytes: int
     status: str = "built"
     pages: int | None = None
+    lang: str = "en"
 
     def as_json(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -103,6 +104,21 @@ class Job:
     document: str
     formats: tuple[str, ...]
     inputs: dict[str, Any] = field(hash=False, compare=False)
+    lang: str = "en"
+    name_lang: str | None = None  # the language tag in the output names, if any
+
+    @property
+    def unit(self) -> tuple[str, str]:
+        """What succeeds or fails as a whole: one visit in one language."""
+        return (self.visit, self.lang)
+
+    def path(self, fmt: str) -> str:
+        """Where this job's output in ``fmt`` lives inside the output folder."""
+        return relative_path(self.visit, self.audience.name, self.document, fmt, self.name_lang)
+
+    def where(self, fmt: str) -> tuple[str, str, str, str, str | None]:
+        """The parts of ``output_path`` for this job's output in ``fmt``."""
+        return (self.visit, self.audience.name, self.document, fmt, self.name_lang)
 
 
 class Progress(Protocol):
@@ -168,7 +184,9 @@ class BuildOptions:
     templates: tuple[str, ...] = ()
     theme: Theme = field(default_factory=default_theme)
     marking: MarkingScheme = field(default_factory=MarkingScheme)
-    lang: str = "en"
+    lang: str = "en"  # the workspace's language: its outputs' names carry no language tag
+    langs: tuple[str, ...] = ()  # the languages to build; none given: ``lang``
+    fallback: bool = False  # a text missing in a language: the file's own, marked
     build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
     issue_date: date | None = None  # the cover's date of issue; None: today
     shard: Shard | None = None  # build only this share of the visits
@@ -236,23 +254,43 @@ def stamp(options: BuildOptions, visit: Visit) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def relative_path(visit_id: str, audience: str, document: str, fmt: str) -> str:
-    """Where an output lives inside the output folder."""
-    return "/".join(_names(visit_id, audience, document, fmt))
+def build_langs(options: BuildOptions, audience: Audience) -> tuple[str, ...]:
+    """The languages an audience's documents are built in: its own when its profile
+    pins one, else the build's."""
+    if audience.lang:
+        return (audience.lang,)
+    return options.langs or (options.lang,)
 
 
-def file_name(visit_id: str, audience: str, document: str, fmt: str) -> str:
+def name_lang(options: BuildOptions, lang: str) -> str | None:
+    """The language tag an output's name carries: none in the workspace's language."""
+    return None if lang == options.lang else lang
+
+
+def relative_path(
+    visit_id: str, audience: str, document: str, fmt: str, lang: str | None = None
+) -> str:
+    """Where an output lives inside the output folder (``lang``: the tag its name
+    carries, None in the workspace's own language)."""
+    return "/".join(_names(visit_id, audience, document, fmt, lang))
+
+
+def file_name(
+    visit_id: str, audience: str, document: str, fmt: str, lang: str | None = None
+) -> str:
     """An output's file name (the last part of ``relative_path``)."""
-    return _names(visit_id, audience, document, fmt)[2]
+    return _names(visit_id, audience, document, fmt, lang)[2]
 
 
-def output_path(out: str, visit_id: str, audience: str, document: str, fmt: str) -> str:
+def output_path(
+    out: str, visit_id: str, audience: str, document: str, fmt: str, lang: str | None = None
+) -> str:
     """An output's path as the user gave the output folder (the report's ``path``).
 
     Ids are slugs already; as a second line of defence every name must be one plain
     path component and no device name, and the path must resolve inside ``out`` (a
     symlinked folder pointing elsewhere is refused)."""
-    path = os.path.join(out, *_names(visit_id, audience, document, fmt))
+    path = os.path.join(out, *_names(visit_id, audience, document, fmt, lang))
     root = os.path.realpath(out)
     if os.path.commonpath([root, os.path.realpath(path)]) != root:
         raise RenderError(f"output {path} would be outside the output folder {out}")
@@ -262,8 +300,11 @@ def output_path(out: str, visit_id: str, audience: str, document: str, fmt: str)
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
-def _names(visit_id: str, audience: str, document: str, fmt: str) -> tuple[str, str, str]:
-    names = (visit_id, audience, f"{visit_id}-{document}.{extension(fmt)}")
+def _names(
+    visit_id: str, audience: str, document: str, fmt: str, lang: str | None = None
+) -> tuple[str, str, str]:
+    ext = f"{lang}.{extension(fmt)}" if lang else extension(fmt)
+    names = (visit_id, audience, f"{visit_id}-{document}.{ext}")
     for name in names:
         if not _SAFE_NAME.fullmatch(name) or name.split(".")[0].lower() in DEVICE_NAMES:
             raise RenderError(f"{name!r} cannot name an output file or folder")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ from kzru_reports.engine.options import (
     Job,
     Output,
     Report,
+    build_langs,
     in_file,
     issue_date,
-    relative_path,
+    name_lang,
 )
+from kzru_reports.engine.render import localized
 from kzru_reports.errors import KzruError, Problem
 from kzru_reports.manifest import Manifest, engine_digest, sha256_file, sha256_text, stable_repr
 from kzru_reports.memo import theme_files
@@ -55,10 +58,13 @@ def inputs(
     document: str,
     options: BuildOptions,
     theme: tuple[str, str],
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """What one output is made from, as hashes (compared with the manifest's)."""
-    from kzru_reports.templating import template_closure, template_name
+    from kzru_reports.templating import audience_search_path, template_closure, template_name
+    from kzru_reports.templating.catalog import labels_digest
 
+    lang = lang or options.lang
     names = [
         template_name(d, audience)
         for d in (DOCUMENTS if document == PACK else (document,))
@@ -66,13 +72,15 @@ def inputs(
     found: dict[str, Any] = {
         "data_file": file,
         "data": data_sha,
-        "templates": template_closure(names, options.templates, options.lang, audience),
+        "templates": template_closure(names, options.templates, lang, audience),
         "theme": theme[0],
         "fonts": theme[1],
         "engine": engine_digest(),
         "audience": sha256_text(stable_repr(audience)),
         "marking": sha256_text(stable_repr(options.marking)),
-        "lang": options.lang,
+        "lang": lang,
+        "labels": labels_digest(lang, audience_search_path(options.templates, audience)),
+        "fallback": options.fallback,
         "stamp": options.build_time.isoformat() if options.build_time else None,
     }
     if document == PACK:
@@ -132,44 +140,23 @@ def plan(
         visit_id = next(iter(known)) if len(known) == 1 else None
         jobs: list[Job] = []
         for audience in options.audiences:
-            for document in (d for d in options.documents if audience.gets(d)):
-                found = inputs(display, data_sha, audience, document, options, theme)
-                current = (
-                    visit_id is not None
-                    and not options.force
-                    and all(
-                        (
-                            e := manifest.entries.get(
-                                relative_path(visit_id, audience.name, document, fmt)
-                            )
-                        )
-                        is not None
-                        and e.is_current(options.out, found)
-                        for fmt in options.formats
+            for lang in build_langs(options, audience):
+                tag = name_lang(options, lang)
+                for document in (d for d in options.documents if audience.gets(d)):
+                    found = inputs(display, data_sha, audience, document, options, theme, lang)
+                    job = Job(
+                        str(file), display, visit_id or "", audience, document,
+                        options.formats, found, lang, tag,
+                    )  # fmt: skip
+                    entries = (
+                        [manifest.entries.get(job.path(f)) for f in options.formats]
+                        if visit_id is not None and not options.force
+                        else [None]
                     )
-                )
-                if current:
-                    for fmt in options.formats:
-                        e = manifest.entries[
-                            relative_path(str(visit_id), audience.name, document, fmt)
-                        ]
-                        report.outputs.append(
-                            Output(
-                                os.path.join(options.out, e.path),
-                                e.visit,
-                                e.audience,
-                                e.document,
-                                e.format,
-                                e.sha256,
-                                e.bytes,
-                                "unchanged",
-                                e.pages,
-                            )
-                        )
-                else:
-                    jobs.append(
-                        Job(str(file), display, "", audience, document, options.formats, found)
-                    )
+                    if all(e is not None and e.is_current(options.out, found) for e in entries):
+                        report.outputs += [_unchanged(e, options) for e in entries if e]
+                    else:
+                        jobs.append(job)
         if not jobs:
             continue
         try:  # validated once here, so a bad file is reported once, not per job
@@ -188,16 +175,28 @@ def plan(
             )
             continue
         seen[visit.id] = display
+        failed: set[str] = set()
+        for lang in dict.fromkeys(j.lang for j in jobs):
+            try:  # a language whose texts are missing fails alone, every field listed
+                localized(visit, lang, options.fallback)
+            except KzruError as exc:
+                report.errors += [in_file(p, display) for p in exc.problems()]
+                failed.add(lang)
         for job in jobs:
-            yield (
-                Job(
-                    job.file,
-                    job.display,
-                    visit.id,
-                    job.audience,
-                    job.document,
-                    job.formats,
-                    job.inputs,
-                ),
-                visit,
-            )
+            if job.lang not in failed:
+                yield replace(job, visit=visit.id), visit
+
+
+def _unchanged(e: Any, options: BuildOptions) -> Output:
+    return Output(
+        os.path.join(options.out, e.path),
+        e.visit,
+        e.audience,
+        e.document,
+        e.format,
+        e.sha256,
+        e.bytes,
+        "unchanged",
+        e.pages,
+        e.lang,
+    )

@@ -20,6 +20,26 @@ from kzru_reports.versions import Version
 
 log = logging.getLogger(__name__)
 
+_LOCALIZED: dict[tuple[int, str, bool], tuple[Visit, Visit]] = {}
+
+
+def localized(visit: Visit, lang: str, fallback: bool = False) -> Visit:
+    """``visit`` with every text in ``lang`` (once per process for each loaded visit);
+    ``DataError`` lists every field without ``lang`` text unless ``fallback``."""
+    from kzru_reports.data.load import visit_in
+    from kzru_reports.templating.locale import load_labels
+
+    key = (id(visit), lang, fallback)
+    hit = _LOCALIZED.get(key)
+    if hit is not None and hit[0] is visit:
+        return hit[1]
+    if len(_LOCALIZED) > 256:
+        _LOCALIZED.clear()
+    mark = str(load_labels(lang)["labels"]["untranslated"])
+    result = visit_in(visit, lang, fallback, mark)
+    _LOCALIZED[key] = (visit, result)
+    return result
+
 
 def render_models(
     visit: Visit,
@@ -27,29 +47,31 @@ def render_models(
     document: str,
     options: BuildOptions,
     previous: Version | None = None,
+    lang: str | None = None,
 ) -> Any:
-    """One document (or pack) of one visit for one audience, as the document model;
-    with ``previous`` (an earlier version of the visit file), marked with what changed
-    since it, as this audience may see it."""
+    """One document (or pack) of one visit for one audience in ``lang`` (default: the
+    build's language), as the document model; with ``previous`` (an earlier version
+    of the visit file), marked with what changed since it, as this audience may see
+    it."""
     from kzru_reports.handling import level_of, mark, raise_frame
     from kzru_reports.model.levels import UnknownLevel
     from kzru_reports.packs import compose
-    from kzru_reports.templating import render_document, template_name
+    from kzru_reports.templating import audience_search_path, render_document, template_name
     from kzru_reports.templating.locale import load_labels
     from kzru_reports.theme.glyphs import check_glyphs
     from kzru_reports.view import VisitView
 
+    lang = lang or options.lang
+    visit = localized(visit, lang, options.fallback)
     shown = for_audience(visit, audience)
-    changes, since = _changes(shown, audience, options, previous)
-    view = VisitView(shown, audience, changes)
+    changes, since = _changes(shown, audience, options, previous, lang)
+    view = VisitView(shown, audience, lang, changes)
     when = stamp(options, visit)
     issued = issue_date(options)
-    labels = load_labels(options.lang)
-    banner = options.marking.banner(options.lang, labels)
+    labels = load_labels(lang, audience_search_path(options.templates, audience))
+    banner = options.marking.banner(lang, labels)
     portion = (
-        options.marking.portion(options.lang, labels)
-        if options.marking.portions_for(audience)
-        else None
+        options.marking.portion(lang, labels) if options.marking.portions_for(audience) else None
     )
 
     def marked(name: str, shown: str) -> Any:
@@ -61,7 +83,7 @@ def render_models(
             "changes": changes,
             "since": since,
         }
-        doc = render_document(name, view, audience, options.templates, options.lang, extra)
+        doc = render_document(name, view, audience, options.templates, lang, extra)
         try:
             return mark(doc, view.level, banner, portion)
         except UnknownLevel as exc:
@@ -88,7 +110,11 @@ def render_models(
 
 
 def _changes(
-    shown: Visit, audience: Audience, options: BuildOptions, previous: Version | None
+    shown: Visit,
+    audience: Audience,
+    options: BuildOptions,
+    previous: Version | None,
+    lang: str = "en",
 ) -> tuple[Any, date | None]:
     """What changed since ``previous``, compared after both versions are redacted
     for ``audience``: a reader never learns that something they may not see changed,
@@ -105,6 +131,7 @@ def _changes(
             + "; ".join(str(p) for p in exc.problems())
         ) from None
     try:
+        old = localized(old, lang, fallback=True)  # compared in the document's language
         return compare(for_audience(old, audience), shown), previous.as_of
     except DifferentVisits as exc:
         raise RenderError(f"--since {previous.name}: {exc}") from None
@@ -117,11 +144,12 @@ def render_formats(
     formats: tuple[str, ...],
     options: BuildOptions,
     previous: Version | None = None,
+    lang: str | None = None,
 ) -> list[tuple[str, bytes]]:
     """Every format of one document, as (format, bytes)."""
     from kzru_reports.writers import render as write
 
-    model = render_models(visit, audience, document, options, previous)
+    model = render_models(visit, audience, document, options, previous, lang)
     return [(fmt, write(fmt, options.theme, model)) for fmt in formats]
 
 
@@ -132,11 +160,12 @@ def attempt(
     formats: tuple[str, ...],
     options: BuildOptions,
     previous: Version | None = None,
+    lang: str | None = None,
 ) -> list[tuple[str, bytes]] | KzruError:
     """``render_formats``, with any failure returned as a ``KzruError`` (a bug, not the
     data's fault, still fails only this document)."""
     try:
-        return render_formats(visit, audience, document, formats, options, previous)
+        return render_formats(visit, audience, document, formats, options, previous, lang)
     except KzruError as exc:
         return exc
     except MemoryError:

@@ -18,14 +18,14 @@ from kzru_reports.engine.options import (
     Report,
     in_file,
     output_path,
-    relative_path,
 )
 from kzru_reports.errors import RenderError
 from kzru_reports.files import write_atomic
 from kzru_reports.manifest import Entry, Manifest
 from kzru_reports.writers import count_pages
 
-Results = dict[str, list[tuple[Job, list[tuple[str, bytes]]]]]
+# (visit, language) -> each job's files: a visit in one language is written whole
+Results = dict[tuple[str, str], list[tuple[Job, list[tuple[str, bytes]]]]]
 
 
 def refuse_unsafe_paths(ready: Results, options: BuildOptions, report: Report) -> None:
@@ -34,7 +34,7 @@ def refuse_unsafe_paths(ready: Results, options: BuildOptions, report: Report) -
         try:
             for job, files in results:
                 for fmt, _ in files:
-                    output_path(options.out, job.visit, job.audience.name, job.document, fmt)
+                    output_path(options.out, *job.where(fmt))
         except RenderError as exc:
             report.errors += [in_file(p, results[0][0].display) for p in exc.problems()]
             del ready[visit]
@@ -48,10 +48,7 @@ def write(
     progress: Progress | None,
 ) -> None:
     planned = [
-        relative_path(job.visit, job.audience.name, job.document, fmt)
-        for results in ready.values()
-        for job, files in results
-        for fmt, _ in files
+        job.path(fmt) for results in ready.values() for job, files in results for fmt, _ in files
     ]
     # first forget what is about to be replaced: the manifest stays true if killed
     replaced = {p: manifest.entries.pop(p) for p in planned if p in manifest.entries}
@@ -83,11 +80,11 @@ def _write_files(
     for results in ready.values():
         for job, files in results:
             for fmt, data in files:
-                path = output_path(options.out, job.visit, job.audience.name, job.document, fmt)
+                path = output_path(options.out, *job.where(fmt))
                 write_atomic(Path(path), data)
                 sha = hashlib.sha256(data).hexdigest()
                 pages = count_pages(fmt, options.theme, data)
-                rel = relative_path(job.visit, job.audience.name, job.document, fmt)
+                rel = job.path(fmt)
                 replaced.pop(rel, None)
                 manifest.entries[rel] = Entry(
                     rel,
@@ -99,6 +96,7 @@ def _write_files(
                     pages,
                     sha,
                     job.inputs,
+                    job.lang,
                 )
                 output = Output(
                     path,
@@ -110,6 +108,7 @@ def _write_files(
                     len(data),
                     "built",
                     pages,
+                    job.lang,
                 )
                 report.outputs.append(output)
                 if progress:

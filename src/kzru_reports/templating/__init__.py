@@ -63,7 +63,7 @@ def warm_templates(
     search = audience_search_path(templates, audience) if audience else search_path(templates)
     env = make_environment(search, lang, folder_stamp(search))
     with contextlib.suppress(Exception):  # a missing label file is reported when rendering
-        Formatter(load_labels(lang)).load()
+        Formatter(load_labels(lang, search), lang).load()
     for name in names:
         with contextlib.suppress(Exception):
             env.get_template(name)

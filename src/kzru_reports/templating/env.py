@@ -397,14 +397,27 @@ _BYTECODE = _BytecodeCache()
 _SYNTAX = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, autoescape=True)
 
 
-@memo.cached(64)
 def make_environment(
     search: tuple[str, ...], lang: str = "en", stamp: tuple[Any, ...] = ()
 ) -> jinja2.Environment:
     """One environment per template search chain and language (cached for the process);
     ``stamp`` (see ``folder_stamp``) changes when a file in the chain does, so a
-    template added or edited since is never hidden by one loaded before."""
-    from kzru_reports.templating.locale import Formatter, load_labels
+    template added or edited since is never hidden by one loaded before. The labels
+    are the language's catalogs, a workspace's first (``<folder>/locale/<lang>.po``)."""
+    from kzru_reports.templating.catalog import catalog_files
+
+    catalogs = tuple(
+        (str(p), p.stat().st_mtime_ns, p.stat().st_size) for p, _ in catalog_files(lang, search)
+    )
+    return _make_environment(search, lang, stamp, catalogs)
+
+
+@memo.cached(64)
+def _make_environment(
+    search: tuple[str, ...], lang: str, stamp: tuple[Any, ...], catalogs: tuple[Any, ...]
+) -> jinja2.Environment:
+    from kzru_reports.templating.catalog import Labels, translations
+    from kzru_reports.templating.locale import PATTERNS, Formatter, load_labels
 
     builtin = str(builtin_templates())
     loader = jinja2.PrefixLoader({"builtin": _NoSymlinkLoader(builtin)}, delimiter="/")
@@ -420,6 +433,7 @@ def make_environment(
         auto_reload=False,
         cache_size=400,
         bytecode_cache=_BYTECODE,
+        extensions=["jinja2.ext.i18n"],
     )
     env.globals["range"] = _safe_range
     for name in _WIDTH_FILTERS:
@@ -430,8 +444,18 @@ def make_environment(
     env.filters["indent"] = _bounded_indent(env.filters["indent"])
     env.filters["sum"] = _bounded_sum(env.filters["sum"])
     env.globals["lipsum"] = _safe_lipsum
-    env.globals["L"] = load_labels(lang)
-    env.filters.update(Formatter(load_labels(lang)).filters())
+    labels = load_labels(lang, search)
+    patterns = PATTERNS[lang]
+    env.globals["L"] = Labels(
+        {
+            **labels,
+            "locale": patterns.tag,
+            "lang": lang,
+            "formats": Labels(quote=patterns.quote, attribution=patterns.attribution),
+        }
+    )
+    env.filters.update(Formatter(labels, lang).filters())
+    env.install_gettext_translations(translations(lang, search), newstyle=True)  # type: ignore[attr-defined]
     return env
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, get_args
 
@@ -32,9 +32,10 @@ class Writer(Protocol):
 
     def render_pack(self, pack: Pack) -> bytes: ...
 
-    def warm(self) -> None:
+    def warm(self, langs: Sequence[str] = ()) -> None:
         """Load now what the first document would load on the way (a build does this
-        before forking its workers, so that none of them loads it again)."""
+        before forking its workers, so that none of them loads it again); ``langs``:
+        the language tags (``ru-RU``) of the documents to come."""
 
 
 class PagedWriter(Writer, Protocol):

@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 
 from kzru_reports import memo
 from kzru_reports.theme import Theme
-from kzru_reports.writers.docx.page import page_setup
+from kzru_reports.writers.docx.page import language, page_setup
 from kzru_reports.writers.docx.styles import configure_styles
 
 
@@ -30,26 +30,32 @@ class Blank:
     list_num_id: str | None  # the numbering of the "List Number" style
 
 
+DEFAULT_TAG = "en-GB"
+
+
 @memo.cached(8)
-def blank_for(theme: Theme, reference_state: tuple[int, int] | None) -> Blank:
+def blank_for(
+    theme: Theme, reference_state: tuple[int, int] | None, lang: str = DEFAULT_TAG
+) -> Blank:
     """A document with the theme's styles and page set up and an empty body, made
     once per process and theme (setting up styles by name through python-docx costs
     more than writing a whole memo) and kept in the cache folder between runs; each
     document starts from a copy of it, knowing the ids of the styles the writer uses.
     ``reference_state`` (the reference document's modification time and size) makes
-    an edited reference count as new."""
+    an edited reference count as new. ``lang`` (a BCP 47 tag) is the language its
+    styles say their text is in: one blank per theme and language."""
     from kzru_reports import cache
 
-    key = _blank_key(theme)
+    key = _blank_key(theme, lang)
     kept = _decode_blank(cache.read("docx", key))
     if kept is not None:
         return kept
-    blank = _make_blank(theme)
+    blank = _make_blank(theme, lang)
     cache.write("docx", key, _encode_blank(blank))
     return blank
 
 
-def _blank_key(theme: Theme) -> str:
+def _blank_key(theme: Theme, lang: str) -> str:
     """What a blank depends on: the engine's code, the libraries that write it, the
     theme's settings and the reference document's content."""
     import docx
@@ -59,7 +65,7 @@ def _blank_key(theme: Theme) -> str:
     from kzru_reports.manifest import sha256_file, stable_repr
 
     reference = "" if theme.reference_docx is None else sha256_file(theme.reference_docx)
-    parts = (docx.__version__, etree.__version__, stable_repr(theme), reference)
+    parts = (docx.__version__, etree.__version__, stable_repr(theme), reference, lang)
     return cache.entry_name("docx-blank", *parts)
 
 
@@ -93,7 +99,7 @@ def _decode_blank(data: bytes | None) -> Blank | None:
     return Blank(package, MappingProxyType(ids), num)
 
 
-def _make_blank(theme: Theme) -> Blank:
+def _make_blank(theme: Theme, lang: str) -> Blank:
     from kzru_reports.refdoc import inspect_reference_docx
 
     reference = theme.reference_docx  # never opened as given: only its allow-listed parts
@@ -107,6 +113,7 @@ def _make_blank(theme: Theme) -> Blank:
     num = ppr.numPr if ppr is not None else None
     list_num_id = None if num is None or num.numId is None else str(num.numId.val)
     page_setup(word, theme)
+    language(word, lang)
     _clear_body(word)
     _clean_package(word)
     buf = io.BytesIO()

@@ -161,8 +161,68 @@ def properties(doc: Any, meta: n.Meta) -> None:
     props.last_modified_by = _prop(meta.author)
     props.category = _prop(meta.marking)
     props.comments = ""
-    props.language = meta.lang
+    props.language = meta.lang  # dc:language; w:lang is on the blank's styles
     props.revision = 1
     stamp = (meta.created or EPOCH).replace(microsecond=0)
     props.created = props.modified = stamp
     props.last_printed = stamp
+
+
+# CT_Settings children that come after w:autoHyphenation (the schema fixes the order)
+_AFTER_HYPHENATION = (
+    "consecutiveHyphenLimit", "hyphenationZone", "doNotHyphenateCaps", "showEnvelope",
+    "summaryLength", "clickAndTypeStyle", "defaultTableStyle", "evenAndOddHeaders",
+    "bookFoldRevPrinting", "bookFoldPrinting", "bookFoldPrintingSheets",
+    "drawingGridHorizontalSpacing", "drawingGridVerticalSpacing",
+    "displayHorizontalDrawingGridEvery", "displayVerticalDrawingGridEvery",
+    "doNotUseMarginsForDrawingGridOrigin", "drawingGridHorizontalOrigin",
+    "drawingGridVerticalOrigin", "doNotShadeFormData", "noPunctuationKerning",
+    "characterSpacingControl", "printTwoOnOne", "strictFirstAndLastChars",
+    "noLineBreaksAfter", "noLineBreaksBefore", "savePreviewPicture",
+    "doNotValidateAgainstSchema", "saveInvalidXml", "ignoreMixedContent",
+    "alwaysShowPlaceholderText", "doNotDemarcateInvalidXml", "saveXmlDataOnly",
+    "useXSLTWhenSaving", "saveThroughXslt", "showXMLTags", "alwaysMergeEmptyNamespace",
+    "updateFields", "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars",
+    "rsids", "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade", "captions",
+    "readModeInkLockDown", "smartTagType", "schemaLibrary", "shapeDefaults",
+    "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+)  # fmt: skip
+
+
+def language(doc: Any, tag: str) -> None:
+    """The document's language where Word and LibreOffice read it: ``w:lang`` on the
+    default run properties every style inherits (spelling, hyphenation, quotes), and
+    automatic hyphenation on, so each hyphenates with its own dictionary."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = styles.makeelement(qn("w:docDefaults"), {})
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = defaults.makeelement(qn("w:rPrDefault"), {})
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = rpr_default.makeelement(qn("w:rPr"), {})
+        rpr_default.append(rpr)
+    for old in rpr.findall(qn("w:lang")):
+        rpr.remove(old)
+    lang = rpr.makeelement(qn("w:lang"), {qn("w:val"): tag})
+    # w:lang is late in CT_RPr: only w:eastAsianLayout, w:specVanish and w:oMath follow it
+    later = [
+        c for c in rpr if c.tag in {qn("w:eastAsianLayout"), qn("w:specVanish"), qn("w:oMath")}
+    ]
+    if later:
+        later[0].addprevious(lang)
+    else:
+        rpr.append(lang)
+    settings = doc.settings.element
+    if settings.find(qn("w:autoHyphenation")) is None:
+        hyphenate = settings.makeelement(qn("w:autoHyphenation"), {})
+        following = [c for c in settings if c.tag in {qn(f"w:{n}") for n in _AFTER_HYPHENATION}]
+        if following:
+            following[0].addprevious(hyphenate)
+        else:
+            settings.append(hyphenate)

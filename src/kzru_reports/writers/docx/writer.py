@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 from docx.enum.section import WD_SECTION
@@ -11,7 +12,7 @@ from PIL import Image
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers.docx import fonts
-from kzru_reports.writers.docx.blank import Blank, blank_for, file_state
+from kzru_reports.writers.docx.blank import DEFAULT_TAG, Blank, blank_for, file_state
 from kzru_reports.writers.docx.package import open_package, save_package
 from kzru_reports.writers.docx.page import header_footer, properties
 from kzru_reports.writers.docx.translate import Translator
@@ -26,14 +27,17 @@ class DocxWriter:
         # Set the styles up now (before a build forks its workers); a reference
         # document that fails here fails again, and is reported, when rendering.
         with contextlib.suppress(Exception):
-            blank_for(theme, file_state(theme.reference_docx))
+            blank_for(theme, file_state(theme.reference_docx), DEFAULT_TAG)
 
-    def warm(self) -> None:
+    def warm(self, langs: Sequence[str] = ()) -> None:
         Image.preinit()  # Pillow's image formats, loaded at the first chart otherwise
         fonts.warm(self.theme)
+        for tag in langs:  # one blank per language: its styles say the language
+            with contextlib.suppress(Exception):  # reported when rendering
+                blank_for(self.theme, file_state(self.theme.reference_docx), tag)
 
     def _start(self, meta: n.Meta) -> tuple[Any, Blank, Translator]:
-        blank = blank_for(self.theme, file_state(self.theme.reference_docx))
+        blank = blank_for(self.theme, file_state(self.theme.reference_docx), meta.lang)
         word = open_package(blank.data)
         header_footer(word.sections[0], meta, blank.ids, self.theme)
         properties(word, meta)

@@ -27,7 +27,7 @@ def styles(theme: Theme) -> dict[str, ParagraphStyle]:
         spaceAfter=5,
         allowWidows=0,
         allowOrphans=0,
-        hyphenationLang="",
+        hyphenationLang="",  # words come with soft hyphens: kzru_reports.hyphenate
         splitLongWords=True,
         bulletFontName=body["regular"],
     )

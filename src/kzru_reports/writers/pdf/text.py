@@ -14,28 +14,34 @@ from reportlab.platypus import (
     Paragraph,
 )
 
+from kzru_reports.hyphenate import soft_hyphens
 from kzru_reports.model import nodes as n
 from kzru_reports.model.dump import inline_text
 
 
-def markup(children: n.Inlines) -> str:
-    """Inline nodes as reportlab paragraph markup; every text is escaped."""
+def markup(children: n.Inlines, lang: str = "") -> str:
+    """Inline nodes as reportlab paragraph markup; every text is escaped (and, for
+    ``lang``, given the soft hyphens reportlab cannot find itself)."""
     out: list[str] = []
     for node in children:
         match node:
             case n.Text(text=t):
-                out.append(escape(t))
+                out.append(_text(t, lang))
             case n.Strong(children=c):
-                out.append(f"<b>{markup(c)}</b>")
+                out.append(f"<b>{markup(c, lang)}</b>")
             case n.Emph(children=c):
-                out.append(f"<i>{markup(c)}</i>")
+                out.append(f"<i>{markup(c, lang)}</i>")
             case n.Link(children=c, url=url):
-                out.append(f"<a href={quoteattr(url)}>{markup(c)}</a>")
+                out.append(f"<a href={quoteattr(url)}>{markup(c, lang)}</a>")
             case n.LineBreak():
                 out.append("<br/>")
             case _:
                 raise TypeError(f"PDF writer: unknown inline node {type(node).__name__}")
     return "".join(out)
+
+
+def _text(text: str, lang: str) -> str:
+    return escape(soft_hyphens(text, lang) if lang else text)
 
 
 class Para(Paragraph):
@@ -96,10 +102,10 @@ def _atoms(
                 raise TypeError(f"PDF writer: unknown inline node {type(node).__name__}")
 
 
-def _atom_markup(atom: _Atom) -> str:
+def _atom_markup(atom: _Atom, lang: str = "") -> str:
     if atom.text is None:
         return "<br/>"
-    out = escape(atom.text)
+    out = _text(atom.text, lang)
     if atom.bold:
         out = f"<b>{out}</b>"
     if atom.italic:
@@ -116,11 +122,11 @@ def _cut(text: str, limit: int) -> int:
     return space + 1 if space > 0 else limit
 
 
-def chunk_inlines(children: n.Inlines, size: int = CHUNK) -> list[str]:
+def chunk_inlines(children: n.Inlines, lang: str = "", size: int = CHUNK) -> list[str]:
     """Inline content as one or more pieces of paragraph markup of at most about
     ``size`` characters of text each; short content is one piece."""
     if len(inline_text(children)) <= size:
-        return [markup(children)]
+        return [markup(children, lang)]
     pieces: list[str] = []
     current: list[str] = []
     room = size
@@ -128,13 +134,13 @@ def chunk_inlines(children: n.Inlines, size: int = CHUNK) -> list[str]:
         text = atom.text
         while text is not None and len(text) > room:
             at = _cut(text, room)
-            current.append(_atom_markup(_Atom(text[:at], atom.bold, atom.italic, atom.url)))
+            current.append(_atom_markup(_Atom(text[:at], atom.bold, atom.italic, atom.url), lang))
             pieces.append("".join(current))
             current, room, text = [], size, text[at:]
         if text is None:
             current.append("<br/>")
         elif text:
-            current.append(_atom_markup(_Atom(text, atom.bold, atom.italic, atom.url)))
+            current.append(_atom_markup(_Atom(text, atom.bold, atom.italic, atom.url), lang))
             room -= len(text)
     if current:
         pieces.append("".join(current))

@@ -54,8 +54,9 @@ from kzru_reports.writers.sheet import (
 class Translator:
     """One method per block node; each returns flowables."""
 
-    def __init__(self, theme: Theme, width: float, in_pack: bool = False) -> None:
+    def __init__(self, theme: Theme, width: float, in_pack: bool = False, lang: str = "en") -> None:
         self.theme = theme
+        self.lang = lang  # hyphenation: see kzru_reports.hyphenate
         self.st = styles(theme)
         self.width = width
         self.in_pack = in_pack  # a part's own title is not a bookmark; its sections nest
@@ -70,7 +71,7 @@ class Translator:
     ) -> list[Flowable]:
         """Inline content as paragraphs: one, or one per piece of a long text, the
         pieces set without space between them so that they read as one paragraph."""
-        pieces = chunk_inlines(children)
+        pieces = chunk_inlines(children, self.lang)
         if len(pieces) == 1:
             return [para(pieces[0], style, bulletText=bullet)]
         last = len(pieces) - 1
@@ -118,7 +119,7 @@ class Translator:
         outline = None if (self.in_pack and level == 1) else level - 1
         style = self.st["cover_title" if HEADING_STYLES[h.role] == "cover-title" else f"h{level}"]
         title = inline_text(h.children)
-        pieces = chunk_inlines(h.children)
+        pieces = chunk_inlines(h.children)  # a title is never hyphenated
         if len(pieces) == 1:
             yield Heading(pieces[0], style, outline, title, key)
         else:  # a heading too long for one paragraph: only its first piece is bookmarked

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import mm
@@ -17,7 +18,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from kzru_reports import memo
+from kzru_reports import hyphenate, memo
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers.pdf.flowables import (
@@ -44,11 +45,14 @@ class PdfWriter:
         self.theme = theme
         register_fonts(theme)
 
-    def warm(self) -> None:
+    def warm(self, langs: Sequence[str] = ()) -> None:
         import reportlab.graphics.renderPDF  # noqa: F401  (drawn charts need it)
 
+        for tag in langs:  # the hyphenation patterns of each language
+            hyphenate.warm(tag.split("-")[0].lower())
+
     def render(self, doc: n.Document) -> bytes:
-        translator = Translator(self.theme, self._frame_width())
+        translator = Translator(self.theme, self._frame_width(), lang=language(doc.meta))
         return self._build(doc.meta, list(translator.blocks(doc.body)))[0]
 
     def render_pack(self, pack: n.Pack) -> bytes:
@@ -165,9 +169,15 @@ def _layout_pack(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]
     for first (the DOCX contents quote the PDF's page numbers)."""
     width = writer._frame_width()
     story: list[Flowable] = [PartStart(pack.cover.meta)]
-    story += Translator(writer.theme, width, in_pack=True).blocks(pack.cover.body)
+    lang = language(pack.cover.meta)
+    story += Translator(writer.theme, width, True, lang).blocks(pack.cover.body)
     story += [PageBreak(), *writer._contents(pack)]
     for part in pack.parts:
         story += [PageBreak(), PartStart(part.meta, part.name, part.meta.title)]
-        story += Translator(writer.theme, width, in_pack=True).blocks(part.body)
+        story += Translator(writer.theme, width, True, lang).blocks(part.body)
     return writer._build(pack.cover.meta, story)
+
+
+def language(meta: n.Meta) -> str:
+    """The language of a document (``ru`` for ``ru-RU``), which decides hyphenation."""
+    return (meta.lang or "en").split("-")[0].lower()
