@@ -177,17 +177,20 @@ def test_a_document_of_every_node_type_is_written_by_every_writer() -> None:
 
 
 def test_the_readme_names_every_folder_and_module_of_the_package() -> None:
-    readme = (PACKAGE.parents[1] / "README.md").read_text("utf-8")
+    # the repository's own tree, not the installed copy (CI installs a wheel)
+    root = Path(__file__).resolve().parents[1]
+    source = root / "src" / "kzru_reports"
+    readme = (root / "README.md").read_text("utf-8")
     section = readme.split("## How it is built", 1)[1].split("\n## ", 1)[0]
     named = set(re.findall(r"`([\w.]+/?)`", section))
     present = {
         p.name + ("/" if p.is_dir() else "")
-        for p in PACKAGE.iterdir()
+        for p in source.iterdir()
         if p.name not in ("__init__.py", "py.typed") and not p.name.startswith((".", "__pyc"))
     }
     missing = sorted(present - named)
     assert not missing, f"README 'How it is built' should say what these are: {missing}"
-    anywhere = {q.name + ("/" if q.is_dir() else "") for q in PACKAGE.rglob("*")}
+    anywhere = {q.name + ("/" if q.is_dir() else "") for q in source.rglob("*")}
     anywhere.add("templates/")  # the repository's, packaged with the code
     gone = sorted(n for n in named if n.endswith((".py", "/")) and n not in anywhere)
     assert not gone, f"README 'How it is built' names what is no longer there: {gone}"
