@@ -170,11 +170,23 @@ def write_docx(memo: dict[str, Any], path: Path) -> None:
     doc.save(str(path))
 
 
+def _english(value: Any) -> Any:
+    """The visit with every multilingual text (``{en: ..., ru: ..., kk: ...}``) read as
+    its English: the floor writes one language, as the engine's default build does."""
+    if isinstance(value, dict):
+        if "en" in value and set(value) <= {"en", "ru", "kk"}:
+            return _english(value["en"])
+        return {k: _english(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_english(v) for v in value]
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     visit, out = Path(args[0]), Path(args[1])
     out.mkdir(parents=True, exist_ok=True)
-    memo = _lines(yaml.safe_load(visit.read_text(encoding="utf-8")))
+    memo = _lines(_english(yaml.safe_load(visit.read_text(encoding="utf-8"))))
     write_pdf(memo, out / "memo.pdf")
     write_docx(memo, out / "memo.docx")
 
