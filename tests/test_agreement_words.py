@@ -10,20 +10,12 @@ import pytest
 from kzru_reports import api
 from kzru_reports.audiences import BUILTIN
 from kzru_reports.data.load import parse_visit
+from kzru_reports.data.schema import AGREEMENT_KINDS
 from kzru_reports.engine.render import render_models
 from kzru_reports.model.dump import dump
 from kzru_reports.versions import Version
 
-KINDS = (
-    "declaration",
-    "agreement",
-    "memorandum",
-    "programme",
-    "protocol",
-    "plan",
-    "letter",
-    "other",
-)
+KINDS = AGREEMENT_KINDS
 
 VISIT = """schema: visit/1
 id: words
