@@ -37,7 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kzru_reports import __version__, limits
 from kzru_reports.audiences import LEVELS, Audience, rank
-from kzru_reports.config import Workspace, known_languages
+from kzru_reports.config import Workspace
 from kzru_reports.data import find_visit_files
 from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import DataError, KzruError, Problem, one_line
@@ -130,7 +130,7 @@ class Service:
         self.admission = Admission(limits.workers, limits.queue)
         self.threads = anyio.CapacityLimiter(limits.workers)
         self.catalog = Catalog(data, ws.theme)
-        self.languages = known_languages()
+        self.languages = ws.languages  # the built-in ones and those its catalogs add
         package = Path(str(resources.files("kzru_reports")))
         self.scrub = Scrubber([ws.root, data, package, package.parent])
         self.metrics = Metrics(self.admission, engine)
