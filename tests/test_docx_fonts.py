@@ -165,6 +165,29 @@ def test_embedding_gives_the_same_bytes_with_or_without_kept_subsets(
     assert first == second
 
 
+def test_a_face_cut_once_is_read_back_from_the_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subset is kept in the cache folder, keyed by the font and the characters:
+    the next process asking for the same characters reads it back, cutting nothing;
+    other characters are cut."""
+    monkeypatch.setenv("KZRU_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(FONTS / "NotoSerif-Regular.ttf")
+    chars = frozenset("Қазақстан Republic 2025")
+    first = docx_fonts.subset_face(path, chars)
+    assert list((tmp_path / "cache" / "font-subsets").iterdir())
+    docx_fonts.subset_face.cache_clear()  # as a new process starts
+
+    def no_cut(data: bytes, chars: object) -> bytes:
+        raise AssertionError("cut again")
+
+    monkeypatch.setattr(docx_fonts, "_cut", no_cut)
+    assert docx_fonts.subset_face(path, chars) == first
+    with pytest.raises(AssertionError, match="cut again"):
+        docx_fonts.subset_face(path, chars | {"Ж"})
+
+
+
 @pytest.mark.client
 @pytest.mark.parametrize("visit", ["shipped", "summit"])
 def test_libreoffice_sets_the_docx_in_its_embedded_noto_fonts(
