@@ -385,7 +385,11 @@ def warm(theme: Theme) -> None:
             if not _fs_type(path) & (FSTYPE_RESTRICTED | FSTYPE_BITMAP_ONLY):
                 _base(path)
                 _description(path)
-    subset_face(str(theme.font_path(theme.body_font.regular)), frozenset(ASCII))
+    # cut once here, not through the cache: a cached cut would leave the subsetter
+    # unloaded, and a worker meeting characters no cached subset holds would load it
+    body = str(theme.font_path(theme.body_font.regular))
+    if not _fs_type(body) & (FSTYPE_RESTRICTED | FSTYPE_BITMAP_ONLY):
+        _cut(_base(body)[0], ASCII)
 
 
 def embed_fonts(document: Any, theme: Theme) -> None:
