@@ -56,7 +56,12 @@ def render_models(
     from kzru_reports.handling import level_of, mark, raise_frame
     from kzru_reports.model.levels import UnknownLevel
     from kzru_reports.packs import compose
-    from kzru_reports.templating import audience_search_path, render_document, template_name
+    from kzru_reports.templating import (
+        audience_search_path,
+        render_document,
+        source_files,
+        template_name,
+    )
     from kzru_reports.templating.locale import load_labels
     from kzru_reports.theme.glyphs import check_glyphs
     from kzru_reports.view import VisitView
@@ -68,7 +73,8 @@ def render_models(
     view = VisitView(shown, audience, lang, changes)
     when = stamp(options, visit)
     issued = issue_date(options)
-    labels = load_labels(lang, audience_search_path(options.templates, audience))
+    search = audience_search_path(options.templates, audience)
+    labels = load_labels(lang, search)
     banner = options.marking.banner(lang, labels)
     portion = (
         options.marking.portion(lang, labels) if options.marking.portions_for(audience) else None
@@ -99,7 +105,7 @@ def render_models(
             doc = raise_frame(doc, floor)
         elif level_of(doc) != view.level:
             doc = marked(name, level_of(doc))
-        check_glyphs(doc, options.theme)
+        check_glyphs(doc, options.theme, lambda: source_files(search, lang))
         return replace(doc, meta=replace(doc.meta, created=when))
 
     if document != PACK:
