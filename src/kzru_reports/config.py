@@ -55,7 +55,7 @@ from typing import Any
 
 from kzru_reports import limits
 from kzru_reports.audiences import BUILTIN, DETAILS, SECTIONS, Audience
-from kzru_reports.data.lang import LANGS, did_you_mean_lang
+from kzru_reports.data.lang import LANGS, did_you_mean_lang, is_language
 from kzru_reports.data.schema import LEVELS, SLUG_RE
 from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import ConfigError, DataError, Problem, UsageError
@@ -127,6 +127,7 @@ class Workspace:
     formats: tuple[str, ...] = ()
     lang: str = "en"  # the workspace's language: outputs in it carry no language tag
     langs: tuple[str, ...] = ()  # the languages a build makes by default (none: ``lang``)
+    languages: tuple[str, ...] = LANGS  # every language it can make: built in, and its own
     fallback: bool = False  # build a language whose texts are missing, marked untranslated
     serve: ServeSettings = field(default_factory=ServeSettings)
     theme_file: Path | None = None  # the theme file the config names, if any
@@ -145,6 +146,17 @@ class Workspace:
                 f"known audiences: {', '.join(self.audiences)}"
             ) from None
 
+    def check_langs(self, langs: Iterable[str]) -> tuple[str, ...]:
+        """``langs``, each a language the workspace can make documents in (built in, or
+        with its catalog in ``templates/locale/``); else a usage error saying where
+        the missing catalog goes."""
+        from kzru_reports.templating.catalog import unknown_language
+
+        for lang in langs:
+            if lang not in self.languages:
+                raise UsageError(unknown_language(lang, self.template_folders()))
+        return tuple(langs)
+
     def select(self, names: Iterable[str]) -> tuple[Audience, ...]:
         """The profiles named (unknown names are a usage error), or the defaults."""
         chosen = list(dict.fromkeys(names)) or list(self.default_audiences)
@@ -154,9 +166,12 @@ class Workspace:
         return (self.templates,) if self.templates else ()
 
 
-def known_languages() -> tuple[str, ...]:
-    """The languages documents can be written in (``data/lang.py``)."""
-    return LANGS
+def known_languages(folders: Iterable[str | Path] = ()) -> tuple[str, ...]:
+    """The languages documents can be written in: the built-in ones (``data/lang.py``)
+    and those a workspace adds with a catalog in ``<templates>/locale/``."""
+    from kzru_reports.templating.catalog import languages
+
+    return languages(tuple(folders))
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -215,6 +230,8 @@ class _Reader:
         self.root = path.parent.resolve()
         self.lines = text.splitlines()
         self.problems: list[Problem] = []
+        self.templates: tuple[Path, ...] = ()  # the workspace's template folder
+        self.languages: tuple[str, ...] = LANGS  # and the languages its catalogs add
 
     # -- reporting
     def line_of(self, dotted: str) -> int | None:
@@ -271,10 +288,7 @@ class _Reader:
             return None
         for v in value:
             if v not in choices:
-                hint = _did_you_mean(v, choices)
-                if choices == LANGS and not hint:
-                    hint = did_you_mean_lang(v)
-                self.fail(_join(where, key), f"{v!r} is not one of {', '.join(choices)}{hint}")
+                self.fail(_join(where, key), self.not_one_of(v, choices))
         return tuple(dict.fromkeys(v for v in value if v in choices))
 
     def choice(
@@ -283,12 +297,20 @@ class _Reader:
         value = self.text(table, key, where)
         choices = tuple(choices)
         if value is not None and value not in choices:
-            hint = _did_you_mean(value, choices)
-            if choices == LANGS and not hint:
-                hint = did_you_mean_lang(value)
-            self.fail(_join(where, key), f"{value!r} is not one of {', '.join(choices)}{hint}")
+            self.fail(_join(where, key), self.not_one_of(value, choices))
             return None
         return value
+
+    def not_one_of(self, value: str, choices: tuple[str, ...]) -> str:
+        if choices == self.languages:
+            if is_language(value):  # a language, but no catalog for it
+                from kzru_reports.templating.catalog import unknown_language
+
+                return unknown_language(value, self.templates)
+            hint = _did_you_mean(value, choices) or did_you_mean_lang(value)
+        else:
+            hint = _did_you_mean(value, choices)
+        return f"{value!r} is not one of {', '.join(choices)}{hint}"
 
     def folder(self, table: Mapping[str, Any], key: str) -> Path | None:
         value = self.text(table, key, "")
@@ -314,6 +336,9 @@ class _Reader:
 
     def _workspace(self, raw: dict[str, Any]) -> Workspace:
         self.known(raw, _TOP, "")
+        templates = self.folder(raw, "templates") or self.root / "templates"
+        self.templates = (templates,)
+        self.languages = known_languages(self.templates)
         audiences, configured = self.audiences(self.table(raw, "audiences"))
         defaults = self.table(raw, "defaults")
         self.known(defaults, _DEFAULTS, "defaults")
@@ -323,7 +348,8 @@ class _Reader:
             root=self.root,
             file=self.path,
             data=self.folder(raw, "data") or _existing(self.root / "data"),
-            templates=self.folder(raw, "templates") or self.root / "templates",
+            templates=templates,
+            languages=self.languages,
             output=self.folder(raw, "output") or self.root / "build",
             theme=theme,
             marking=self.marking(self.table(raw, "marking")),
@@ -334,7 +360,7 @@ class _Reader:
             documents=self.names(defaults, "docs", "defaults", DOCUMENTS) or (),
             formats=self.names(defaults, "formats", "defaults", tuple(FORMATS)) or (),
             lang=self.lang(defaults),
-            langs=self.names(defaults, "langs", "defaults", LANGS) or (),
+            langs=self.names(defaults, "langs", "defaults", self.languages) or (),
             fallback=bool(self.flag(defaults, "fallback", "defaults")),
             serve=self.serve(self.table(raw, "serve"), audiences),
             theme_file=self.theme_file(raw),
@@ -351,11 +377,11 @@ class _Reader:
         return value
 
     def lang(self, defaults: dict[str, Any]) -> str:
-        return self.choice(defaults, "lang", "defaults", known_languages()) or "en"
+        return self.choice(defaults, "lang", "defaults", self.languages) or "en"
 
     def marking(self, table: dict[str, Any]) -> MarkingScheme:
         """``[marking]``: words for every language, ``[marking.<lang>]`` for one."""
-        languages = known_languages()
+        languages = self.languages
         words = {"": self.words(table, "marking")}
         for key, value in table.items():
             if key in _MARKING:
@@ -402,8 +428,8 @@ class _Reader:
         label file's together: two levels with one word could not be told apart."""
         from kzru_reports.templating.locale import load_labels
 
-        for lang in known_languages():
-            labels = load_labels(lang)
+        for lang in self.languages:
+            labels = load_labels(lang, self.templates)
             for kind in ("banner", "portion"):
                 words = getattr(scheme, kind)(lang, labels)
                 seen: dict[str, str] = {}
@@ -545,7 +571,7 @@ class _Reader:
             omit=frozenset(omit) if omit is not None else base.omit,
             detail=self.choice(p, "detail", where, DETAILS) or base.detail,
             templates={**base.templates, **{k: str(v) for k, v in templates.items()}},
-            lang=self.choice(p, "lang", where, LANGS) or base.lang,
+            lang=self.choice(p, "lang", where, self.languages) or base.lang,
             portion_marks=_first(self.flag(p, "portion_marks", where), base.portion_marks),
         )
 

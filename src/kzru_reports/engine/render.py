@@ -20,22 +20,26 @@ from kzru_reports.versions import Version
 
 log = logging.getLogger(__name__)
 
-_LOCALIZED: dict[tuple[int, str, bool], tuple[Visit, Visit]] = {}
+_LOCALIZED: dict[tuple[Any, ...], tuple[Visit, Visit]] = {}
 
 
-def localized(visit: Visit, lang: str, fallback: bool = False) -> Visit:
+def localized(
+    visit: Visit, lang: str, fallback: bool = False, folders: tuple[str, ...] = ()
+) -> Visit:
     """``visit`` with every text in ``lang`` (once per process for each loaded visit);
-    ``DataError`` lists every field without ``lang`` text unless ``fallback``."""
+    ``DataError`` lists every field without ``lang`` text unless ``fallback`` (then
+    marked untranslated in the words of ``lang``'s catalogs, a workspace's in ``folders``
+    first)."""
     from kzru_reports.data.load import visit_in
     from kzru_reports.templating.locale import load_labels
 
-    key = (id(visit), lang, fallback)
+    key = (id(visit), lang, fallback, folders)
     hit = _LOCALIZED.get(key)
     if hit is not None and hit[0] is visit:
         return hit[1]
     if len(_LOCALIZED) > 256:
         _LOCALIZED.clear()
-    mark = str(load_labels(lang)["labels"]["untranslated"])
+    mark = str(load_labels(lang, folders)["labels"]["untranslated"]) if fallback else "{text}"
     result = visit_in(visit, lang, fallback, mark)
     _LOCALIZED[key] = (visit, result)
     return result
@@ -67,7 +71,7 @@ def render_models(
     from kzru_reports.view import VisitView
 
     lang = lang or options.lang
-    visit = localized(visit, lang, options.fallback)
+    visit = localized(visit, lang, options.fallback, options.templates)
     shown = for_audience(visit, audience)
     changes, since = _changes(shown, audience, options, previous, lang)
     view = VisitView(shown, audience, lang, changes)
@@ -137,7 +141,7 @@ def _changes(
             + "; ".join(str(p) for p in exc.problems())
         ) from None
     try:
-        old = localized(old, lang, fallback=True)  # compared in the document's language
+        old = localized(old, lang, True, options.templates)  # in the document's language
         return compare(for_audience(old, audience), shown), previous.as_of
     except DifferentVisits as exc:
         raise RenderError(f"--since {previous.name}: {exc}") from None
