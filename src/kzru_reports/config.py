@@ -53,7 +53,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -371,24 +371,34 @@ class _Reader:
     def lang(self, defaults: dict[str, Any]) -> str:
         return self.choice(defaults, "lang", "defaults", known_languages()) or "en"
 
-    def marking(self, table: dict[str, Any]) -> MarkingScheme:
-        """``[marking]``: words for every language, ``[marking.<lang>]`` for one."""
+    def languages(
+        self, table: Mapping[str, Any], where: str, keys: set[str], common: Iterable[str] = ()
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The tables of one language under ``where`` (``[marking.ru]``), each checked to
+        hold only ``keys`` (less those set ``common`` to every language); any other
+        key of ``table`` that is not one of ``keys`` is refused."""
         languages = known_languages()
-        words = {"": self.words(table, "marking")}
         for key, value in table.items():
-            if key in _MARKING:
+            if key in keys:
                 continue
             if key not in languages:
                 self.fail(
-                    f"marking.{key}",
-                    f"unknown key{_did_you_mean(key, [*_MARKING, *languages])}; known keys: "
-                    f"{', '.join(sorted(_MARKING))} and a language ({', '.join(languages)})",
+                    f"{where}.{key}",
+                    f"unknown key{_did_you_mean(key, [*keys, *languages])}; known keys: "
+                    f"{', '.join(sorted(keys))} and a language ({', '.join(languages)})",
                 )
             elif not isinstance(value, dict):
-                self.fail(f"marking.{key}", "expected a table of banner and portion words")
+                own = ", ".join(sorted(keys - set(common)))
+                self.fail(f"{where}.{key}", f"expected a table of {own}")
             else:
-                self.known(value, _MARKING - {"portion_marks"}, f"marking.{key}")
-                words[key] = self.words(value, f"marking.{key}")
+                self.known(value, keys - set(common), f"{where}.{key}")
+                yield key, value
+
+    def marking(self, table: dict[str, Any]) -> MarkingScheme:
+        """``[marking]``: words for every language, ``[marking.<lang>]`` for one."""
+        words = {"": self.words(table, "marking")}
+        for lang, value in self.languages(table, "marking", _MARKING, {"portion_marks"}):
+            words[lang] = self.words(value, f"marking.{lang}")
         scheme = MarkingScheme(
             portion_marks=self.flag(table, "portion_marks", "marking"),
             words={k: w for k, w in words.items() if w.banner or w.portion},
@@ -398,22 +408,9 @@ class _Reader:
 
     def furniture(self, table: dict[str, Any], audiences: Mapping[str, Audience]) -> Furniture:
         """``[memo]``: header lines for every language, ``[memo.<lang>]`` for one."""
-        languages = known_languages()
         found = [("", self.memo_lines(table, "memo", audiences))]
-        for key, value in table.items():
-            if key in KEYS:
-                continue
-            if key not in languages:
-                self.fail(
-                    f"memo.{key}",
-                    f"unknown key{_did_you_mean(key, [*KEYS, *languages])}; known keys: "
-                    f"{', '.join(KEYS)} and a language ({', '.join(languages)})",
-                )
-            elif not isinstance(value, dict):
-                self.fail(f"memo.{key}", "expected a table of from, to and reference")
-            else:
-                self.known(value, set(KEYS), f"memo.{key}")
-                found.append((key, self.memo_lines(value, f"memo.{key}", audiences)))
+        for lang, value in self.languages(table, "memo", set(KEYS)):
+            found.append((lang, self.memo_lines(value, f"memo.{lang}", audiences)))
         return Furniture(tuple((lang, lines) for lang, lines in found if lines != Lines()))
 
     def memo_lines(
