@@ -295,7 +295,7 @@ def _cached_catalog(path: str, lang: str, builtin: bool, stamp: tuple[int, int])
 
 def source_labels_file() -> Path:
     """The English labels, the source every catalog translates."""
-    return _builtin_dir() / "en.yaml"
+    return catalog_folder() / "en.yaml"
 
 
 def catalog_files(lang: str, folders: Sequence[str | Path] = ()) -> list[tuple[Path, bool]]:
