@@ -21,6 +21,7 @@ from reportlab.platypus import (
 from kzru_reports import hyphenate, memo
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
+from kzru_reports.writers.base import language
 from kzru_reports.writers.pdf.flowables import (
     Heading,
     PageRef,
@@ -176,8 +177,3 @@ def _layout_pack(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]
         story += [PageBreak(), PartStart(part.meta, part.name, part.meta.title)]
         story += Translator(writer.theme, width, True, lang).blocks(part.body)
     return writer._build(pack.cover.meta, story)
-
-
-def language(meta: n.Meta) -> str:
-    """The language of a document (``ru`` for ``ru-RU``), which decides hyphenation."""
-    return (meta.lang or "en").split("-")[0].lower()
