@@ -19,7 +19,7 @@ from kzru_reports.config import load_config
 from kzru_reports.writers.docx import fonts as docx_fonts
 from kzru_reports.writers.docx.fonts import deobfuscate, embedded, font_key, obfuscate
 
-from .readers import SHIPPED, docx_text, libreoffice_pdf
+from .readers import SHIPPED, docx_text, libreoffice_pdf, system_has_noto
 
 FONTS = Path(api.__file__).parent / "fonts"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -165,11 +165,27 @@ def test_embedding_gives_the_same_bytes_with_or_without_kept_subsets(
     assert first == second
 
 
-def _system_has_noto() -> bool:
-    if shutil.which("fc-list") is None:
-        return False
-    listed = subprocess.run(["fc-list"], capture_output=True, text=True, check=False).stdout
-    return "noto" in listed.lower()
+def test_a_face_cut_once_is_read_back_from_the_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subset is kept in the cache folder, keyed by the font and the characters:
+    the next process asking for the same characters reads it back, cutting nothing;
+    other characters are cut."""
+    monkeypatch.setenv("KZRU_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(FONTS / "NotoSerif-Regular.ttf")
+    chars = frozenset("Қазақстан Republic 2025")
+    first = docx_fonts.subset_face(path, chars)
+    assert list((tmp_path / "cache" / "font-subsets").iterdir())
+    docx_fonts.subset_face.cache_clear()  # as a new process starts
+
+    def no_cut(data: bytes, chars: object) -> bytes:
+        raise AssertionError("cut again")
+
+    monkeypatch.setattr(docx_fonts, "_cut", no_cut)
+    assert docx_fonts.subset_face(path, chars) == first
+    with pytest.raises(AssertionError, match="cut again"):
+        docx_fonts.subset_face(path, chars | {"Ж"})
+
 
 
 @pytest.mark.client
@@ -181,7 +197,7 @@ def test_libreoffice_sets_the_docx_in_its_embedded_noto_fonts(
     (without them it substitutes DejaVu Sans for everything)."""
     if shutil.which("pdffonts") is None:
         pytest.skip("poppler-utils (pdffonts) is not installed")
-    if _system_has_noto():
+    if system_has_noto():
         pytest.skip("Noto fonts are installed system-wide: embedding cannot be told apart")
     folder = shipped_build if visit == "shipped" else summit_build
     for doc in ("memo", "pack"):

@@ -213,6 +213,32 @@ def test_pool_workers_end_with_the_pool() -> None:
     assert all(_gone(p) for p in [*pids, *pool.pids()])
 
 
+def _burn(seconds: float) -> float:
+    """Spend ``seconds`` of this process's CPU time (not wall time)."""
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+    return time.process_time() - start
+
+
+def test_worker_cpu_time_is_counted_in_the_engines_own_accounting() -> None:
+    """The workers are reaped by their zygote and the zygote by the engine, so what
+    the workers spent shows in the engine's ``RUSAGE_CHILDREN`` (what ``os.wait4``
+    and ``/usr/bin/time`` report for a whole ``kzru build``)."""
+    import resource
+
+    def children() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    before = children()
+    pool = WorkerPool(2)
+    pool.start()
+    spent = pool.call(_burn, (0.3,), None) + pool.call(_burn, (0.3,), None)
+    pool.close()
+    assert children() - before >= spent * 0.9
+
+
 def test_a_resident_rebuild_is_byte_identical_to_a_fresh_build(tmp_path: Path) -> None:
     fresh, resident = tmp_path / "fresh", tmp_path / "resident"
     assert api.build([SHIPPED], api.BuildOptions(out=str(fresh), build_time=WHEN)).ok

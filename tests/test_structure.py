@@ -196,6 +196,32 @@ def test_the_readme_names_every_folder_and_module_of_the_package() -> None:
     assert not gone, f"README 'How it is built' names what is no longer there: {gone}"
 
 
+def test_the_readme_names_every_module_of_each_package() -> None:
+    """Each package's row in 'How it is built' names its modules (``engine/`` lists
+    ``core``, ``pool`` ...), so a reader finds where each part lives."""
+    root = Path(__file__).resolve().parents[1]
+    source = root / "src" / "kzru_reports"
+    readme = (root / "README.md").read_text("utf-8")
+    section = readme.split("## How it is built", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            first, rest = line[1:].split("|", 1)
+            rows.update({name: rest for name in re.findall(r"`(\w+/)`", first)})
+    missing = []
+    for package in sorted(p for p in source.iterdir() if (p / "__init__.py").exists()):
+        row = rows.get(package.name + "/", "")
+        named = set(re.findall(r"`([\w.]+)`", row))
+        missing += [
+            f"{package.name}/{m.name}"
+            for m in sorted(package.glob("*.py"))
+            if m.stem != "__init__" and m.stem not in named and m.name not in named
+        ]
+    assert not missing, (
+        f"README 'How it is built' should name these in their package's row: {missing}"
+    )
+
+
 def test_the_style_sheet_gives_every_role_a_look() -> None:
     """Every role a template may give has a look in the one neutral sheet, and every
     text style of the sheet is translated by both writers."""

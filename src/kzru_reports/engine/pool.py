@@ -9,6 +9,11 @@ deadline has its worker killed from outside (``SIGKILL``: a loop in a C library
 cannot ignore it) and the next task gets a fresh worker. Workers end with the
 engine: when it closes, when it is killed (their pipe to it closes), or when
 their zygote is gone.
+
+The zygote reaps the workers it forked and the engine reaps the zygote when it
+closes, so the CPU time the workers spent is counted in the engine's own process
+accounting (``os.wait4``, ``/usr/bin/time``), as it was when builds forked their
+workers directly.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from typing import Any
 
 from kzru_reports.errors import RenderError, RenderTimeout, WorkerLost
 from kzru_reports.limits import apply_worker_limits
+
+ZYGOTE_EXIT_SECONDS = 1.0  # given to the zygote to reap its workers when the pool closes
 
 
 @dataclass
@@ -101,7 +108,7 @@ class WorkerPool:
             self._cond.notify_all()
         for w in workers:
             _kill(w)
-        self._stop_zygote()
+        self._stop_zygote(wait=ZYGOTE_EXIT_SECONDS)
 
     def restart(self) -> None:
         """Drop every worker and the zygote (their warm state is stale); the next task
@@ -171,20 +178,33 @@ class WorkerPool:
                     self._stop_zygote_locked()
         raise AssertionError("unreachable")
 
-    def _stop_zygote(self) -> None:
+    def _stop_zygote(self, wait: float = 0.0) -> None:
         with self._zlock:
-            self._stop_zygote_locked()
+            self._stop_zygote_locked(wait)
 
-    def _stop_zygote_locked(self) -> None:
+    def _stop_zygote_locked(self, wait: float = 0.0) -> None:
+        """Close the zygote's pipe; it then kills and reaps its workers and ends.
+        ``wait`` seconds are given to it for that (so that their CPU time is
+        accounted to this process), after which it is killed."""
         if self._zygote is None:
             return
         pid, conn = self._zygote
         self._zygote = None
         conn.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if done or time.monotonic() >= deadline:
+                break
+            time.sleep(0.001)
+        if not done:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
 
 
 def _kill(worker: _Worker) -> None:
@@ -213,12 +233,14 @@ def _fork_zygote() -> tuple[int, Connection]:
 
 def _zygote_main(conn: Connection, engine: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the engine's to handle
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped as they end
+    children: set[int] = set()
     while True:
         try:
             request = conn.recv()
-        except (EOFError, OSError):
-            return  # the engine closed the pool, or is gone
+        except (EOFError, OSError):  # the engine closed the pool, or is gone
+            _end_workers(children)
+            return
+        _reap(children, block=False)  # workers the engine killed or that died
         if request != "spawn":
             continue
         ours, theirs = socket.socketpair()
@@ -233,10 +255,32 @@ def _zygote_main(conn: Connection, engine: int) -> None:
                 code = 1
             finally:
                 os._exit(code)
+        children.add(pid)
         theirs.close()
         send_handle(conn, ours.fileno(), engine)
         ours.close()
         conn.send(pid)
+
+
+def _reap(children: set[int], block: bool) -> None:
+    """Collect the workers that have ended (all of them, waiting, with ``block``)."""
+    while children:
+        try:
+            pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            children.clear()
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
+
+
+def _end_workers(children: set[int]) -> None:
+    """The engine is gone or closed the pool: no worker outlives it."""
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    _reap(children, block=True)
 
 
 def _worker_main(conn: Connection, engine: int) -> None:

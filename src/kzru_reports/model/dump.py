@@ -1,4 +1,5 @@
-"""A canonical plain-text dump of the document model, for tests and ``--debug``."""
+"""A canonical plain-text dump of the document model: what tests compare, and the
+visible text of inline nodes that writers measure and bookmark."""
 
 from __future__ import annotations
 

@@ -297,13 +297,30 @@ def _base(path: str) -> tuple[bytes, frozenset[int]]:
     return data, mapped
 
 
+@memo.cached(16, files=lambda path: (path,))
+def _digest(path: str) -> str:
+    return hashlib.sha256(_font_bytes(path)).hexdigest()
+
+
 @memo.cached(64, files=lambda path, chars: (path,))
 def subset_face(path: str, chars: frozenset[str]) -> bytes:
-    """The face at ``path`` holding only ``chars`` (those it has)."""
+    """The face at ``path`` holding only ``chars`` (those it has). Each subset is kept
+    in the cache folder, keyed by the font's bytes and the characters: a document
+    built again with the same characters (a rebuild, a watcher's save, a service's
+    next request) reads its faces back instead of cutting them again."""
+    import fontTools
+
+    from kzru_reports import cache
+
+    text = "".join(sorted(chars))
+    name = cache.entry_name("ttf", "docx-font-subset", fontTools.version, _digest(path), text)
+    data = cache.read("font-subsets", name)
+    if data is not None and data.startswith(b"\x00\x01\x00\x00"):
+        return data
     base, mapped = _base(path)
-    if all(ord(c) in mapped for c in chars):
-        return _cut(base, chars)
-    return _cut(_font_bytes(path), chars)
+    data = _cut(base if all(ord(c) in mapped for c in chars) else _font_bytes(path), chars)
+    cache.write("font-subsets", name, data)
+    return data
 
 
 # ------------------------------------------------------------------ the package
