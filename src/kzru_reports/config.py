@@ -26,6 +26,11 @@ meant. Paths in the file are relative to the folder that holds it.
     [marking.ru]             # words for documents in one language only
     portion = { official = "(ДСП)" }
 
+    [memo]                   # the memo's header and the pack's cover (kzru_reports.furniture)
+    from = "Department of Asia"
+    to = { leadership = "Minister" }
+    reference = "{year}/{visit}/{n}"
+
     [audiences.ministers]    # a profile of your own (or one that changes a built-in)
     base = "leadership"
     label = "Ministers"
@@ -48,7 +53,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -60,13 +65,24 @@ from kzru_reports.data.schema import LEVELS, SLUG_RE
 from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import ConfigError, DataError, Problem, UsageError
 from kzru_reports.files import in_workspace, read_regular, workspace_root
+from kzru_reports.furniture import KEYS, Furniture, Lines, line_problem, scheme_problem
 from kzru_reports.handling import MarkingScheme, Words, word_problem
 from kzru_reports.theme import Theme, default_theme, load_theme
 from kzru_reports.writers import FORMATS
 
 CONFIG_NAME = "kzru.toml"
 
-_TOP = {"data", "templates", "output", "defaults", "theme", "audiences", "marking", "serve"}
+_TOP = {
+    "data",
+    "templates",
+    "output",
+    "defaults",
+    "theme",
+    "audiences",
+    "marking",
+    "memo",
+    "serve",
+}
 _MARKING = {"portion_marks", "banner", "portion"}
 _DEFAULTS = {"docs", "formats", "lang", "langs", "fallback", "audiences"}
 _SERVE = {"host", "port", "workers", "timeout", "queue", "max_body", "tokens"}
@@ -120,6 +136,7 @@ class Workspace:
     output: Path | None = None
     theme: Theme = field(default_factory=default_theme)
     marking: MarkingScheme = field(default_factory=MarkingScheme)
+    furniture: Furniture = field(default_factory=Furniture)
     audiences: Mapping[str, Audience] = field(default_factory=lambda: dict(BUILTIN))
     configured: tuple[str, ...] = ()  # profiles the config file defines
     default_audiences: tuple[str, ...] = tuple(BUILTIN)
@@ -353,6 +370,7 @@ class _Reader:
             output=self.folder(raw, "output") or self.root / "build",
             theme=theme,
             marking=self.marking(self.table(raw, "marking")),
+            furniture=self.furniture(self.table(raw, "memo"), audiences),
             audiences=audiences,
             configured=configured,
             # built-in audiences stay in the default set beside the configured ones
@@ -379,30 +397,78 @@ class _Reader:
     def lang(self, defaults: dict[str, Any]) -> str:
         return self.choice(defaults, "lang", "defaults", self.languages) or "en"
 
-    def marking(self, table: dict[str, Any]) -> MarkingScheme:
-        """``[marking]``: words for every language, ``[marking.<lang>]`` for one."""
+    def language_tables(
+        self, table: Mapping[str, Any], where: str, keys: set[str], common: Iterable[str] = ()
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The tables of one language under ``where`` (``[marking.ru]``), each checked to
+        hold only ``keys`` (less those set ``common`` to every language); any other
+        key of ``table`` that is not one of ``keys`` is refused."""
         languages = self.languages
-        words = {"": self.words(table, "marking")}
         for key, value in table.items():
-            if key in _MARKING:
+            if key in keys:
                 continue
             if key not in languages:
                 self.fail(
-                    f"marking.{key}",
-                    f"unknown key{_did_you_mean(key, [*_MARKING, *languages])}; known keys: "
-                    f"{', '.join(sorted(_MARKING))} and a language ({', '.join(languages)})",
+                    f"{where}.{key}",
+                    f"unknown key{_did_you_mean(key, [*keys, *languages])}; known keys: "
+                    f"{', '.join(sorted(keys))} and a language ({', '.join(languages)})",
                 )
             elif not isinstance(value, dict):
-                self.fail(f"marking.{key}", "expected a table of banner and portion words")
+                own = ", ".join(sorted(keys - set(common)))
+                self.fail(f"{where}.{key}", f"expected a table of {own}")
             else:
-                self.known(value, _MARKING - {"portion_marks"}, f"marking.{key}")
-                words[key] = self.words(value, f"marking.{key}")
+                self.known(value, keys - set(common), f"{where}.{key}")
+                yield key, value
+
+    def marking(self, table: dict[str, Any]) -> MarkingScheme:
+        """``[marking]``: words for every language, ``[marking.<lang>]`` for one."""
+        words = {"": self.words(table, "marking")}
+        for lang, value in self.language_tables(table, "marking", _MARKING, {"portion_marks"}):
+            words[lang] = self.words(value, f"marking.{lang}")
         scheme = MarkingScheme(
             portion_marks=self.flag(table, "portion_marks", "marking"),
             words={k: w for k, w in words.items() if w.banner or w.portion},
         )
         self.distinct(scheme)
         return scheme
+
+    def furniture(self, table: dict[str, Any], audiences: Mapping[str, Audience]) -> Furniture:
+        """``[memo]``: header lines for every language, ``[memo.<lang>]`` for one."""
+        found = [("", self.memo_lines(table, "memo", audiences))]
+        for lang, value in self.language_tables(table, "memo", set(KEYS)):
+            found.append((lang, self.memo_lines(value, f"memo.{lang}", audiences)))
+        return Furniture(tuple((lang, lines) for lang, lines in found if lines != Lines()))
+
+    def memo_lines(
+        self, table: Mapping[str, Any], where: str, audiences: Mapping[str, Audience]
+    ) -> Lines:
+        def line(key: str, value: Any) -> str | None:
+            problem = line_problem(value)
+            if problem is not None:
+                self.fail(f"{where}.{key}", problem)
+                return None
+            return str(value).strip() or None
+
+        originator = line("from", table["from"]) if "from" in table else None
+        recipients: list[tuple[str, str]] = []
+        to = table.get("to")
+        if isinstance(to, dict):
+            for name, value in to.items():
+                if name not in audiences:
+                    self.fail(
+                        f"{where}.to.{name}",
+                        f"unknown audience{_did_you_mean(name, audiences)}; audiences: "
+                        f"{', '.join(audiences)}",
+                    )
+                elif (text := line(f"to.{name}", value)) is not None:
+                    recipients.append((name, text))
+        elif to is not None and (text := line("to", to)) is not None:
+            recipients.append(("", text))
+        scheme = line("reference", table["reference"]) if "reference" in table else None
+        if scheme is not None and (problem := scheme_problem(scheme)) is not None:
+            self.fail(f"{where}.reference", problem)
+            scheme = None
+        return Lines(originator, tuple(recipients), scheme)
 
     def words(self, table: Mapping[str, Any], where: str) -> Words:
         found: dict[str, dict[str, str]] = {}

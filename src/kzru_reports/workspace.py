@@ -43,6 +43,15 @@ accent = "#1F3A5F"
 # letterhead = ["Ministry of Foreign Affairs", "Department of Eurasian Affairs"]
 # reference_docx = "reference.docx"   # Word styles, header and footer
 
+# The memo's header and the pack's cover: who it is from and to, its reference.
+# A line left unset is left out of the documents, never printed empty.
+# [memo]
+# from = "Department of Eurasian Affairs"
+# to = { leadership = "Minister", analyst = "Eurasian desk" }   # or one line for all
+# reference = "{year}/{visit}/{n}"   # also {audience}, {doc}, {lang}; {n}: memo 1 ...
+# [memo.ru]                          # the same lines for documents in Russian
+# from = "Департамент евразийских стран"
+
 # A profile of your own, built on a built-in one (see `kzru audiences list`):
 # [audiences.ministers]
 # base = "leadership"

@@ -397,6 +397,17 @@ def _items(tree: Tree, *path: str) -> Iterator[tuple[FieldPath, Tree]]:
             yield (head, i), item
 
 
+def _single(tree: Tree, *paths: tuple[str, ...]) -> Iterator[tuple[FieldPath, str]]:
+    """The references made outside lists of items (``agreements_total.source``),
+    each as (field path, id), where the file gives one."""
+    for path in paths:
+        node: Any = tree
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str):
+            yield path, node
+
+
 def _id(item: Tree, key: str = "id") -> str | None:
     value = item.get(key)
     return str(value) if isinstance(value, str) else None
@@ -490,6 +501,8 @@ _REFERENCES = (
     ("figures", "source", "sources"),
     ("agreements", "source", "sources"),
     ("follow_ups", "source", "sources"),
+    ("points_to_raise", "source", "sources"),
+    ("points_to_raise", "topic", "topics"),
     ("topics/points", "source", "sources"),
     ("topics/projects", "source", "sources"),
     ("statements", "speaker", "speaker"),
@@ -509,6 +522,12 @@ def _references(tree: Tree) -> Iterator[tuple[FieldPath, str, str]]:
                 value = next(iter(_texts(item[key])), None)
             if value is not None:
                 yield (*path, key), target, value
+    for path, item in _single(tree, ("agreements_total", "source")):
+        yield path, "sources", item
+    summary_sources = tree.get("summary_sources") if isinstance(tree, dict) else None
+    for j, source in enumerate(summary_sources if isinstance(summary_sources, list) else []):
+        if isinstance(source, str):
+            yield ("summary_sources", j), "sources", source
     for path, agreement in _items(tree, "agreements"):
         parties = agreement.get("parties")
         for j, party in enumerate(parties if isinstance(parties, list) else []):

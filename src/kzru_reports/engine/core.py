@@ -149,6 +149,7 @@ class Engine:
             templates=s.templates,
             theme=s.theme,
             marking=s.marking,
+            furniture=s.furniture,
             lang=s.lang,
             build_time=s.build_time,
             issue_date=s.issue_date,

@@ -293,6 +293,11 @@ def _cached_catalog(path: str, lang: str, builtin: bool, stamp: tuple[int, int])
     return read_catalog(Path(path), lang, lenient=builtin)
 
 
+def source_labels_file() -> Path:
+    """The English labels, the source every catalog translates."""
+    return catalog_folder() / "en.yaml"
+
+
 def catalog_files(lang: str, folders: Sequence[str | Path] = ()) -> list[tuple[Path, bool]]:
     """The catalogs of ``lang`` in the order they are consulted: a workspace's
     (``<folder>/locale/<lang>.po``, first folder first), then the built-in one; each
