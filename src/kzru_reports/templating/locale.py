@@ -78,7 +78,9 @@ PATTERNS: dict[str, Patterns] = {
         attribution="— ",
         compact="short",  # 20 млрд
         qualifier_first=True,
-        money="{amount}\u00a0{currency}",  # 20 млрд долл. США
+        # "20 млрд" and "долл. США" each hold together; a line may break between them
+        # (a key figure's tile does), never inside either
+        money="{amount} {currency}",  # 20 млрд долл. США
     ),
     "kk": Patterns(
         tag="kk-KZ",
@@ -92,7 +94,7 @@ PATTERNS: dict[str, Patterns] = {
         attribution="— ",
         compact="short",  # 20 млрд
         qualifier_first=False,
-        money="{amount}\u00a0{currency}",  # 20 млрд АҚШ доллары
+        money="{amount} {currency}",  # 20 млрд АҚШ доллары (as in Russian)
     ),
 }
 
