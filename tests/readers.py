@@ -94,6 +94,18 @@ def libreoffice_pdf(docx: Path, folder: Path) -> Path:
     return folder / f"{docx.stem}.pdf"
 
 
+def system_has_noto() -> bool:
+    """Whether Noto fonts are installed system-wide (then a word processor's use of
+    the faces a DOCX embeds cannot be told from its use of the installed ones)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-list") is None:
+        return False
+    listed = subprocess.run(["fc-list"], capture_output=True, text=True, check=False).stdout
+    return "noto" in listed.lower()
+
+
 def layout_text(pdf: Path, first_page_only: bool = False) -> str:
     """The text of a PDF as poppler's pdftotext lays it out (skipped without poppler)."""
     import shutil

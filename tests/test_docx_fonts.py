@@ -19,7 +19,7 @@ from kzru_reports.config import load_config
 from kzru_reports.writers.docx import fonts as docx_fonts
 from kzru_reports.writers.docx.fonts import deobfuscate, embedded, font_key, obfuscate
 
-from .readers import SHIPPED, docx_text, libreoffice_pdf
+from .readers import SHIPPED, docx_text, libreoffice_pdf, system_has_noto
 
 FONTS = Path(api.__file__).parent / "fonts"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -187,12 +187,6 @@ def test_a_face_cut_once_is_read_back_from_the_cache_folder(
         docx_fonts.subset_face(path, chars | {"Ж"})
 
 
-def _system_has_noto() -> bool:
-    if shutil.which("fc-list") is None:
-        return False
-    listed = subprocess.run(["fc-list"], capture_output=True, text=True, check=False).stdout
-    return "noto" in listed.lower()
-
 
 @pytest.mark.client
 @pytest.mark.parametrize("visit", ["shipped", "summit"])
@@ -203,7 +197,7 @@ def test_libreoffice_sets_the_docx_in_its_embedded_noto_fonts(
     (without them it substitutes DejaVu Sans for everything)."""
     if shutil.which("pdffonts") is None:
         pytest.skip("poppler-utils (pdffonts) is not installed")
-    if _system_has_noto():
+    if system_has_noto():
         pytest.skip("Noto fonts are installed system-wide: embedding cannot be told apart")
     folder = shipped_build if visit == "shipped" else summit_build
     for doc in ("memo", "pack"):

@@ -71,15 +71,15 @@ def test_changes_section_and_tags_per_audience(versions: tuple[Path, Path], tmp_
 
     analyst = text_of(out, "analyst", "memo")
     assert "Changes since" in analyst
-    assert "Trade PUBMARKFIGURE: value 120 USD (was 100)" in analyst
-    assert "Credit RESMARKFIGURE: value 650 USD (was 500)" in analyst
+    assert "Trade PUBMARKFIGURE: value USD 120 (was USD 100)" in analyst
+    assert "Credit RESMARKFIGURE: value USD 650 (was USD 500)" in analyst
     assert "Agreement: Treaty CANARYRESNEW" in analyst and "[NEW] Treaty CANARYRESNEW" in analyst
     assert "Withdrawn" in analyst and "Follow RESMARKFOLLOWUP" in analyst
     assert "[CHANGED] Trade PUBMARKFIGURE" in text_of(out, "analyst", "factsheet")
 
     press = text_of(out, "press", "memo")
     assert "Changes since" in press and "[CHANGED] Trade PUBMARKFIGURE" in press
-    assert "Trade PUBMARKFIGURE: value 120 USD (was 100)" in press
+    assert "Trade PUBMARKFIGURE: value USD 120 (was USD 100)" in press
     for canary in ("CANARY", "RESMARK", "OFFMARK", "650", "Added", "Withdrawn"):
         assert canary not in press, canary
     assert "CANARY" not in text_of(out, "press", "factsheet")

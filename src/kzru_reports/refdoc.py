@@ -33,7 +33,6 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +40,18 @@ from lxml import etree
 
 from kzru_reports import limits
 from kzru_reports.errors import ConfigError
+from kzru_reports.refdoc_parts import (
+    R,
+    Refused,
+    W,
+    attr,
+    fields,
+    local,
+    parse_part,
+    rels_xml,
+    serialise,
+    types_xml,
+)
 
 MAX_FILE = limits.REFDOC_BYTES
 MAX_PART = limits.REFDOC_PART_BYTES
@@ -94,11 +105,6 @@ _IMAGES = {  # magic bytes -> (extension, content type)
 }
 _FONT_TYPE = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PR = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-_RT = _R + "/"
 _WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
 _KEEP = {  # relationship type -> (canonical part name, content type)
     "styles": ("word/styles.xml", _WML + "styles+xml"),
@@ -118,10 +124,6 @@ class ReferenceDoc:
     path: Path
     parts: tuple[str, ...]  # the parts of the reference as given
     package: bytes  # the package the writer starts from: the allow-listed parts only
-
-
-class _Refused(Exception):
-    pass
 
 
 def _refuse(path: Path, message: str) -> ConfigError:
@@ -198,103 +200,6 @@ def _read(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
-# ------------------------------------------------------------------ parsing XML
-
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_pis=True,
-    remove_comments=True,
-)
-_DECLARATION = re.compile(r"^\s*<\?xml\b[^>]*?\?>", re.S)
-_ENCODING = re.compile(r"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_BOMS = (
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\x00<", "utf-32-be"),
-    (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xfe\xff", "utf-16"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\x00<", "utf-16-be"),
-    (b"<\x00", "utf-16-le"),
-)
-_ALLOWED_ENCODINGS = {"utf8", "utf16", "utf16le", "utf16be", "utf32", "utf32le", "utf32be"}
-
-
-def parse_part(name: str, data: bytes) -> etree._Element:
-    """A part's XML tree, read by a hardened parser; ``_Refused`` says what is wrong.
-
-    The encoding is taken from the byte-order mark or the first bytes (XML's own
-    rule), the text decoded strictly, and the declaration checked: a DOCX part is
-    UTF-8 or UTF-16 (UTF-32 is read too, so that nothing can hide in it)."""
-    encoding = next((enc for mark, enc in _BOMS if data.startswith(mark)), "utf-8")
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        raise _Refused(
-            f"the part {name} is neither XML (UTF-8 or UTF-16) nor a PNG, JPEG or GIF picture"
-        ) from None
-    text = text.lstrip("\ufeff")
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise _Refused(f"the part {name} declares a DOCTYPE or entities")
-    declaration = _DECLARATION.match(text)
-    if declaration:
-        declared = _ENCODING.search(declaration.group())
-        label = declared.group(1) if declared else "utf-8"
-        if re.sub(r"[-_]", "", label.lower()) not in _ALLOWED_ENCODINGS:
-            raise _Refused(
-                f"the part {name} is in the encoding {label}; a DOCX part is UTF-8 or UTF-16"
-            )
-        text = text[declaration.end() :]
-    try:
-        root = etree.fromstring(text, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise _Refused(f"the part {name} is not well-formed XML ({exc.msg})") from None
-    if root is None:
-        raise _Refused(f"the part {name} is empty")
-    doc = root.getroottree().docinfo
-    if doc.doctype or doc.internalDTD is not None:  # pragma: no cover - caught above
-        raise _Refused(f"the part {name} declares a DOCTYPE or entities")
-    return root
-
-
-def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
-
-
-def _attr(el: etree._Element, name: str) -> str:
-    """An attribute by local name (in no namespace or any), as parsed."""
-    for key, value in el.attrib.items():
-        if _local(key) == name:
-            return str(value).strip()
-    return ""
-
-
-def _fields(root: etree._Element) -> Iterator[str]:
-    """The code (first word, upper case) of every field in a part, simple or complex."""
-    for el in root.iter("{*}fldSimple"):
-        yield _attr(el, "instr").split(" ", 1)[0].strip().upper()
-    stack: list[list[str]] = []
-    for el in root.iter():
-        tag = _local(el.tag)
-        if tag == "fldChar":
-            kind = _attr(el, "fldCharType")
-            if kind == "begin":
-                stack.append([])
-            elif stack and kind in ("separate", "end"):
-                code = "".join(stack[-1]).split()
-                yield (code[0] if code else "").upper()
-                stack[-1] = []
-                if kind == "end":
-                    stack.pop()
-        elif tag == "instrText" and stack:
-            stack[-1].append(el.text or "")
-
-
 def _image(data: bytes) -> tuple[str, str] | None:
     return next((kind for magic, kind in _IMAGES.items() if data.startswith(magic)), None)
 
@@ -326,7 +231,7 @@ class _Package:
                 if name not in self.xml:
                     self._check_part(name, data)
             self.main = self._main()
-        except _Refused as exc:
+        except Refused as exc:
             raise _refuse(path, str(exc)) from None
 
     # -- checks
@@ -337,15 +242,15 @@ class _Package:
         defaults: dict[str, str] = {}
         overrides: dict[str, str] = {}
         for el in root:
-            kind, value = _local(el.tag), _attr(el, "ContentType")
+            kind, value = local(el.tag), attr(el, "ContentType")
             if _MACRO_TYPE.search(value):
-                raise _Refused(f"the part {name} declares macro content ({value})")
+                raise Refused(f"the part {name} declares macro content ({value})")
             if _ACTIVE_TYPE.search(value):
-                raise _Refused(f"the part {name} declares embedded or active content ({value})")
+                raise Refused(f"the part {name} declares embedded or active content ({value})")
             if kind == "Default":
-                defaults[_attr(el, "Extension").lower()] = value
+                defaults[attr(el, "Extension").lower()] = value
             elif kind == "Override":
-                overrides[_attr(el, "PartName").lstrip("/")] = value
+                overrides[attr(el, "PartName").lstrip("/")] = value
         types = {}
         for part in self.parts:
             ext = part.rsplit(".", 1)[-1].lower() if "." in part.rsplit("/", 1)[-1] else ""
@@ -360,51 +265,51 @@ class _Package:
             return  # only PNG, JPEG and GIF pictures are ever copied; fonts never
         root = parse_part(name, data)
         for el in root.iter():
-            found = _REFUSED_ELEMENTS.get(_local(el.tag))
+            found = _REFUSED_ELEMENTS.get(local(el.tag))
             if found is not None:
-                raise _Refused(f"the part {name} {found}")
-        for code in _fields(root):
+                raise Refused(f"the part {name} {found}")
+        for code in fields(root):
             if code in _REFUSED_FIELDS:
-                raise _Refused(f"the part {name} has a {code} field, which fetches or runs data")
+                raise Refused(f"the part {name} has a {code} field, which fetches or runs data")
         self.xml[name] = root
 
     def _relationships(self, name: str) -> dict[str, _Rel]:
         folder = posixpath.dirname(posixpath.dirname(name))  # x/_rels/y.rels -> x
         out: dict[str, _Rel] = {}
         for el in self.xml[name]:
-            if _local(el.tag) != "Relationship":
+            if local(el.tag) != "Relationship":
                 continue
-            kind = _attr(el, "Type").rstrip("/").rsplit("/", 1)[-1]
-            mode = _attr(el, "TargetMode")
+            kind = attr(el, "Type").rstrip("/").rsplit("/", 1)[-1]
+            mode = attr(el, "TargetMode")
             if mode.lower() == "external":
-                raise _Refused(f"the part {name} has an external relationship")
+                raise Refused(f"the part {name} has an external relationship")
             if mode not in ("", "Internal"):
-                raise _Refused(f"the part {name} has a relationship of mode {mode!r}")
+                raise Refused(f"the part {name} has a relationship of mode {mode!r}")
             refused = _REFUSED_RELS.get(kind.lower())
             if refused is not None:
-                raise _Refused(f"the part {name} {refused}")
-            target = _attr(el, "Target")
+                raise Refused(f"the part {name} {refused}")
+            target = attr(el, "Target")
             resolved = posixpath.normpath(
                 target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
             )
-            out[_attr(el, "Id")] = _Rel(_attr(el, "Id"), kind, resolved)
+            out[attr(el, "Id")] = _Rel(attr(el, "Id"), kind, resolved)
         return out
 
     def _main(self) -> str:
         rels = self.rels.get("_rels/.rels", {})
         main = next((r.target for r in rels.values() if r.type == "officeDocument"), None)
         if main is None or main not in self.xml:
-            raise _Refused("the part _rels/.rels names no main document part")
+            raise Refused("the part _rels/.rels names no main document part")
         if self.types.get(main) not in _DOCX_MAIN:
-            raise _Refused(
+            raise Refused(
                 f"the main document part {main} has the content type "
                 f"{self.types.get(main) or 'none'!r}, not a DOCX's"
             )
         styles = [r.target for r in self._rels_of(main).values() if r.type == "styles"]
         if not styles:
-            raise _Refused(f"the part {main} has no style part (word/styles.xml)")
+            raise Refused(f"the part {main} has no style part (word/styles.xml)")
         if styles[0] not in self.xml:
-            raise _Refused(f"the part {styles[0]} is missing")
+            raise Refused(f"the part {styles[0]} is missing")
         return main
 
     def _rels_of(self, part: str) -> dict[str, _Rel]:
@@ -416,7 +321,7 @@ class _Package:
         """A new package of the allow-listed parts, each written out again."""
         try:
             return self._clean()
-        except _Refused as exc:
+        except Refused as exc:
             raise _refuse(self.path, str(exc)) from None
 
     def _clean(self) -> bytes:
@@ -430,21 +335,21 @@ class _Package:
                 continue
             name, ctype = keep
             root = _sanitise(rel.type, self.xml[rel.target])
-            out[name], types[name] = _serialise(root), ctype
+            out[name], types[name] = serialise(root), ctype
             doc_rels.append((rel.id, rel.type, name[len("word/") :]))
         if "word/styles.xml" not in out:
-            raise _Refused(f"the part {self.main} has no style part that can be read")
+            raise Refused(f"the part {self.main} has no style part that can be read")
         sect = self._section(main_rels, out, types, doc_rels)
         body = (
-            f'<w:document xmlns:w="{_W}" xmlns:r="{_R}"><w:body>'.encode()
+            f'<w:document xmlns:w="{W}" xmlns:r="{R}"><w:body>'.encode()
             + (etree.tostring(sect) if sect is not None else b"")
             + b"</w:body></w:document>"
         )
-        out["word/document.xml"] = _serialise(etree.fromstring(body))
+        out["word/document.xml"] = serialise(etree.fromstring(body))
         types["word/document.xml"] = _DOCX_MAIN[0]
-        out["word/_rels/document.xml.rels"] = _rels_xml(doc_rels)
-        out["_rels/.rels"] = _rels_xml([("rId1", "officeDocument", "word/document.xml")])
-        out["[Content_Types].xml"] = _types_xml(types)
+        out["word/_rels/document.xml.rels"] = rels_xml(doc_rels)
+        out["_rels/.rels"] = rels_xml([("rId1", "officeDocument", "word/document.xml")])
+        out["[Content_Types].xml"] = types_xml(types)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for name in ["[Content_Types].xml", *sorted(set(out) - {"[Content_Types].xml"})]:
@@ -460,15 +365,15 @@ class _Package:
     ) -> etree._Element | None:
         """The page set-up of the reference's last section, with its headers and
         footers copied (text, pictures, simple fields) and nothing else it points to."""
-        body = next(self.xml[self.main].iter(f"{{{_W}}}body"), None)
-        sect = None if body is None else body.find(f"{{{_W}}}sectPr")
+        body = next(self.xml[self.main].iter(f"{{{W}}}body"), None)
+        sect = None if body is None else body.find(f"{{{W}}}sectPr")
         if sect is None:
             return None
         sect = etree.fromstring(etree.tostring(sect))
         count = 0
         for ref in list(sect):
-            kind = _local(ref.tag)
-            rel = main_rels.get(ref.get(f"{{{_R}}}id", ""))
+            kind = local(ref.tag)
+            rel = main_rels.get(ref.get(f"{{{R}}}id", ""))
             if kind in ("headerReference", "footerReference"):
                 which = kind[: -len("Reference")]
                 if rel is None or rel.type != which or rel.target not in self.xml:
@@ -479,17 +384,17 @@ class _Package:
                 out[name] = self._header(rel.target, name, out, types)
                 types[name] = _WML + which + "+xml"
                 rid = f"rIdHF{count}"
-                ref.set(f"{{{_R}}}id", rid)
+                ref.set(f"{{{R}}}id", rid)
                 doc_rels.append((rid, which, name[len("word/") :]))
-            elif any(etree.QName(a).namespace == _R for a in ref.attrib):
+            elif any(etree.QName(a).namespace == R for a in ref.attrib):
                 sect.remove(ref)  # printer settings and the like: not copied
         return sect
 
     def _header(self, part: str, name: str, out: dict[str, bytes], types: dict[str, str]) -> bytes:
         root = etree.fromstring(etree.tostring(self.xml[part]))
-        for code in _fields(root):
+        for code in fields(root):
             if code not in _HEADER_FIELDS:
-                raise _Refused(
+                raise Refused(
                     f"the part {part} has a {code or 'nested'} field; a header or footer "
                     f"may have only {', '.join(sorted(_HEADER_FIELDS))}"
                 )
@@ -505,14 +410,14 @@ class _Package:
         ids = {k[0] for k in kept}
         for el in root.iter():
             for key in list(el.attrib):
-                if etree.QName(key).namespace == _R and el.attrib[key] not in ids:
+                if etree.QName(key).namespace == R and el.attrib[key] not in ids:
                     del el.attrib[key]
         if kept:
             folder, base = posixpath.split(name)
-            out[posixpath.join(folder, "_rels", base + ".rels")] = _rels_xml(
+            out[posixpath.join(folder, "_rels", base + ".rels")] = rels_xml(
                 [(i, t, posixpath.relpath("word/" + target, "word")) for i, t, target in kept]
             )
-        return _serialise(root)
+        return serialise(root)
 
 
 def _is_rels(name: str) -> bool:
@@ -526,37 +431,13 @@ def _sanitise(kind: str, root: etree._Element) -> etree._Element:
     if kind == "numbering":
         drop |= {"numPicBullet", "lvlPicBulletId"}
     for el in list(root.iter()):
-        if _local(el.tag) in drop and el.getparent() is not None:
+        if local(el.tag) in drop and el.getparent() is not None:
             el.getparent().remove(el)
     for el in root.iter():
         for key in list(el.attrib):
-            if etree.QName(key).namespace == _R:
+            if etree.QName(key).namespace == R:
                 del el.attrib[key]  # the part's own relationships are not copied
     return root
-
-
-def _serialise(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _rels_xml(rels: list[tuple[str, str, str]]) -> bytes:
-    root = etree.Element(f"{{{_PR}}}Relationships", nsmap={None: _PR})
-    for rid, kind, target in rels:
-        etree.SubElement(root, f"{{{_PR}}}Relationship", Id=rid, Type=_RT + kind, Target=target)
-    return _serialise(root)
-
-
-def _types_xml(types: dict[str, str]) -> bytes:
-    root = etree.Element(f"{{{_CT}}}Types", nsmap={None: _CT})
-    defaults = {
-        "rels": "application/vnd.openxmlformats-package.relationships+xml",
-        "xml": "application/xml",
-    }
-    for ext, ctype in defaults.items():
-        etree.SubElement(root, f"{{{_CT}}}Default", Extension=ext, ContentType=ctype)
-    for name, ctype in sorted(types.items()):
-        etree.SubElement(root, f"{{{_CT}}}Override", PartName="/" + name, ContentType=ctype)
-    return _serialise(root)
 
 
 def _check_opens(path: Path, package: bytes) -> None:

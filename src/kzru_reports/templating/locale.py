@@ -1,5 +1,5 @@
 """Formatting for one language, in one place: dates and date ranges, numbers, money,
-percentages, plural unit words, ordinals and the grammatical endings Kazakh puts on
+percentages, plural unit words and the grammatical endings Kazakh puts on
 numbers. Babel gives the CLDR data (month names, separators, compact numbers, plural
 rules); the patterns CLDR lacks or gets wrong for official writing are the project's,
 in ``PATTERNS`` and ``CURRENCY_WORDS`` below. Labels (words) are gettext catalogs:
@@ -49,7 +49,6 @@ class Patterns:
     compact: str  # Babel's compact style for large money: "long" (billion), "short" (млрд)
     qualifier_first: bool  # "more than 96%" (en, ru); Kazakh says it after: "96%-дан астам"
     money: str  # "{currency}\u00a0{amount}" or "{amount}\u00a0{currency}"
-    ordinal: str  # "{n}-й" style pattern; en is computed
 
 
 PATTERNS: dict[str, Patterns] = {
@@ -66,7 +65,6 @@ PATTERNS: dict[str, Patterns] = {
         compact="long",
         qualifier_first=True,
         money="{currency}\u00a0{amount}",  # USD 20 billion
-        ordinal="",
     ),
     "ru": Patterns(
         tag="ru-RU",
@@ -81,7 +79,6 @@ PATTERNS: dict[str, Patterns] = {
         compact="short",  # 20 млрд
         qualifier_first=True,
         money="{amount}\u00a0{currency}",  # 20 млрд долл. США
-        ordinal="{n}-й",
     ),
     "kk": Patterns(
         tag="kk-KZ",
@@ -96,7 +93,6 @@ PATTERNS: dict[str, Patterns] = {
         compact="short",  # 20 млрд
         qualifier_first=False,
         money="{amount}\u00a0{currency}",  # 20 млрд АҚШ доллары
-        ordinal="",  # computed: 1-ші, 2-ші, 6-шы
     ),
 }
 
@@ -189,6 +185,14 @@ class Formatter:
             return text
         return str(self.labels["qualifiers"][qualifier]).format(**self.forms("value", text))
 
+    def fill(self, label: str, **values: Any) -> str:
+        """A label with its ``{placeholders}`` filled, each also in the grammatical
+        forms a translation may ask for (``{date_abl}``: ``1 желтоқсаннан``)."""
+        filled: dict[str, str] = {}
+        for name, value in values.items():
+            filled.update(self.forms(name, str(value)))
+        return str(label).format(**filled)
+
     def forms(self, name: str, text: str) -> dict[str, str]:
         """A placeholder's value and its grammatical forms (``value_abl``...)."""
         return {
@@ -234,9 +238,12 @@ class Formatter:
         return str(self.labels["labels"]["by"]).format(**self.forms("date", when))
 
     # -- dates
-    def date(self, value: date | None) -> str:
+    def date(self, value: date | str | None) -> str:
+        """A day (``11 November 2025``); a ``YYYY-MM-DD`` text is read as one."""
         if value is None:
             return ""
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
         return format_date(value, self.patterns.date, locale=self.locale)
 
     def date_range(self, start: date | None, end: date | None) -> str:
@@ -257,15 +264,6 @@ class Formatter:
         )
 
     # -- words
-    def ordinal(self, n: int) -> str:
-        """``1st``, ``1-й``, ``1-ші``."""
-        if self.lang == "en":
-            suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-            return f"{n}{suffix}"
-        if self.lang == "kk":
-            return f"{n}-{'шы' if _kk_back(_kk_number_word(n)) else 'ші'}"
-        return self.patterns.ordinal.format(n=n)
-
     def plural(self, forms: Any, n: float) -> str:
         """One of a message's plural forms for ``n``, with ``{count}`` filled in."""
         chosen = forms.pick(n) if hasattr(forms, "pick") else str(forms)
@@ -284,10 +282,10 @@ class Formatter:
             "date": self.date,
             "daterange": self.date_range,
             "qualified": self.qualified,
+            "fill": self.fill,
             "unit_word": self.unit_word,
             "tile_value": self.tile_value,
             "tile_qualifier": self.tile_qualifier,
-            "ordinal": self.ordinal,
             "plural": self.plural,
             "target_by": self.by,
         }
