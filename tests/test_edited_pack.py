@@ -99,6 +99,9 @@ def test_the_docx_refers_with_page_fields_that_show_the_pdf_pages(shipped_build:
         r'<w:hyperlink w:anchor="([^"]+)"[^>]*>(?:(?!</w:hyperlink>).)*?PAGEREF (\S+) \\h ', xml
     )
     assert fields and all(a == b and a in bookmarks for a, b in fields)
+    # "Sources: see Briefing memo" has the sources' look but is no item of their list
+    line = re.search(r"<w:p>(?:(?!</w:p>).)*?Sources: see Briefing memo", xml)
+    assert line and '<w:numId w:val="0"/>' in line.group(), "not numbered"
     text = docx_text(data)
     for phrase in ("see Agreement summary, p.", "see Fact sheet, p.", "see Briefing memo, p."):
         shown = re.findall(re.escape(phrase) + r" (\d+)", text)
@@ -331,3 +334,18 @@ def test_a_page_reference_must_name_a_heading_of_the_pack() -> None:
         standalone(memo)
     with pytest.raises(TemplateError, match="<pageref> is empty"):
         doc("memo", '<p><pageref to="a">9</pageref></p>')
+
+
+def test_a_new_date_of_issue_rebuilds_what_shows_it(tmp_path: Path) -> None:
+    def build(day: int) -> dict[str, str]:
+        options = api.BuildOptions(
+            out=str(tmp_path), formats=("pdf",), issue_date=date(2026, 12, day)
+        )
+        report = api.build([SHIPPED], options)
+        assert report.ok, report.errors
+        return {o.document: o.status for o in report.outputs}
+
+    build(1)
+    assert build(1) == dict.fromkeys(("memo", "factsheet", "agreements", "pack"), "unchanged")
+    again = build(2)  # the memo's DATE line and the cover show it; nothing else does
+    assert {d for d, s in again.items() if s != "unchanged"} == {"memo", "pack"}

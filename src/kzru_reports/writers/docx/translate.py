@@ -200,7 +200,10 @@ class Translator:
             p.append(link)
 
     def _paragraph(self, para: n.Paragraph) -> None:
-        p = self.para(WORD_STYLES[PARAGRAPH_STYLES[para.role]])
+        style = WORD_STYLES[PARAGRAPH_STYLES[para.role]]
+        p = self.para(style)
+        if style == "Sources":  # the sources' look, but no item of their numbered list
+            set_num(p, "0", 0)
         self.runs(p, para.children)
 
     def _list(self, lst: n.List, depth: int = 0) -> None:
