@@ -349,3 +349,25 @@ def test_a_new_date_of_issue_rebuilds_what_shows_it(tmp_path: Path) -> None:
     assert build(1) == dict.fromkeys(("memo", "factsheet", "agreements", "pack"), "unchanged")
     again = build(2)  # the memo's DATE line and the cover show it; nothing else does
     assert {d for d, s in again.items() if s != "unchanged"} == {"memo", "pack"}
+
+
+def test_validate_warns_of_a_total_without_a_source_not_of_a_point_to_raise(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from kzru_reports.cli import main
+
+    visit = tmp_path / "v.yaml"
+    visit.write_text(
+        "schema: visit/1\nid: v\ntitle: Visit\nparties:\n"
+        "  - {id: aa, country: A, role: host}\n  - {id: bb, country: B, role: guest}\n"
+        "agreements_total: {count: 3}\npoints_to_raise: [Ask for the next round]\n",
+        "utf-8",
+    )
+    result = CliRunner().invoke(main, ["validate", str(visit)])
+    assert result.exit_code == 0
+    assert "v.yaml:7:1: agreements_total: warning: agreements_total names no source" in (
+        result.stderr
+    )
+    assert "points_to_raise" not in result.stderr
