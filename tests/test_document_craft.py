@@ -11,7 +11,6 @@ from pathlib import Path
 from lxml import etree
 
 from kzru_reports.writers.docx.oxml import TBL_PR_ORDER
-from kzru_reports.writers.measure import TABLE_PADDING
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 VISIT_TITLE = "State visit of the President of Kazakhstan to Russia"
@@ -56,32 +55,69 @@ def test_docx_package_holds_nothing_left_from_python_docx_template(shipped_build
         assert f": {VISIT_TITLE}</dc:title>" in parts["docProps/core.xml"].decode()
 
 
-def test_docx_tables_keep_rows_whole_align_with_the_text_and_pad_as_the_pdf(
+def test_docx_tables_take_one_defined_style_keep_rows_whole_and_pad_as_the_pdf(
     shipped_build: Path,
 ) -> None:
-    docx = next(shipped_build.glob("*-agreements.docx")).read_bytes()
-    root = etree.fromstring(_parts(docx)["word/document.xml"])
-    tables = root.findall(f".//{W}tbl")
-    assert tables
-    order = [f"{W}{t}" for t in TBL_PR_ORDER]
-    padded = 0
-    for tbl in tables:
-        for tr in tbl.findall(f"{W}tr"):
-            assert tr.find(f"{W}trPr/{W}cantSplit") is not None
-        tblpr = tbl.find(f"{W}tblPr")
-        ranks = [order.index(c.tag) for c in tblpr if c.tag in order]
-        assert ranks == sorted(ranks), [c.tag for c in tblpr]
-        mar = tblpr.find(f"{W}tblCellMar")
-        if mar is None:
-            continue
-        padded += 1
-        assert tblpr.find(f"{W}tblInd").get(f"{W}w") == "0"
-        got = tuple(
-            int(mar.find(f"{W}{side}").get(f"{W}w")) / 20
-            for side in ("top", "right", "bottom", "left")
-        )
-        assert got == TABLE_PADDING
-    assert padded
+    """Every table names a table style defined in styles.xml, which holds the cells'
+    padding (the sheet's, as the PDF's), the indent that puts the table's edge on the
+    text's, the header row's fill and the bands as conditional formats; the cells
+    carry no fill of their own (but a group row's) and header rows no direct bold."""
+    from kzru_reports.theme import default_theme
+    from kzru_reports.writers.docx.styles import TABLE_STYLES
+    from kzru_reports.writers.sheet import sheet
+
+    looks = sheet(default_theme()).tables
+    for docx in shipped_build.glob("*.docx"):
+        parts = _parts(docx.read_bytes())
+        root = etree.fromstring(parts["word/document.xml"])
+        styles = {
+            st.get(f"{W}styleId"): st
+            for st in etree.fromstring(parts["word/styles.xml"]).findall(f"{W}style")
+            if st.get(f"{W}type") == "table"
+        }
+        tables = root.findall(f".//{W}tbl")
+        assert tables
+        order = [f"{W}{t}" for t in TBL_PR_ORDER]
+        for tbl in tables:
+            tblpr = tbl.find(f"{W}tblPr")
+            ranks = [order.index(c.tag) for c in tblpr if c.tag in order]
+            assert ranks == sorted(ranks), [c.tag for c in tblpr]
+            style = styles[tblpr.find(f"{W}tblStyle").get(f"{W}val")]
+            assert tblpr.find(f"{W}tblCellMar") is None and tblpr.find(f"{W}tblBorders") is None
+            rows = tbl.findall(f"{W}tr")
+            for tr in rows:
+                assert tr.find(f"{W}trPr/{W}cantSplit") is not None
+                group = tr.find(f"{W}tc/{W}tcPr/{W}gridSpan") is not None
+                if not group:
+                    assert tr.find(f"{W}tc/{W}tcPr/{W}shd[@{W}fill]") is None or all(
+                        s.get(f"{W}fill") == "auto" for s in tr.iter(f"{W}shd")
+                    )
+                if group or tr.find(f"{W}trPr/{W}tblHeader") is not None:
+                    # a header's or a group's bold and colour come from its style
+                    assert not [b for b in tr.iter(f"{W}b", f"{W}color")], name_of(tr)
+            name = style.find(f"{W}name").get(f"{W}val")
+            if name not in TABLE_STYLES.values():
+                continue
+            role = {v: k for k, v in TABLE_STYLES.items()}[name]
+            look = looks[role]
+            mar = style.find(f"{W}tblPr/{W}tblCellMar")
+            got = tuple(
+                int(mar.find(f"{W}{side}").get(f"{W}w")) / 20
+                for side in ("top", "right", "bottom", "left")
+            )
+            assert got == look.padding
+            assert int(style.find(f"{W}tblPr/{W}tblInd").get(f"{W}w")) / 20 == look.padding[3]
+            if look.head_fill:
+                assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None  # repeats
+                fill = style.find(f"{W}tblStylePr[@{W}type='firstRow']/{W}tcPr/{W}shd")
+                assert fill.get(f"{W}fill") == look.head_fill.lstrip("#").upper()
+            if look.band:
+                band = style.find(f"{W}tblStylePr[@{W}type='band2Horz']/{W}tcPr/{W}shd")
+                assert band.get(f"{W}fill") == look.band.lstrip("#").upper()
+
+
+def name_of(tr: object) -> str:
+    return "".join(tr.itertext())  # type: ignore[attr-defined]
 
 
 def test_docx_core_title_names_the_visit(shipped_build: Path) -> None:

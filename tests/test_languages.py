@@ -241,10 +241,10 @@ def test_an_unknown_context_names_the_likely_one(tmp_path: Path) -> None:
 
 
 def test_the_shipped_catalogs_translate_every_label() -> None:
-    from kzru_reports.templating.catalog import _builtin_dir
+    from kzru_reports.templating.catalog import catalog_folder
 
     for lang in ("ru", "kk"):
-        read_catalog(_builtin_dir() / f"{lang}.po", lang, complete=True)
+        read_catalog(catalog_folder() / f"{lang}.po", lang, complete=True)
 
 
 def test_a_workspace_catalog_overrides_a_marking(tmp_path: Path) -> None:

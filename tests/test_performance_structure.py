@@ -173,18 +173,19 @@ def test_a_big_docx_table_keeps_its_structure(big_docx: bytes) -> None:
     assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
     assert all(r.find(f"{W}trPr/{W}tblHeader") is None for r in rows[1:])
     # named styles, not direct formatting
-    assert table.find(f"{W}tblPr/{W}tblStyle").get(f"{W}val") == "TableGrid"
+    assert table.find(f"{W}tblPr/{W}tblStyle").get(f"{W}val") == "DataTableBanded"
     used = {p.get(f"{W}val") for p in table.iter(f"{W}pStyle")}
     assert used == {"TableHeading", "TableText", "TableGroup"}
-    for style_id in used:
+    for style_id in (*used, "DataTableBanded"):
         assert f'w:styleId="{style_id}"' in styles
-    # shading: accent header, group rows across the table, every other row tinted
-    fills = [s.get(f"{W}fill") for s in rows[0].iter(f"{W}shd")]
-    assert len(fills) == 3 and len(set(fills)) == 1
+    # shading: the header's fill and the bands come from the table style; only the
+    # group rows across the table carry their own
+    assert not list(rows[0].iter(f"{W}shd"))
     group = rows[1].find(f"{W}tc/{W}tcPr/{W}gridSpan")
     assert group is not None and group.get(f"{W}val") == "3"
-    tinted = [r for r in rows[2:12] if r.find(f".//{W}shd") is not None]
-    assert len(tinted) == 5
+    assert all(
+        r.find(f".//{W}shd") is None for r in rows[2:12] if r.find(f".//{W}gridSpan") is None
+    )
     # every cell's width is set, as Word needs for a fixed layout
     assert all(tc.find(f"{W}tcPr/{W}tcW") is not None for tc in table.iter(f"{W}tc"))
 

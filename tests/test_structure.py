@@ -224,15 +224,32 @@ def test_the_readme_names_every_module_of_each_package() -> None:
 
 
 def test_the_style_sheet_gives_every_role_a_look() -> None:
+    """Every role a template may give has a look in the one neutral sheet, and every
+    text style of the sheet is translated by both writers."""
     from kzru_reports.model import nodes as n
-    from kzru_reports.writers import sheet
+    from kzru_reports.theme import default_theme
+    from kzru_reports.writers.docx.styles import FIELD_STYLES, TABLE_STYLES, WORD_STYLES
+    from kzru_reports.writers.pdf.styles import styles
+    from kzru_reports.writers.sheet import GROUP_ROW, sheet
 
+    sh = sheet(default_theme())
     for node, table in (
-        (n.Paragraph, sheet.PARAGRAPH_STYLES),
-        (n.Heading, sheet.HEADING_STYLES),
-        (n.List, sheet.LIST_STYLES),
-        (n.Table, sheet.TINTED_ROWS),
-        (n.FieldList, sheet.FIELD_LABEL_MM),
+        (n.Paragraph, sh.paragraphs),
+        (n.Heading, sh.headings),
+        (n.List, sh.lists),
+        (n.Table, sh.tables),
+        (n.FieldList, sh.fields),
     ):
         assert set(table) == set(n.ROLES[node]), node.__name__
-    assert n.ROLES[n.Row] == ("", sheet.GROUP_ROW)
+    assert n.ROLES[n.Row] == ("", GROUP_ROW)
+    assert set(TABLE_STYLES) == set(sh.tables) and set(FIELD_STYLES) == set(sh.fields)
+    assert set(WORD_STYLES) == set(sh.text)
+    assert set(styles(default_theme())) == set(sh.text)
+    named = {*sh.paragraphs.values(), *sh.lists.values(), *(v for v in sh.headings.values() if v)}
+    for look in sh.tables.values():
+        named |= {look.head, look.text, look.group}
+    for fl in sh.fields.values():
+        named |= {fl.label, fl.value}
+    assert named <= set(sh.text)
+    # the roles that once had no look of their own: a compact table, a memo's header
+    assert sh.tables["compact"] != sh.tables[""] and sh.fields["header"] != sh.fields[""]

@@ -60,7 +60,7 @@ from typing import Any
 
 from kzru_reports import limits
 from kzru_reports.audiences import BUILTIN, DETAILS, SECTIONS, Audience
-from kzru_reports.data.lang import LANGS, did_you_mean_lang
+from kzru_reports.data.lang import LANGS, did_you_mean_lang, is_language
 from kzru_reports.data.schema import LEVELS, SLUG_RE
 from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import ConfigError, DataError, Problem, UsageError
@@ -144,6 +144,7 @@ class Workspace:
     formats: tuple[str, ...] = ()
     lang: str = "en"  # the workspace's language: outputs in it carry no language tag
     langs: tuple[str, ...] = ()  # the languages a build makes by default (none: ``lang``)
+    languages: tuple[str, ...] = LANGS  # every language it can make: built in, and its own
     fallback: bool = False  # build a language whose texts are missing, marked untranslated
     serve: ServeSettings = field(default_factory=ServeSettings)
     theme_file: Path | None = None  # the theme file the config names, if any
@@ -162,6 +163,17 @@ class Workspace:
                 f"known audiences: {', '.join(self.audiences)}"
             ) from None
 
+    def check_langs(self, langs: Iterable[str]) -> tuple[str, ...]:
+        """``langs``, each a language the workspace can make documents in (built in, or
+        with its catalog in ``templates/locale/``); else a usage error saying where
+        the missing catalog goes."""
+        from kzru_reports.templating.catalog import unknown_language
+
+        for lang in langs:
+            if lang not in self.languages:
+                raise UsageError(unknown_language(lang, self.template_folders()))
+        return tuple(langs)
+
     def select(self, names: Iterable[str]) -> tuple[Audience, ...]:
         """The profiles named (unknown names are a usage error), or the defaults."""
         chosen = list(dict.fromkeys(names)) or list(self.default_audiences)
@@ -171,9 +183,12 @@ class Workspace:
         return (self.templates,) if self.templates else ()
 
 
-def known_languages() -> tuple[str, ...]:
-    """The languages documents can be written in (``data/lang.py``)."""
-    return LANGS
+def known_languages(folders: Iterable[str | Path] = ()) -> tuple[str, ...]:
+    """The languages documents can be written in: the built-in ones (``data/lang.py``)
+    and those a workspace adds with a catalog in ``<templates>/locale/``."""
+    from kzru_reports.templating.catalog import languages
+
+    return languages(tuple(folders))
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -232,6 +247,8 @@ class _Reader:
         self.root = path.parent.resolve()
         self.lines = text.splitlines()
         self.problems: list[Problem] = []
+        self.templates: tuple[Path, ...] = ()  # the workspace's template folder
+        self.languages: tuple[str, ...] = LANGS  # and the languages its catalogs add
 
     # -- reporting
     def line_of(self, dotted: str) -> int | None:
@@ -288,10 +305,7 @@ class _Reader:
             return None
         for v in value:
             if v not in choices:
-                hint = _did_you_mean(v, choices)
-                if choices == LANGS and not hint:
-                    hint = did_you_mean_lang(v)
-                self.fail(_join(where, key), f"{v!r} is not one of {', '.join(choices)}{hint}")
+                self.fail(_join(where, key), self.not_one_of(v, choices))
         return tuple(dict.fromkeys(v for v in value if v in choices))
 
     def choice(
@@ -300,12 +314,20 @@ class _Reader:
         value = self.text(table, key, where)
         choices = tuple(choices)
         if value is not None and value not in choices:
-            hint = _did_you_mean(value, choices)
-            if choices == LANGS and not hint:
-                hint = did_you_mean_lang(value)
-            self.fail(_join(where, key), f"{value!r} is not one of {', '.join(choices)}{hint}")
+            self.fail(_join(where, key), self.not_one_of(value, choices))
             return None
         return value
+
+    def not_one_of(self, value: str, choices: tuple[str, ...]) -> str:
+        if choices == self.languages:
+            if is_language(value):  # a language, but no catalog for it
+                from kzru_reports.templating.catalog import unknown_language
+
+                return unknown_language(value, self.templates)
+            hint = _did_you_mean(value, choices) or did_you_mean_lang(value)
+        else:
+            hint = _did_you_mean(value, choices)
+        return f"{value!r} is not one of {', '.join(choices)}{hint}"
 
     def folder(self, table: Mapping[str, Any], key: str) -> Path | None:
         value = self.text(table, key, "")
@@ -331,6 +353,9 @@ class _Reader:
 
     def _workspace(self, raw: dict[str, Any]) -> Workspace:
         self.known(raw, _TOP, "")
+        templates = self.folder(raw, "templates") or self.root / "templates"
+        self.templates = (templates,)
+        self.languages = known_languages(self.templates)
         audiences, configured = self.audiences(self.table(raw, "audiences"))
         defaults = self.table(raw, "defaults")
         self.known(defaults, _DEFAULTS, "defaults")
@@ -340,7 +365,8 @@ class _Reader:
             root=self.root,
             file=self.path,
             data=self.folder(raw, "data") or _existing(self.root / "data"),
-            templates=self.folder(raw, "templates") or self.root / "templates",
+            templates=templates,
+            languages=self.languages,
             output=self.folder(raw, "output") or self.root / "build",
             theme=theme,
             marking=self.marking(self.table(raw, "marking")),
@@ -352,7 +378,7 @@ class _Reader:
             documents=self.names(defaults, "docs", "defaults", DOCUMENTS) or (),
             formats=self.names(defaults, "formats", "defaults", tuple(FORMATS)) or (),
             lang=self.lang(defaults),
-            langs=self.names(defaults, "langs", "defaults", LANGS) or (),
+            langs=self.names(defaults, "langs", "defaults", self.languages) or (),
             fallback=bool(self.flag(defaults, "fallback", "defaults")),
             serve=self.serve(self.table(raw, "serve"), audiences),
             theme_file=self.theme_file(raw),
@@ -369,15 +395,15 @@ class _Reader:
         return value
 
     def lang(self, defaults: dict[str, Any]) -> str:
-        return self.choice(defaults, "lang", "defaults", known_languages()) or "en"
+        return self.choice(defaults, "lang", "defaults", self.languages) or "en"
 
-    def languages(
+    def language_tables(
         self, table: Mapping[str, Any], where: str, keys: set[str], common: Iterable[str] = ()
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """The tables of one language under ``where`` (``[marking.ru]``), each checked to
         hold only ``keys`` (less those set ``common`` to every language); any other
         key of ``table`` that is not one of ``keys`` is refused."""
-        languages = known_languages()
+        languages = self.languages
         for key, value in table.items():
             if key in keys:
                 continue
@@ -397,7 +423,7 @@ class _Reader:
     def marking(self, table: dict[str, Any]) -> MarkingScheme:
         """``[marking]``: words for every language, ``[marking.<lang>]`` for one."""
         words = {"": self.words(table, "marking")}
-        for lang, value in self.languages(table, "marking", _MARKING, {"portion_marks"}):
+        for lang, value in self.language_tables(table, "marking", _MARKING, {"portion_marks"}):
             words[lang] = self.words(value, f"marking.{lang}")
         scheme = MarkingScheme(
             portion_marks=self.flag(table, "portion_marks", "marking"),
@@ -409,7 +435,7 @@ class _Reader:
     def furniture(self, table: dict[str, Any], audiences: Mapping[str, Audience]) -> Furniture:
         """``[memo]``: header lines for every language, ``[memo.<lang>]`` for one."""
         found = [("", self.memo_lines(table, "memo", audiences))]
-        for lang, value in self.languages(table, "memo", set(KEYS)):
+        for lang, value in self.language_tables(table, "memo", set(KEYS)):
             found.append((lang, self.memo_lines(value, f"memo.{lang}", audiences)))
         return Furniture(tuple((lang, lines) for lang, lines in found if lines != Lines()))
 
@@ -468,8 +494,8 @@ class _Reader:
         label file's together: two levels with one word could not be told apart."""
         from kzru_reports.templating.locale import load_labels
 
-        for lang in known_languages():
-            labels = load_labels(lang)
+        for lang in self.languages:
+            labels = load_labels(lang, self.templates)
             for kind in ("banner", "portion"):
                 words = getattr(scheme, kind)(lang, labels)
                 seen: dict[str, str] = {}
@@ -611,7 +637,7 @@ class _Reader:
             omit=frozenset(omit) if omit is not None else base.omit,
             detail=self.choice(p, "detail", where, DETAILS) or base.detail,
             templates={**base.templates, **{k: str(v) for k, v in templates.items()}},
-            lang=self.choice(p, "lang", where, LANGS) or base.lang,
+            lang=self.choice(p, "lang", where, self.languages) or base.lang,
             portion_marks=_first(self.flag(p, "portion_marks", where), base.portion_marks),
         )
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kzru_reports import limits
-from kzru_reports.data.lang import LANGS, localize, text_values
+from kzru_reports.data.lang import is_language, localize, text_values
 from kzru_reports.data.schema import SCHEMA_TAGS, Visit
 from kzru_reports.data.tree import (
     MAX_BYTES,
@@ -124,12 +124,13 @@ def parse_visit(
     problems = list(check_references(tree, positions, name))
     visit = None
     lang = tree.get("lang")
+    lang = lang if isinstance(lang, str) and is_language(lang) else "en"
     try:
-        visit = Visit.model_validate(tree, context={"lang": lang if lang in LANGS else "en"})
+        visit = Visit.model_validate(tree, context={"lang": lang})
     except ValidationError as exc:
         problems += _from_pydantic(exc, tree, positions, name)
     problems += check_tree(  # the file's own language here; others when a document is made
-        _own_language(tree, lang if lang in LANGS else "en"),
+        _own_language(tree, lang),
         theme_coverage(theme),
         lambda p: _locate(p, positions),
         name,
@@ -204,7 +205,7 @@ def _own_language(tree: Any, lang: str) -> Any:
     if isinstance(tree, dict):
         if (
             tree
-            and all(k in LANGS for k in tree)
+            and all(isinstance(k, str) and is_language(k) for k in tree)
             and all(isinstance(v, str | dict) for v in tree.values())
         ):
             return {k: _own_language(v, lang) for k, v in tree.items() if k == lang}

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from kzru_reports import limits
-from kzru_reports.data.lang import LANGS, LText, check_lang, parse_text
+from kzru_reports.data.lang import LANGS, LText, check_lang, is_language, parse_text
 from kzru_reports.data.tree import Plain
 
 SCHEMA_TAGS = ("visit/1",)
@@ -169,10 +169,12 @@ def _lang(v: Any) -> str:
     return check_lang(v)
 
 
+# en, ru and kk are built in; any other ISO 639 code is a language a workspace may add
+_LANG_TAG = {"anyOf": [{"enum": list(LANGS)}, {"type": "string", "pattern": "^[a-z]{2,3}$"}]}
 _LANG_MAP = {
     "type": "object",
     "minProperties": 1,
-    "propertyNames": {"enum": list(LANGS)},
+    "propertyNames": _LANG_TAG,
 }
 Text = Annotated[
     str,
@@ -201,7 +203,7 @@ Unit = Annotated[
         }
     ),
 ]
-Lang = Annotated[str, PlainValidator(_lang), WithJsonSchema({"enum": list(LANGS)})]
+Lang = Annotated[str, PlainValidator(_lang), WithJsonSchema(_LANG_TAG)]
 _TEXT_SCHEMA = {
     "anyOf": [{"type": "string"}, {**_LANG_MAP, "additionalProperties": {"type": "string"}}]
 }
@@ -263,7 +265,7 @@ class Classified(Record):
 
 def _is_lang_map(v: Any) -> bool:
     """A mapping of languages to text given where an item may be a plain string."""
-    return isinstance(v, dict) and bool(v) and all(k in LANGS for k in v)
+    return isinstance(v, dict) and bool(v) and all(isinstance(k, str) and is_language(k) for k in v)
 
 
 class StringOk(Classified):
@@ -520,8 +522,9 @@ class Visit(Record):
     schema_: Literal["visit/1"] = Field(alias="schema")
     """The format of the file: `visit/1`. Example: `visit/1`"""
     lang: Lang = "en"
-    """The language of every plain string in the file: `en`, `ru` or `kk`. A text field may
-    instead give each language's text: `{en: ..., ru: ..., kk: ...}`. Example: `ru`"""
+    """The language of every plain string in the file: `en`, `ru` or `kk`, or a language a
+    workspace adds, by its ISO 639 code (`de`, `uz`). A text field may instead give each
+    language's text: `{en: ..., ru: ..., kk: ...}`. Example: `ru`"""
     id: FileSlug
     """Names the output folder and files: lower-case letters, digits and hyphens.
     Example: `kz-ru-state-visit-2025`"""

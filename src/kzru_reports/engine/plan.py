@@ -179,7 +179,7 @@ def plan(
         failed: set[str] = set()
         for lang in dict.fromkeys(j.lang for j in jobs):
             try:  # a language whose texts are missing fails alone, every field listed
-                localized(visit, lang, options.fallback)
+                localized(visit, lang, options.fallback, options.templates)
             except KzruError as exc:
                 report.errors += [in_file(p, display) for p in exc.problems()]
                 failed.add(lang)

@@ -46,6 +46,11 @@ class PagedWriter(Writer, Protocol):
         """The pack written, and the page on which each of its anchors landed."""
 
 
+def language(meta: n.Meta) -> str:
+    """The language of a document (``ru`` for ``ru-RU``), which decides hyphenation."""
+    return (meta.lang or "en").split("-")[0].lower()
+
+
 def block_rules(translator: type) -> dict[type, Callable[..., Any]]:
     """A writer's rule for each block node type: the translator's method named for it
     (``_heading`` for ``Heading``), looked up once, when the writer is imported. A node

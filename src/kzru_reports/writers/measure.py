@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from kzru_reports import memo
-
-# The padding of a table's cells, in points (top, right, bottom, left): the PDF's
-# cells and the DOCX's cell margins, so a table breaks its lines the same in both.
-TABLE_PADDING = (3.5, 5.0, 4.0, 5.0)
+from kzru_reports.hyphenate import SOFT_HYPHEN, soft_hyphens
+from kzru_reports.model import nodes as n
+from kzru_reports.theme import Theme
+from kzru_reports.writers.sheet import BODY, FieldLook, Sheet, TableLook, TextStyle
 
 
 @memo.cached(64, files=lambda path: (path,))
@@ -46,3 +48,145 @@ def ellipsize(text: str, font_path: str, size: float, width: float) -> str:
         else:
             hi = mid - 1
     return text[:lo].rstrip() + "…"
+
+
+def face_path(theme: Theme, style: TextStyle, bold: bool = False, italic: bool = False) -> str:
+    """The font file a text style (made ``bold`` or ``italic`` by inline markup) sets
+    its text in."""
+    family = theme.body_font if style.font == BODY else theme.heading_font
+    bold, italic = bold or style.bold, italic or style.italic
+    file = {
+        (False, False): family.regular,
+        (True, False): family.bold,
+        (False, True): family.italic,
+    }.get((bold, italic), family.bold_italic)
+    return str(theme.font_path(file))
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _runs(children: n.Inlines, bold: bool = False, italic: bool = False) -> Iterator[Any]:
+    """(text, bold, italic) for each run of text; None for a line break."""
+    for node in children:
+        match node:
+            case n.Text(text=t):
+                yield t, bold, italic
+            case n.Strong(children=c):
+                yield from _runs(c, True, italic)
+            case n.Emph(children=c):
+                yield from _runs(c, bold, True)
+            case n.Link(children=c):
+                yield from _runs(c, bold, italic)
+            case n.LineBreak():
+                yield None
+
+
+def text_extent(
+    children: n.Inlines, theme: Theme, style: TextStyle, lang: str
+) -> tuple[float, float]:
+    """(narrowest, widest) width ``children`` can be set in, in points, as both writers
+    break lines: the widest piece of a word between two hyphenation points (with its
+    hyphen), and the longest line when nothing wraps."""
+    narrowest = widest = line = 0.0
+    for run in _runs(children):
+        if run is None:
+            widest, line = max(widest, line), 0.0
+            continue
+        text, bold, italic = run
+        face = face_path(theme, style, bold, italic)
+        line += text_width(text, face, style.size)
+        for word in _SPACE.split(text):
+            if word:
+                piece = _widest_piece(word, face, style.size, lang if style.hyphenate else "")
+                narrowest = max(narrowest, piece)
+    return narrowest, max(widest, line)
+
+
+@memo.cached(1 << 16)
+def _widest_piece(word: str, face: str, size: float, lang: str) -> float:
+    """The widest piece of ``word`` between hyphenation points (with its hyphen, where
+    one is set at its end), in points; words repeat, so each is measured once."""
+    pieces = (soft_hyphens(word, lang) if lang else word).split(SOFT_HYPHEN)
+    hyphen = text_width("-", face, size)
+    return max(
+        text_width(p, face, size) + (hyphen if i < len(pieces) - 1 else 0.0)
+        for i, p in enumerate(pieces)
+    )
+
+
+# Room added to every measured width: the writers' own measures (reportlab's, Word's,
+# LibreOffice's) differ from ours by rounding, and a word one hundredth of a point too
+# wide for its column would be cut.
+SLACK = 1.02
+
+
+def column_widths(
+    table: n.Table, look: TableLook, sheet: Sheet, theme: Theme, width: float, lang: str
+) -> list[float]:
+    """The widths of a table's columns, in points, adding up to ``width``.
+
+    The template's ``widths`` are the shares each column asks for; the content bounds
+    them: no column is narrower than its widest unbreakable piece (so a word breaks
+    only at a hyphenation point), none wider than its longest line (a one-word status
+    column takes the width of its longest word). What one column gives up goes to the
+    others by their shares. Only when the pieces cannot all fit is a column
+    narrower than its widest piece (then held to its share)."""
+    ncols = len(table.header) or max(len(r.cells) for r in table.rows)
+    weights = list(table.widths) if len(table.widths) == ncols else [1.0] * ncols
+    pad = look.padding[1] + look.padding[3]
+    low, high = [pad] * ncols, [pad] * ncols
+    rows = [(table.header, sheet.text[look.head])] if table.header else []
+    rows += [(r.cells, sheet.text[look.text]) for r in table.rows if r.role != "group"]
+    for cells, style in rows:
+        for c, cell in enumerate(cells[:ncols]):
+            a, b = text_extent(cell.children, theme, style, lang)
+            low[c], high[c] = max(low[c], a * SLACK + pad), max(high[c], b * SLACK + pad)
+    return distribute(width, weights, low, high)
+
+
+def distribute(
+    total: float, weights: Sequence[float], low: Sequence[float], high: Sequence[float]
+) -> list[float]:
+    """``total`` shared by ``weights``, each share kept between its ``low`` and its
+    ``high`` where the totals allow (what is left over goes by weight)."""
+    k = len(weights)
+    if sum(low) > total:
+        # not every piece fits (a word wider than the page): a column asking for more
+        # than its share is held to its share, and breaks its word where it must
+        fair = [total * w / sum(weights) for w in weights]
+        low = [min(lo, f) for lo, f in zip(low, fair, strict=True)]
+    high = [max(h, lo) for h, lo in zip(high, low, strict=True)]
+    free = [True] * k  # columns whose width is still to be decided
+    out = [0.0] * k
+    left = total
+    while any(free):
+        share = sum(w for w, f in zip(weights, free, strict=True) if f) or 1.0
+        want = [left * w / share if f else 0.0 for w, f in zip(weights, free, strict=True)]
+        # fix the columns pushed against a bound, then share again what is left
+        over = [i for i in range(k) if free[i] and want[i] > high[i]]
+        under = [i for i in range(k) if free[i] and want[i] < low[i]]
+        fixed = under or over
+        if not fixed:
+            for i in range(k):
+                if free[i]:
+                    out[i] = want[i]
+            break
+        for i in fixed:
+            out[i] = low[i] if i in under else high[i]
+            free[i] = False
+            left -= out[i]
+        if not any(free) and abs(left) > 0.01:  # every column at a bound: widen all
+            extra = left / k
+            out = [w + extra for w in out]
+    return out
+
+
+def label_width(labels: Sequence[str], look: FieldLook, sheet: Sheet, theme: Theme) -> float:
+    """The label column of a field list: its widest label in capitals and the padding,
+    at least ``look.label_min``, at most two fifths of the text width."""
+    style = sheet.text[look.label]
+    face = face_path(theme, style)
+    widest = max((text_width(label.upper(), face, style.size) for label in labels), default=0)
+    room = theme.text_width_mm * 72 / 25.4 * 0.4
+    return min(max(widest + look.padding[1] + look.padding[3], look.label_min), room)

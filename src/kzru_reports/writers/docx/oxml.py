@@ -32,21 +32,37 @@ def set_font(rpr_owner: Any, family: str) -> None:
         fonts.set(qn(f"w:{script}"), family)
 
 
-def borders(table: Any, edges: dict[str, tuple[str, float]]) -> None:
-    """Table borders: edge name -> (colour, width in points); others none."""
-    tblpr = table.tblPr
-    borders = OxmlElement("w:tblBorders")
+def edge_borders(tag: str, edges: dict[str, tuple[str, float]], only: bool = False) -> Any:
+    """Borders (``w:tblBorders`` or ``w:tcBorders``): edge name -> (colour, width in
+    points); the other edges none, or left out with ``only``."""
+    el = OxmlElement(tag)
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
         if edge in edges:
             colour, width = edges[edge]
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), str(int(width * 8)))
-            el.set(qn("w:color"), colour.lstrip("#").upper())
-        else:
-            el.set(qn("w:val"), "nil")
-        borders.append(el)
-    table_property(tblpr, borders)
+            line = SubElement(el, qn(f"w:{edge}"))
+            line.set(qn("w:val"), "single")
+            line.set(qn("w:sz"), str(max(2, round(width * 8))))
+            line.set(qn("w:space"), "0")
+            line.set(qn("w:color"), colour.lstrip("#").upper())
+        elif not only:
+            SubElement(el, qn(f"w:{edge}")).set(qn("w:val"), "nil")
+    return el
+
+
+def cell_margins(padding: tuple[float, float, float, float]) -> Any:
+    """``w:tblCellMar``: the cells' padding (top, right, bottom, left, in points)."""
+    mar = OxmlElement("w:tblCellMar")
+    for side, pts in zip(("top", "left", "bottom", "right"), _sides(padding), strict=True):
+        el = SubElement(mar, qn(f"w:{side}"))
+        el.set(qn("w:w"), str(round(pts * 20)))
+        el.set(qn("w:type"), "dxa")
+    return mar
+
+
+def _sides(padding: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """(top, right, bottom, left) in the schema's order: top, left, bottom, right."""
+    top, right, bottom, left = padding
+    return top, left, bottom, right
 
 
 TBL_PR_ORDER = (
@@ -83,19 +99,27 @@ def table_property(tblpr: Any, el: Any) -> None:
     tblpr.append(el)
 
 
-def table_layout(tblpr: Any, padding: tuple[float, float, float, float]) -> None:
-    """The table's left edge on the text's left edge (as the PDF sets it) and its
-    cells' padding (top, right, bottom, left, in points)."""
-    ind = OxmlElement("w:tblInd")
-    ind.set(qn("w:w"), "0")
-    ind.set(qn("w:type"), "dxa")
-    table_property(tblpr, ind)
-    mar = OxmlElement("w:tblCellMar")
-    for side, pts in zip(("top", "right", "bottom", "left"), padding, strict=True):
-        el = SubElement(mar, qn(f"w:{side}"))
-        el.set(qn("w:w"), str(round(pts * 20)))
-        el.set(qn("w:type"), "dxa")
-    table_property(tblpr, mar)
+def table_look(tblpr: Any, header: bool) -> None:
+    """Which of its table style's conditional formats a table takes (``w:tblLook``):
+    the first row's when it has a header row, and the bands the style defines."""
+    look = OxmlElement("w:tblLook")
+    flags = {
+        "firstRow": header,
+        "lastRow": False,
+        "firstColumn": False,
+        "lastColumn": False,
+        "noHBand": False,
+        "noVBand": True,
+    }
+    value = sum(
+        bit
+        for bit, on in zip((0x20, 0x40, 0x80, 0x100, 0x200, 0x400), flags.values(), strict=True)
+        if on
+    )
+    look.set(qn("w:val"), f"{value:04X}")
+    for name, on in flags.items():
+        look.set(qn(f"w:{name}"), "1" if on else "0")
+    table_property(tblpr, look)
 
 
 # ------------------------------------------------------------------ XML helpers
@@ -105,7 +129,8 @@ W_R, W_RPR, W_T, W_BR, W_TAB = qn("w:r"), qn("w:rPr"), qn("w:t"), qn("w:br"), qn
 W_B, W_I, W_U = qn("w:b"), qn("w:i"), qn("w:u")
 W_VAL, W_TYPE, W_W, W_SZ, W_COLOR = qn("w:val"), qn("w:type"), qn("w:w"), qn("w:sz"), qn("w:color")
 W_TR, W_TR_PR, W_TBL_HEADER = qn("w:tr"), qn("w:trPr"), qn("w:tblHeader")
-W_CANT_SPLIT = qn("w:cantSplit")
+W_CANT_SPLIT, W_KEEP_NEXT = qn("w:cantSplit"), qn("w:keepNext")
+W_SOFT_HYPHEN = qn("w:softHyphen")
 W_TC, W_TC_PR, W_TC_W, W_GRID_SPAN = qn("w:tc"), qn("w:tcPr"), qn("w:tcW"), qn("w:gridSpan")
 W_SHD, W_FILL, W_TC_BORDERS, W_TOP = qn("w:shd"), qn("w:fill"), qn("w:tcBorders"), qn("w:top")
 W_GRID_COL, W_SECT_PR, W_HYPERLINK, R_ID = (
@@ -121,7 +146,7 @@ W_SPACING, W_AFTER, W_LINE, W_LINE_RULE = (
     qn("w:lineRule"),
 )
 XML_SPACE = qn("xml:space")
-_SPECIAL = re.compile(r"([\t\r\n])")
+_SPECIAL = re.compile("([\t\r\n\u00ad])")
 
 
 def hex_colour(colour: str) -> str:
@@ -149,10 +174,12 @@ def run(p: Any, text: str, bold: bool = False, italic: bool = False, props: bool
             SubElement(rpr, W_I)
     if not text:
         return r
-    pieces = _SPECIAL.split(text) if ("\t" in text or "\n" in text or "\r" in text) else (text,)
+    pieces = _SPECIAL.split(text) if _SPECIAL.search(text) else (text,)
     for piece in pieces:
         if piece == "\t":
             SubElement(r, W_TAB)
+        elif piece == "\u00ad":  # a hyphenation point: Word's optional hyphen
+            SubElement(r, W_SOFT_HYPHEN)
         elif piece in ("\r", "\n"):
             SubElement(r, W_BR)
         elif piece:

@@ -1,5 +1,8 @@
-"""Word styles: the theme as named paragraph styles ("Heading 1", "Lead", "Table
-Text" ...), so that a reader who restyles one changes the whole document."""
+"""The neutral style sheet (``writers/sheet.py``) as Word styles: one named paragraph
+style per text style of the sheet ("Heading 1", "Lead", "Table Text" ...) and one
+table style per table look ("Data Table", "Compact Table" ...), so that a reader who
+restyles one changes the whole document. Nothing is decided here: each style only
+translates the sheet's."""
 
 from __future__ import annotations
 
@@ -11,152 +14,296 @@ from docx.enum.text import (
     WD_TAB_ALIGNMENT,
     WD_TAB_LEADER,
 )
-from docx.shared import Mm, Pt, RGBColor
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from lxml.etree import SubElement
 
 from kzru_reports.theme import Theme
 from kzru_reports.writers.docx.oxml import (
+    cell_margins,
+    edge_borders,
+    hex_colour,
     paragraph_border,
     rgb,
     set_font,
+    table_property,
 )
 from kzru_reports.writers.docx.package import add_paragraph_style, internal_name, styles_by_name
+from kzru_reports.writers.sheet import BODY, Sheet, TableLook, TextStyle, sheet
 
-# the sheet's paragraph styles (``writers/sheet.py``) -> Word paragraph style
+# the sheet's text styles -> the Word paragraph style of each (Word's own names where
+# Word has one, so its style gallery, outline and contents know them)
 WORD_STYLES = {
     "body": "Normal",
-    "lead": "Lead",
+    "h1": "Heading 1",
+    "h2": "Heading 2",
+    "h3": "Heading 3",
+    "cover-title": "Cover Title",
     "kicker": "Kicker",
-    "dateline": "Dateline",
-    "sources": "Sources",
     "cover-kicker": "Cover Kicker",
+    "lead": "Lead",
+    "dateline": "Dateline",
+    "list": "List Bullet",
+    "sources": "Sources",
+    "quote": "Quote",
+    "attribution": "Attribution",
+    "field-label": "Field Label",
+    "field-value": "Field Value",
+    "header-label": "Header Label",
+    "header-value": "Header Value",
+    "th": "Table Heading",
+    "th-compact": "Table Heading Compact",
+    "td": "Table Text",
+    "group": "Table Group",
+    "figure-value": "Figure Value",
+    "figure-qualifier": "Figure Qualifier",
+    "figure-label": "Figure Label",
+    "figure-note": "Figure Note",
+    "toc1": "TOC 1",
+    "toc2": "TOC 2",
+    "running-header": "Header",
+    "running-footer": "Footer",
+    "letterhead": "Letterhead",
 }
+# Word styles that take the look of another text style of the sheet
+SAME_AS = {
+    "Title": "h1",
+    "TOC Heading": "h1",
+    "List Number": "list",
+    "List Bullet 2": "list",
+    "List Number 2": "list",
+}
+# the sheet's table roles -> the Word table style of each
+TABLE_STYLES = {"": "Data Table", "grid": "Data Table Banded", "compact": "Compact Table"}
+FIELD_STYLES = {"": "Field Table", "header": "Header Table", "cover": "Field Table"}
+TILE_STYLE = "Figure Tiles"
+PICTURE_STYLE = "Picture"  # a paragraph holding a chart: its line as tall as the picture
 
 
 def configure_styles(doc: Any, theme: Theme, keep: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Set up every style the translator uses; returns them by name for fast lookup.
     Styles named in ``keep`` (those a reference document defines) stay as they are."""
     styles = doc.styles
-    body, head = theme.body_font.name, theme.heading_font.name
-    text, accent, muted = rgb(theme.text), rgb(theme.accent), rgb(theme.muted)
+    fonts = {BODY: theme.body_font.name, "heading": theme.heading_font.name}
+    sh = sheet(theme)
 
     # python-docx finds a style by name by scanning them all, and checks each new one
     # the same way; looked up here once, as ``styles[name]`` would find it
     found = styles_by_name(styles)
 
-    def para_style(name: str, base: str | None = "Normal") -> Any:
+    def para_style(name: str) -> Any:
         internal = internal_name(name)
         style = found.get(internal)
         if style is None:  # as ``styles.add_style(name, PARAGRAPH)``, without the scan
             style = add_paragraph_style(styles, internal)
             found[internal] = style
-            if base:
-                style.base_style = found[internal_name(base)]
+            if name != "Normal":
+                style.base_style = found[internal_name("Normal")]
             style.quick_style = True
         return style
 
-    def setup(
-        name: str,
-        font: str,
-        size: float,
-        colour: RGBColor,
-        bold: bool = False,
-        italic: bool = False,
-        before: float = 0,
-        after: float = 4,
-        line: float = theme.leading,
-        keep_next: bool = False,
-        base: str | None = "Normal",
-        indent: float = 0,
-    ) -> None:
-        style = para_style(name, base)
-        out[name] = style
-        if name in keep:
-            return
-        set_font(style.element, font)
-        style.font.size, style.font.bold, style.font.italic = Pt(size), bold, italic
-        style.font.color.rgb = colour
-        pf = style.paragraph_format
-        pf.space_before, pf.space_after = Pt(before), Pt(after)
-        # Word multiplies a "multiple" by the font's own line height (about 1.36 em for
-        # Noto), so the leading is given in points, as the PDF sets it; "at least", so
-        # a picture in the line still fits.
-        pf.line_spacing = Pt(round(size * line, 1))
-        pf.line_spacing_rule = WD_LINE_SPACING.AT_LEAST
-        pf.keep_with_next = keep_next
-        pf.widow_control = True
-        if indent:
-            pf.left_indent = Mm(indent)
-
     out: dict[str, Any] = {}
-    small = theme.small_size
-    setup("Normal", body, theme.body_size, text, base=None)
-    setup("Title", head, theme.h1_size, accent, bold=True, after=6, line=1.1)
-    setup("Heading 1", head, theme.h1_size, accent, bold=True, after=8, line=1.15, keep_next=True)
-    setup(
-        "Heading 2",
-        head,
-        theme.h2_size,
-        accent,
-        bold=True,
-        before=12,
-        after=5,
-        line=1.15,
-        keep_next=True,
-    )
-    setup(
-        "Heading 3",
-        head,
-        theme.h3_size,
-        text,
-        bold=True,
-        before=8,
-        after=3,
-        line=1.15,
-        keep_next=True,
-    )
-    setup("Kicker", head, small + 0.5, muted, bold=True, after=2, line=1.2)
-    setup("Cover Kicker", head, small + 3, muted, bold=True, before=150, after=6, line=1.3)
-    setup("Lead", body, theme.body_size + 1, text, after=8)
-    setup("Dateline", head, theme.body_size, muted, after=8)
-    setup("List Bullet", body, theme.body_size, text, after=3)
-    setup("List Number", body, theme.body_size, text, after=3)
-    setup("List Bullet 2", body, theme.body_size, text, after=3)
-    setup("List Number 2", body, theme.body_size, text, after=3)
-    setup("Sources", body, small + 0.5, text, after=2, base="List Number")
-    setup("Quote", body, theme.body_size, text, italic=True, after=2, indent=6)
-    setup("Attribution", head, small + 0.5, muted, after=9, indent=6)
-    setup("Field Label", head, small + 0.5, muted, bold=True, after=0)
-    setup("Field Value", body, theme.body_size, text, after=0)
-    setup("Figure Value", head, theme.figure_size, accent, bold=True, after=2, line=1.05)
-    setup("Figure Qualifier", head, small, accent, bold=True, after=0, line=1.1)
-    setup("Figure Label", head, small + 1, text, bold=True, after=1, line=1.2)
-    setup("Figure Note", head, small, muted, after=0, line=1.2)
-    setup("Table Heading", head, small + 0.5, rgb("#FFFFFF"), bold=True, after=0, line=1.2)
-    setup("Table Text", head, small + 0.5, text, after=0, line=1.25)
-    # keep-with-next in a table row keeps that row on the page of the row after it
-    setup("Table Group", head, small + 1, accent, bold=True, after=0, line=1.2, keep_next=True)
-    setup("Cover Title", head, theme.h1_size * 1.5, accent, bold=True, after=14, line=1.1)
-    setup("TOC Heading", head, theme.h1_size, accent, bold=True, after=8, line=1.15)
-    setup("TOC 1", head, theme.body_size + 0.5, text, bold=True, before=9, after=2)
-    setup("TOC 2", head, theme.body_size - 0.5, text, after=2, indent=4)
+    names = [(word, key) for key, word in WORD_STYLES.items()] + list(SAME_AS.items())
+    for word, key in [("Normal", "body")] + [p for p in names if p[0] != "Normal"]:
+        style = para_style(word)
+        out[word] = style
+        if word not in keep:
+            translate(style, sh.text[key], fonts)
+    picture = para_style(PICTURE_STYLE)
+    out[PICTURE_STYLE] = picture
+    if PICTURE_STYLE not in keep:
+        translate(picture, sh.text["body"], fonts)
+        pf = picture.paragraph_format
+        pf.line_spacing_rule = WD_LINE_SPACING.SINGLE  # as tall as the picture
+        pf.space_after = Pt(6)
     for name in ("TOC 1", "TOC 2"):
-        out[name].paragraph_format.tab_stops.add_tab_stop(
-            Mm(theme.text_width_mm), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
-        )
-    setup("Header", head, 8.5, rgb(theme.marking), bold=True, after=0, line=1.0)
-    setup("Footer", head, 7.5, muted, after=0, line=1.0)
+        if name not in keep:
+            out[name].paragraph_format.tab_stops.add_tab_stop(
+                Mm(theme.text_width_mm), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+            )
     for name in ("Header", "Footer"):
-        # the template's own stops (centre 4680, right 9360) would take the running
-        # footer's tab in LibreOffice; each paragraph sets the stop it needs
-        out[name].paragraph_format.tab_stops.clear_all()
-    setup("Letterhead", head, small + 0.5, accent, after=0, line=1.2)
-    quote = out["Quote"]
-    if "Quote" not in keep:
-        quote.paragraph_format.right_indent = Mm(4)
-        paragraph_border(quote.element.get_or_add_pPr(), "left", theme.accent, 18, 8)
-    out["Table Heading"].paragraph_format.keep_with_next = False
-    try:
-        out["Table Grid"] = styles["Table Grid"]
-    except KeyError:  # a reference document without it
-        out["Table Grid"] = styles.add_style("Table Grid", WD_STYLE_TYPE.TABLE)
+        if name not in keep:
+            # the template's own stops (centre 4680, right 9360) would take the running
+            # footer's tab in LibreOffice; each paragraph sets the stop it needs
+            out[name].paragraph_format.tab_stops.clear_all()
+    _list_indents(doc, sh, keep)
+    for role, name in TABLE_STYLES.items():
+        if name not in out:
+            out[name] = _table_style(styles, found, name, keep, look=sh.tables[role])
+    for role, name in FIELD_STYLES.items():
+        fl = sh.fields[role]
+        if name not in out:
+            out[name] = _table_style(styles, found, name, keep, padding=fl.padding, frame=fl.rule)
+    out[TILE_STYLE] = _table_style(
+        styles,
+        found,
+        TILE_STYLE,
+        keep,
+        padding=sh.tiles.padding,
+        fill=sh.tiles.fill,
+        inside_v=("#FFFFFF", sh.tiles.gap),
+        top=sh.tiles.rule,
+    )
     return out
+
+
+def translate(style: Any, s: TextStyle, fonts: dict[str, str]) -> None:
+    """One text style of the sheet as a Word paragraph style."""
+    set_font(style.element, fonts[s.font])
+    style.font.size, style.font.bold, style.font.italic = Pt(s.size), s.bold, s.italic
+    style.font.color.rgb = rgb(s.colour)
+    pf = style.paragraph_format
+    pf.space_before, pf.space_after = Pt(s.before), Pt(s.after)
+    # the leading exactly, as the PDF sets it: Word's "multiple" multiplies the font's
+    # own line height (about 1.36 em for Noto), and "at least" grows to it, so either
+    # would make every line of a table or a heading taller than in the PDF
+    pf.line_spacing = Pt(round(s.leading, 2))
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.keep_with_next = s.keep_with_next
+    pf.widow_control = True
+    pf.left_indent = Pt(s.left) if s.left else None
+    pf.right_indent = Pt(s.right) if s.right else None
+    if s.marker != s.left:  # a list: its bullet or number hangs left of the text
+        pf.first_line_indent = Pt(s.marker - s.left)
+    ppr = style.element.get_or_add_pPr()
+    contextual = ppr.find(qn("w:contextualSpacing"))
+    if contextual is not None:  # Word's list styles drop the space between items
+        ppr.remove(contextual)
+    if s.align != "left":
+        jc = ppr.find(qn("w:jc"))
+        if jc is None:
+            jc = SubElement(ppr, qn("w:jc"))
+        jc.set(qn("w:val"), {"right": "right", "center": "center"}[s.align])
+    if s.rule_left:
+        colour, weight, gap = s.rule_left
+        paragraph_border(ppr, "left", colour, round(weight * 8), round(gap))
+
+
+def _list_indents(doc: Any, sh: Sheet, keep: frozenset[str]) -> None:
+    """The numbering of Word's list styles indented as the sheet's lists: a list
+    level's own indentation comes before its paragraph style's in Word."""
+    try:
+        numbering = doc.part.numbering_part.element
+    except NotImplementedError:  # a reference document without numbering
+        return
+    lst = sh.text["list"]
+    styles = doc.styles.element
+    for name, depth in (
+        ("List Bullet", 0),
+        ("List Number", 0),
+        ("List Bullet 2", 1),
+        ("List Number 2", 1),
+    ):
+        if name in keep:
+            continue
+        num = styles.xpath(f'w:style[w:name/@w:val="{internal_name(name)}"]/w:pPr/w:numPr/w:numId')
+        if not num:
+            continue
+        abstract = numbering.xpath(
+            f'w:num[@w:numId="{num[0].get(qn("w:val"))}"]/w:abstractNumId/@w:val'
+        )
+        if not abstract:
+            continue
+        for lvl in numbering.xpath(f'w:abstractNum[@w:abstractNumId="{abstract[0]}"]/w:lvl'):
+            level = depth + int(lvl.get(qn("w:ilvl")))
+            left = lst.left * (level + 1)
+            ppr = lvl.find(qn("w:pPr"))
+            if ppr is None:
+                ppr = SubElement(lvl, qn("w:pPr"))
+            for old in ppr.findall(qn("w:ind")) + ppr.findall(qn("w:tabs")):
+                ppr.remove(old)
+            tabs = SubElement(ppr, qn("w:tabs"))
+            SubElement(tabs, qn("w:tab"), {qn("w:val"): "num", qn("w:pos"): _tw(left)})
+            SubElement(
+                ppr,
+                qn("w:ind"),
+                {qn("w:left"): _tw(left), qn("w:hanging"): _tw(lst.left - lst.marker)},
+            )
+
+
+def _tw(points: float) -> str:
+    """Points as twentieths of a point, Word's unit."""
+    return str(round(points * 20))
+
+
+def _table_style(
+    styles: Any,
+    found: dict[str, Any],
+    name: str,
+    keep: frozenset[str],
+    look: TableLook | None = None,
+    padding: tuple[float, float, float, float] = (0, 0, 0, 0),
+    frame: tuple[str, float] | None = None,
+    fill: str | None = None,
+    inside_v: tuple[str, float] | None = None,
+    top: tuple[str, float] | None = None,
+) -> Any:
+    """A Word table style: the table on the text's left edge, its cells' padding and
+    rules; for a data table, the header row's fill (conditional formatting of the
+    first row) and the band of every other row."""
+    internal = internal_name(name)
+    if internal in found:
+        style = found[internal]
+        if name in keep:
+            return style
+    else:
+        style = styles.add_style(name, WD_STYLE_TYPE.TABLE)
+        found[internal] = style
+    el = style.element
+    for old in (
+        el.findall(qn("w:tblPr")) + el.findall(qn("w:tblStylePr")) + el.findall(qn("w:tcPr"))
+    ):
+        el.remove(old)
+    for old in el.findall(qn("w:pPr")):
+        el.remove(old)
+    tblpr = SubElement(el, qn("w:tblPr"))
+    if look is not None:
+        padding = look.padding
+        band = OxmlElement("w:tblStyleRowBandSize")
+        band.set(qn("w:val"), "1")
+        table_property(tblpr, band)
+    # the table's edge on the text's edge, as in the PDF: Word (in the compatibility
+    # mode of the documents written here) and LibreOffice measure ``tblInd`` to the
+    # first cell's text, not to the table's edge
+    ind = OxmlElement("w:tblInd")
+    ind.set(qn("w:w"), _tw(padding[3]))
+    ind.set(qn("w:type"), "dxa")
+    table_property(tblpr, ind)
+    edges: dict[str, tuple[str, float]] = {}
+    if look is not None and look.rule:
+        edges = {"insideH": look.rule, "bottom": look.rule}
+    if frame:
+        edges = {"top": frame, "bottom": frame}
+    if top:  # a rule on each row's top edge (cut by the white gaps between columns)
+        edges = {"top": top, "insideH": top}
+    if inside_v:
+        edges["insideV"] = inside_v
+    table_property(tblpr, edge_borders("w:tblBorders", edges))
+    table_property(tblpr, cell_margins(padding))
+    if fill:
+        _shade(SubElement(el, qn("w:tcPr")), fill)
+    if look is None:
+        return style
+    if look.head_fill or look.head_rule:
+        first = SubElement(el, qn("w:tblStylePr"), {qn("w:type"): "firstRow"})
+        SubElement(first, qn("w:tblPr"))
+        tcpr = SubElement(first, qn("w:tcPr"))
+        if look.head_rule:
+            tcpr.append(edge_borders("w:tcBorders", {"bottom": look.head_rule}, only=True))
+        if look.head_fill:
+            _shade(tcpr, look.head_fill)
+    if look.band:
+        # the first body row is band 1 (the header row counts in no band)
+        second = SubElement(el, qn("w:tblStylePr"), {qn("w:type"): "band2Horz"})
+        SubElement(second, qn("w:tblPr"))
+        _shade(SubElement(second, qn("w:tcPr")), look.band)
+    return style
+
+
+def _shade(tcpr: Any, fill: str) -> None:
+    SubElement(
+        tcpr,
+        qn("w:shd"),
+        {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): hex_colour(fill)},
+    )

@@ -16,6 +16,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml.etree import SubElement
 
+from kzru_reports.hyphenate import soft_hyphens
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
@@ -25,10 +26,10 @@ from kzru_reports.writers.docx.oxml import (
     R_ID,
     W_AFTER,
     W_BR,
-    W_COLOR,
     W_GRID_COL,
     W_GRID_SPAN,
     W_HYPERLINK,
+    W_KEEP_NEXT,
     W_LINE,
     W_LINE_RULE,
     W_P,
@@ -36,7 +37,6 @@ from kzru_reports.writers.docx.oxml import (
     W_RPR,
     W_SECT_PR,
     W_SPACING,
-    W_SZ,
     W_TC,
     W_TC_BORDERS,
     W_TC_PR,
@@ -46,7 +46,6 @@ from kzru_reports.writers.docx.oxml import (
     W_U,
     W_VAL,
     W_W,
-    borders,
     bottom_rule,
     complex_field,
     hex_colour,
@@ -56,21 +55,20 @@ from kzru_reports.writers.docx.oxml import (
     set_num,
     shade_tcpr,
     style_p,
-    table_layout,
+    table_look,
     text_run,
     wrap_bookmark,
 )
 from kzru_reports.writers.docx.picture import chart_png
-from kzru_reports.writers.docx.styles import WORD_STYLES
-from kzru_reports.writers.measure import TABLE_PADDING, fit_size
-from kzru_reports.writers.sheet import (
-    FIELD_LABEL_MM,
-    GROUP_ROW,
-    HEADING_STYLES,
-    LIST_STYLES,
-    PARAGRAPH_STYLES,
-    TINTED_ROWS,
+from kzru_reports.writers.docx.styles import (
+    FIELD_STYLES,
+    PICTURE_STYLE,
+    TABLE_STYLES,
+    TILE_STYLE,
+    WORD_STYLES,
 )
+from kzru_reports.writers.measure import column_widths, fit_size, label_width
+from kzru_reports.writers.sheet import GROUP_ROW, MM, closing, sheet
 
 
 class Translator:
@@ -82,8 +80,10 @@ class Translator:
     object API would make: named styles, header rows that repeat, shading, spans.
     """
 
-    def __init__(self, doc: Any, blank: Blank, theme: Theme) -> None:
+    def __init__(self, doc: Any, blank: Blank, theme: Theme, lang: str = "en") -> None:
         self.doc = doc
+        self.lang = lang  # hyphenation points, the PDF's: see kzru_reports.hyphenate
+        self.sheet = sheet(theme)
         self.part = doc.part
         self.body = doc.element.body
         self.theme = theme
@@ -102,7 +102,9 @@ class Translator:
 
     # -- helpers
     def para(self, style: str, container: Any = None, align: str = "left") -> Any:
-        """A new ``w:p`` with its style set, at the end of the body or of a cell."""
+        """A new ``w:p`` with its style set (a Word style name, or the name of a text
+        style of the sheet), at the end of the body or of a cell."""
+        style = WORD_STYLES.get(style, style)
         if container is None:
             p = SubElement(self.body, W_P)
             if self.sect is not None:
@@ -112,15 +114,25 @@ class Translator:
         style_p(p, self.ids[style], align)
         return p
 
-    def runs(self, p: Any, children: n.Inlines, bold: bool = False, italic: bool = False) -> None:
+    def runs(
+        self,
+        p: Any,
+        children: n.Inlines,
+        bold: bool = False,
+        italic: bool = False,
+        lang: str = "",
+    ) -> None:
+        """Inline nodes as runs; with ``lang``, long words get the soft hyphens the
+        PDF breaks them at (so both break lines alike, with or without a hyphenation
+        dictionary for the language on the reader's machine)."""
         for node in children:
             match node:
                 case n.Text(text=t):
-                    run(p, t, bold, italic)
+                    run(p, soft_hyphens(t, lang) if lang else t, bold, italic)
                 case n.Strong(children=c):
-                    self.runs(p, c, True, italic)
+                    self.runs(p, c, True, italic, lang)
                 case n.Emph(children=c):
-                    self.runs(p, c, bold, True)
+                    self.runs(p, c, bold, True, lang)
                 case n.Link(children=c, url=url):
                     self._link(p, c, url)
                 case n.LineBreak():
@@ -165,16 +177,33 @@ class Translator:
         return str(new.numId)
 
     # -- blocks
+    def text(
+        self, style: str, children: n.Inlines, container: Any = None, align: str = "left"
+    ) -> Any:
+        """A paragraph of ``style`` (a text style of the sheet) holding ``children``,
+        hyphenated where the style is."""
+        p = self.para(style, container, align)
+        lang = self.lang if self.sheet.text[style].hyphenate else ""
+        self.runs(p, children, lang=lang)
+        return p
+
     def blocks(self, body: tuple[n.Block, ...]) -> None:
+        last: Any = None  # the last paragraph before a run of headings
         for block in body:
             rule = RULES.get(type(block))
             if rule is None:
                 raise TypeError(f"DOCX writer: no rule for block node {type(block).__name__}")
+            if not isinstance(block, n.Heading):
+                if closing(block, self.sheet.closing_items) and last is not None:
+                    _keep_next(last)  # the last lines before it go on with a closing list
+                last = None
+            elif last is None:
+                tail = self.body[-2] if self.sect is not None and len(self.body) > 1 else None
+                last = tail if tail is not None and tail.tag == W_P else None
             rule(self, block)
 
     def _heading(self, h: n.Heading) -> None:
-        cover = HEADING_STYLES[h.role] == "cover-title"
-        p = self.para("Cover Title" if cover else f"Heading {min(h.level, 3)}")
+        p = self.para(self.sheet.heading(h.role, h.level).name)
         self.runs(p, h.children)
         if h.id:
             name = self.bookmark(h.id)
@@ -200,102 +229,105 @@ class Translator:
             p.append(link)
 
     def _paragraph(self, para: n.Paragraph) -> None:
-        style = WORD_STYLES[PARAGRAPH_STYLES[para.role]]
-        p = self.para(style)
-        if style == "Sources":  # the sources' look, but no item of their numbered list
-            set_num(p, "0", 0)
-        self.runs(p, para.children)
+        self.text(self.sheet.paragraphs[para.role], para.children)
 
     def _list(self, lst: n.List, depth: int = 0) -> None:
-        kind = (
-            "Sources"
-            if LIST_STYLES[lst.role] == "sources"
-            else ("List Number" if lst.ordered else "List Bullet")
-        )
-        if depth and kind != "Sources":
-            kind += " 2"
+        if lst.role:
+            kind = WORD_STYLES[self.sheet.lists[lst.role]]
+        else:
+            kind = "List Number" if lst.ordered else "List Bullet"
+            kind += " 2" if depth else ""
+        lang = self.lang if self.sheet.text[self.sheet.lists[lst.role]].hyphenate else ""
         num_id = self._restart() if lst.ordered else None
-        for item in lst.items:
+        whole = closing(lst, self.sheet.closing_items)
+        for i, item in enumerate(lst.items):
             p = self.para(kind)
             if num_id is not None:
                 set_num(p, num_id, depth)
-            self.runs(p, item.children)
+            if whole and i < len(lst.items) - 1:
+                _keep_next(p)  # a short closing list stays whole
+            self.runs(p, item.children, lang=lang)
             if item.sublist:
                 self._list(item.sublist, depth + 1)
 
     def _quote(self, q: n.Quote) -> None:
         for para in q.children:
-            self.runs(self.para("Quote"), para.children)
+            self.text("quote", para.children)
         if q.attribution:
-            self.runs(self.para("Attribution"), q.attribution)
+            self.text("attribution", q.attribution)
 
     def _fieldlist(self, fl: n.FieldList) -> None:
-        label_w = FIELD_LABEL_MM[fl.role]
-        table, widths = self._table_shell(2, [label_w, self.theme.text_width_mm - label_w])
-        borders(table, {"top": (self.theme.rule, 0.8), "bottom": (self.theme.rule, 0.8)})
-        for f in fl.fields:
-            label, value = row(table, widths)
-            self.runs(self.para("Field Label", label), (n.Text(_upper(f.label)),))
-            self.runs(self.para("Field Value", value), f.value)
-        self._gap()
+        look = self.sheet.fields[fl.role]
+        labels = [_text(f.label) for f in fl.fields]
+        label_w = label_width(labels, look, self.sheet, self.theme) / MM
+        table, widths = self._table_shell(
+            FIELD_STYLES[fl.role], [label_w, self.theme.text_width_mm - label_w]
+        )
+        for label, f in zip(labels, fl.fields, strict=True):
+            left, right = row(table, widths)
+            self.text(look.label, (n.Text(label.upper()),), left)
+            self.text(look.value, f.value, right)
+        self._gap(look.space_after)
 
     def _keyfigures(self, kf: n.KeyFigures) -> None:
-        cols = 3
+        look = self.sheet.tiles
+        cols = look.columns
         width = self.theme.text_width_mm
-        table, widths = self._table_shell(cols, [width / cols] * cols)
-        borders(table, {"insideV": ("#FFFFFF", 6)})
-        zebra, accent = hex_colour(self.theme.zebra), hex_colour(self.theme.accent)
+        table, widths = self._table_shell(TILE_STYLE, [width / cols] * cols)
+        tile_pt = width * MM / cols - look.padding[1] - look.padding[3]
         for i in range(0, len(kf.items), cols):
             cells = row(table, widths)
             for tc, item in zip(cells, kf.items[i : i + cols], strict=False):
-                tcpr = tc[0]
-                shade_tcpr(tcpr, zebra)
-                edges = SubElement(tcpr, W_TC_BORDERS)
-                SubElement(edges, W_TOP, {W_VAL: "single", W_SZ: "16", W_COLOR: accent})
-                run(self.para("Figure Qualifier", tc), item.qualifier, props=False)
-                value = run(self.para("Figure Value", tc), item.value, props=False)
+                run(self.para("figure-qualifier", tc), item.qualifier, props=False)
+                value = run(self.para("figure-value", tc), item.value, props=False)
                 size = fit_size(
                     item.value,
                     str(self.theme.font_path(self.theme.heading_font.bold)),
                     self.theme.figure_size,
-                    width / 3 / 25.4 * 72 - 12,
+                    tile_pt,
                 )
                 if size != self.theme.figure_size:
                     Run(value, None).font.size = Pt(round(size * 2) / 2)  # type: ignore[arg-type]
-                run(self.para("Figure Label", tc), item.label, props=False)
+                run(self.para("figure-label", tc), item.label, props=False)
                 if item.note:
-                    run(self.para("Figure Note", tc), item.note, props=False)
+                    run(self.para("figure-note", tc), item.note, props=False)
             for tc in cells[len(kf.items[i : i + cols]) :]:
-                SubElement(tc, W_P)  # an empty cell still holds one paragraph
-        self._gap()
+                # an empty place in the grid: no tile drawn (an empty cell still
+                # holds one paragraph)
+                shade_tcpr(tc[0], "auto")
+                SubElement(SubElement(tc[0], W_TC_BORDERS), W_TOP, {W_VAL: "nil"})
+                SubElement(tc, W_P)
+        self._gap(look.gap)
 
     def _barchart(self, chart: n.BarChart) -> None:
         width_pt = self.theme.text_width_mm / 25.4 * 72
         for part, geo in chartlib.layouts(chart, width_pt, self.theme):
             png = chart_png(geo, self.theme)
-            p = self.para("Normal")
+            p = self.para(PICTURE_STYLE)
             Paragraph(p, self.doc).add_run().add_picture(
                 io.BytesIO(png), width=Mm(self.theme.text_width_mm)
             )
             _alt_text(p, part)
+            inline = p.find(".//" + qn("wp:inline"))
+            for side in ("distT", "distB", "distL", "distR"):
+                # LibreOffice sets an inline picture 9 pt off the text where these
+                # are missing, pushing a text-wide chart past the right margin
+                inline.set(side, "0")
 
     def _table(self, t: n.Table) -> None:
+        look = self.sheet.tables[t.role]
         ncols = len(t.header) or max(len(r.cells) for r in t.rows)
-        weights = t.widths or (1.0,) * ncols
-        widths_mm = [self.theme.text_width_mm * w / sum(weights) for w in weights]
-        table, widths = self._table_shell(ncols, widths_mm)
-        table_layout(table.tblPr, TABLE_PADDING)
-        borders(table, {"insideH": (self.theme.rule, 0.5), "bottom": (self.theme.rule, 0.5)})
-        accent, light, zebra_fill = (
-            hex_colour(c) for c in (self.theme.accent, self.theme.accent_light, self.theme.zebra)
+        widths_pt = column_widths(
+            t, look, self.sheet, self.theme, self.theme.text_width_mm * MM, self.lang
+        )
+        table, widths = self._table_shell(
+            TABLE_STYLES[t.role], [w / MM for w in widths_pt], header=bool(t.header)
         )
         if t.header:
             cells = row(table, widths, header=True)
             for tc, c in zip(cells, t.header, strict=True):
-                shade_tcpr(tc[0], accent)
-                self.runs(self.para("Table Heading", tc, c.align), c.children)
+                self.text(look.head, c.children, tc, c.align)
         span = str(sum(int(w) for w in widths))
-        zebra = 0
         for r in t.rows:
             if r.role == GROUP_ROW:
                 tr = new_tr(table)
@@ -303,51 +335,67 @@ class Translator:
                 tcpr = SubElement(tc, W_TC_PR)
                 SubElement(tcpr, W_TC_W, {W_TYPE: "dxa", W_W: span})
                 SubElement(tcpr, W_GRID_SPAN, {W_VAL: str(ncols)})
-                shade_tcpr(tcpr, light)
-                self.runs(self.para("Table Group", tc), r.cells[0].children if r.cells else ())
-                zebra = 0
+                if look.group_fill:
+                    # a group's heading row: a table style colours only first and last
+                    # rows and bands, so this one fill is the cell's own
+                    shade_tcpr(tcpr, hex_colour(look.group_fill))
+                self.text(look.group, r.cells[0].children if r.cells else (), tc)
                 continue
-            shade = TINTED_ROWS[t.role] and zebra % 2
             for tc, c in zip(row(table, widths), r.cells, strict=True):
-                if shade:
-                    shade_tcpr(tc[0], zebra_fill)
-                self.runs(self.para("Table Text", tc, c.align), c.children)
-            zebra += 1
-        self._gap()
+                self.text(look.text, c.children, tc, c.align)
+        self._gap(look.space_after)
 
     def _pagebreak(self, _: n.PageBreak) -> None:
         SubElement(SubElement(self.para("Normal"), W_R), W_BR, {W_TYPE: "page"})
 
     # -- table helpers
-    def _table_shell(self, ncols: int, widths_mm: list[float]) -> tuple[Any, list[str]]:
-        """An empty table (properties and grid, no rows) and its column widths in twips."""
+    def _table_shell(
+        self, style: str, widths_mm: list[float], header: bool = False
+    ) -> tuple[Any, list[str]]:
+        """An empty table of a Word table style (properties and grid, no rows) and
+        its column widths in twips."""
         # as ``Document.add_table``, without its style lookup by name
-        tbl = CT_Tbl.new_tbl(0, ncols, Mm(self.theme.text_width_mm))
+        tbl = CT_Tbl.new_tbl(0, len(widths_mm), Mm(self.theme.text_width_mm))
         if self.sect is not None:
             self.sect.addprevious(tbl)
         else:
             self.body.append(tbl)
         table = Table(tbl, self.doc)
-        tbl.tblStyle_val = self.ids["Table Grid"]
+        tbl.tblStyle_val = self.ids[style]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         table.autofit = False
+        table_look(tbl.tblPr, header)
         for col, w in zip(table.columns, widths_mm, strict=True):
             col.width = Mm(w)
         return tbl, [str(col.get(W_W)) for col in tbl.tblGrid.iterchildren(W_GRID_COL)]
 
-    def _gap(self) -> None:
+    def _gap(self, points: float) -> None:
+        """The space under a table: an empty paragraph exactly that tall (it also keeps
+        two tables in a row from running into one)."""
         p = self.para("Normal")
-        SubElement(p[0], W_SPACING, {W_AFTER: "80", W_LINE: "192", W_LINE_RULE: "auto"})
+        twips = str(round(points * 20))
+        SubElement(p[0], W_SPACING, {W_AFTER: "0", W_LINE: twips, W_LINE_RULE: "exact"})
 
 
 # block node type -> its rule
 RULES = block_rules(Translator)
 
 
-def _upper(children: n.Inlines) -> str:
+def _text(children: n.Inlines) -> str:
     from kzru_reports.model.dump import inline_text
 
-    return inline_text(children).upper()
+    return inline_text(children)
+
+
+def _keep_next(p: Any) -> None:
+    """Keep a paragraph (``w:p`` made by ``style_p``) on the page of the next one."""
+    ppr = p[0]
+    style = ppr.find(qn("w:pStyle"))
+    el = ppr.makeelement(W_KEEP_NEXT, {})
+    if style is not None:
+        style.addnext(el)
+    else:
+        ppr.insert(0, el)
 
 
 def _alt_text(p: Any, chart: n.BarChart) -> None:

@@ -11,6 +11,7 @@ from PIL import Image
 
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
+from kzru_reports.writers.base import language
 from kzru_reports.writers.docx import fonts
 from kzru_reports.writers.docx.blank import DEFAULT_TAG, Blank, blank_for, file_state
 from kzru_reports.writers.docx.package import open_package, save_package
@@ -41,7 +42,7 @@ class DocxWriter:
         word = open_package(blank.data)
         header_footer(word.sections[0], meta, blank.ids, self.theme)
         properties(word, meta)
-        return word, blank, Translator(word, blank, self.theme)
+        return word, blank, Translator(word, blank, self.theme, language(meta))
 
     def render(self, doc: n.Document) -> bytes:
         word, _, translator = self._start(doc.meta)

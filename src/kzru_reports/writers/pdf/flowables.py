@@ -15,7 +15,10 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
+    KeepTogether,
+    Paragraph,
     Table,
     TableStyle,
 )
@@ -105,6 +108,47 @@ class RowGap(Flowable):
 
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
         self.table.drawOn(canvas, x, y + self.gap, _sW)
+
+
+class KeepWithNext(CondPageBreak):
+    """Starts a new page before ``heads`` (a heading, or headings one under another)
+    unless they fit on this one with the first lines of ``nxt``, what they head: as
+    Word's "keep with next", which keeps a heading with the first two lines of the
+    paragraph after it, not with the whole of it (reportlab's own ``keepWithNext``
+    moves a long paragraph whole, leaving the rest of the page empty)."""
+
+    def __init__(self, heads: list[Flowable], nxt: Flowable | None) -> None:
+        super().__init__(0)
+        self.heads, self.nxt = heads, nxt
+        self.__dict__["kz_levels"] = frozenset()  # draws nothing, marks no page
+
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+        need = 0.0
+        for i, f in enumerate(self.heads):
+            need += f.wrap(aw, ah)[1] + f.getSpaceAfter() + (f.getSpaceBefore() if i else 0)
+        if self.heads:
+            need += self.heads[0].getSpaceBefore()
+        if self.nxt is not None:
+            need += self.nxt.getSpaceBefore() + first_lines(self.nxt, aw, ah)
+        self.height = need
+        return super().wrap(aw, ah)  # type: ignore[no-any-return]
+
+
+def first_lines(f: Flowable, aw: float, ah: float) -> float:
+    """The height of what must stand on a page with a heading above ``f``: two lines of
+    a paragraph that can be split two and two (no widow, no orphan), else the whole of
+    it; a table's header row and first row."""
+    if isinstance(f, Paragraph):
+        h = f.wrap(aw, ah)[1]
+        lines = len(getattr(f.blPara, "lines", ()))
+        return h if lines < 4 else 2 * f.style.leading
+    if isinstance(f, QuoteBar) and f.parts:
+        return first_lines(f.parts[0], aw, ah)
+    if isinstance(f, PagedTable):
+        return f.first_rows(aw, ah)
+    if isinstance(f, KeepTogether):  # measured whole, as it is laid out
+        return sum(c.wrap(aw, ah)[1] + c.getSpaceAfter() for c in f._content)
+    return float(f.wrap(aw, ah)[1])
 
 
 class Row:
@@ -213,6 +257,11 @@ class PagedTable(Flowable):
         self.width, self.height = w, h
         return w, h
 
+    def first_rows(self, aw: float, ah: float) -> float:
+        """The height of the header row and the first row (what a heading above this
+        table needs beside it)."""
+        return float(self._make(min(1, len(self.rows) - self.start)).wrap(aw, ah)[1])
+
     def split(self, aw: float, ah: float) -> list[Flowable]:
         if self._table is None:
             self.wrap(aw, ah)
@@ -284,9 +333,10 @@ class PagedTable(Flowable):
 class QuoteBar(Flowable):
     """Paragraphs with an accent bar on their left; splits across pages like text."""
 
-    def __init__(self, parts: list[Flowable], color: str) -> None:
+    def __init__(self, parts: list[Flowable], color: str, weight: float, x: float) -> None:
         super().__init__()
         self.parts, self.color = parts, color
+        self.weight, self.x = weight, x  # the bar's width, and where its middle stands
         self._heights: list[float] = []
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
@@ -312,8 +362,11 @@ class QuoteBar(Flowable):
                 tail = self.parts[i:]
             if not head:
                 return []
-            return [QuoteBar(head, self.color), QuoteBar(tail, self.color)]
+            return [self._again(head), self._again(tail)]
         return [self]
+
+    def _again(self, parts: list[Flowable]) -> QuoteBar:
+        return QuoteBar(parts, self.color, self.weight, self.x)
 
     def draw(self) -> None:
         y = sum(self._heights)
@@ -325,8 +378,8 @@ class QuoteBar(Flowable):
         )
         total = sum(self._heights)
         self.canv.setStrokeColor(colors.HexColor(self.color))
-        self.canv.setLineWidth(2.2)
-        self.canv.line(4, total - quote_h + 2, 4, total - 1)
+        self.canv.setLineWidth(self.weight)
+        self.canv.line(self.x, total - quote_h + 2, self.x, total - 1)
 
 
 def drawing(geo: chartlib.ChartLayout, theme: Theme) -> Drawing:

@@ -28,6 +28,7 @@ from kzru_reports.writers.pdf.flowables import (
     set_levels,
 )
 from kzru_reports.writers.pdf.fonts import font_names
+from kzru_reports.writers.sheet import sheet
 
 
 class DocTemplate(BaseDocTemplate):
@@ -188,19 +189,20 @@ def _decorate(
     left, right = theme.margin_left * mm, w - theme.margin_right * mm
     top_y, foot_y = h - 12 * mm, 11 * mm
     c.saveState()
+    mark, foot = sheet(theme).text["running-header"], sheet(theme).text["running-footer"]
     if marking:
-        c.setFillColor(colors.HexColor(theme.marking))
-        c.setFont(head["bold"], 8.5)
+        c.setFillColor(colors.HexColor(mark.colour))
+        c.setFont(head["bold"], mark.size)
         c.drawCentredString(w / 2, top_y, marking)
         c.drawCentredString(w / 2, foot_y - 4.5 * mm, marking)
     c.setStrokeColor(colors.HexColor(theme.rule))
     c.setLineWidth(0.5)
     c.line(left, foot_y + 4 * mm, right, foot_y + 4 * mm)
-    c.setFillColor(colors.HexColor(theme.muted))
-    c.setFont(head["regular"], 7.5)
+    c.setFillColor(colors.HexColor(foot.colour))
+    c.setFont(head["regular"], foot.size)
     label = meta.page_label.format(page=page, pages=total)
     c.drawRightString(right, foot_y, label)
-    room = right - left - pdfmetrics.stringWidth(label, head["regular"], 7.5) - 12
+    room = right - left - pdfmetrics.stringWidth(label, head["regular"], foot.size) - 12
     face = str(theme.font_path(theme.heading_font.regular))
-    c.drawString(left, foot_y, ellipsize(meta.footer or meta.title, face, 7.5, room))
+    c.drawString(left, foot_y, ellipsize(meta.footer or meta.title, face, foot.size, room))
     c.restoreState()

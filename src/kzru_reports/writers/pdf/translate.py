@@ -9,10 +9,8 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import mm
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import (
-    CondPageBreak,
     Flowable,
     KeepTogether,
     PageBreak,
@@ -27,9 +25,10 @@ from kzru_reports.model.levels import levels_in
 from kzru_reports.theme import Theme
 from kzru_reports.writers import chart as chartlib
 from kzru_reports.writers.base import block_rules
-from kzru_reports.writers.measure import TABLE_PADDING, fit_size
+from kzru_reports.writers.measure import column_widths, fit_size, label_width
 from kzru_reports.writers.pdf.flowables import (
     Heading,
+    KeepWithNext,
     PagedTable,
     QuoteBar,
     Row,
@@ -40,23 +39,18 @@ from kzru_reports.writers.pdf.flowables import (
 )
 from kzru_reports.writers.pdf.fonts import font_names
 from kzru_reports.writers.pdf.styles import styles
-from kzru_reports.writers.pdf.text import chunk_inlines, para, short
-from kzru_reports.writers.sheet import (
-    FIELD_LABEL_MM,
-    GROUP_ROW,
-    HEADING_STYLES,
-    LIST_STYLES,
-    PARAGRAPH_STYLES,
-    TINTED_ROWS,
-)
+from kzru_reports.writers.pdf.text import Para, chunk_inlines, para, short
+from kzru_reports.writers.sheet import GROUP_ROW, closing, sheet
 
 
 class Translator:
-    """One method per block node; each returns flowables."""
+    """One method per block node; each returns flowables. Every look comes from the
+    neutral sheet (``writers/sheet.py``); this only translates it."""
 
     def __init__(self, theme: Theme, width: float, in_pack: bool = False, lang: str = "en") -> None:
         self.theme = theme
         self.lang = lang  # hyphenation: see kzru_reports.hyphenate
+        self.sheet = sheet(theme)
         self.st = styles(theme)
         self.width = width
         self.in_pack = in_pack  # a part's own title is not a bookmark; its sections nest
@@ -71,7 +65,8 @@ class Translator:
     ) -> list[Flowable]:
         """Inline content as paragraphs: one, or one per piece of a long text, the
         pieces set without space between them so that they read as one paragraph."""
-        pieces = chunk_inlines(children, self.lang)
+        lang = self.lang if self.sheet.text[style.name].hyphenate else ""
+        pieces = chunk_inlines(children, lang)
         if len(pieces) == 1:
             return [para(pieces[0], style, bulletText=bullet)]
         last = len(pieces) - 1
@@ -102,22 +97,47 @@ class Translator:
     def blocks(self, body: tuple[n.Block, ...]) -> Iterator[Flowable]:
         """Each block's flowables, each carrying the levels of what it shows as
         ``kz_levels`` (a list item's or a table row's own, else its block's), from
-        which every page is marked."""
+        which every page is marked. A heading waits for what follows it, to be kept
+        with its first lines; a short closing list (sources) is kept whole, with the
+        last paragraph before its heading."""
+        heads: list[Flowable] = []
+        before: list[Flowable] = []  # the last block's flowables, not yet given out
         for block in body:
             rule = RULES.get(type(block))
             if rule is None:
                 raise TypeError(f"PDF writer: no rule for block node {type(block).__name__}")
-            yield from levelled(rule(self, block), block)
+            out = list(levelled(rule(self, block), block))
+            if (
+                isinstance(block, n.Heading)
+                and self.sheet.heading(block.role, block.level).keep_with_next
+            ):
+                heads += out
+                continue
+            if self._closing(block):
+                tail = before[-1:] if before and _carried(before[-1]) else []
+                yield from before[: len(before) - len(tail)]
+                yield KeepTogether([*tail, *heads, *out])
+                heads, before = [], []
+                continue
+            yield from before
+            if heads:
+                yield KeepWithNext(heads, out[0] if out else None)
+                yield from heads
+                heads = []
+            before = out
+        yield from before
+        yield from heads
+
+    def _closing(self, block: n.Block) -> bool:
+        """Whether ``block`` is a short closing list, kept whole with its heading."""
+        return closing(block, self.sheet.closing_items)
 
     def _heading(self, h: n.Heading) -> Iterator[Flowable]:
         self.count += 1
         level = min(h.level, 3)
-        if level > 1:
-            # room for the heading and a few lines, so no heading ends a page alone
-            yield CondPageBreak(90 if level == 2 else 60)
         key = h.id or f"h{self.count}"
         outline = None if (self.in_pack and level == 1) else level - 1
-        style = self.st["cover_title" if HEADING_STYLES[h.role] == "cover-title" else f"h{level}"]
+        style = self.st[self.sheet.heading(h.role, h.level).name]
         title = inline_text(h.children)
         pieces = chunk_inlines(h.children)  # a title is never hyphenated
         if len(pieces) == 1:
@@ -132,18 +152,20 @@ class Translator:
             yield Rule(self.width, self.theme.accent, 1.6, after=8)
 
     def _paragraph(self, p: n.Paragraph) -> Iterator[Flowable]:
-        if p.role == "cover-kicker":
-            yield Spacer(1, 55 * mm)  # a cover's title sits a third of the way down
-        yield from self.paras(p.children, self.st[PARAGRAPH_STYLES[p.role]])
+        name = self.sheet.paragraphs[p.role]
+        if name == "cover-kicker":
+            yield Spacer(1, self.sheet.cover_drop)  # a cover's title sits a third down
+        yield from self.paras(p.children, self.st[name])
 
     def _list(self, lst: n.List, depth: int = 0) -> Iterator[Flowable]:
-        style = self.st[LIST_STYLES[lst.role]]
+        style = self.st[self.sheet.lists[lst.role]]
         if depth:
+            step = self.sheet.text["list"].left
             style = ParagraphStyle(
-                f"list{depth}",
+                f"{style.name}",
                 parent=style,
-                leftIndent=style.leftIndent + 14 * depth,
-                bulletIndent=style.bulletIndent + 14 * depth,
+                leftIndent=style.leftIndent + step * depth,
+                bulletIndent=style.bulletIndent + step * depth,
             )
         for i, item in enumerate(lst.items, 1):
             bullet = f"{i}." if lst.ordered else "•"
@@ -157,17 +179,21 @@ class Translator:
             parts += self.paras(p.children, self.st["quote"])
         if q.attribution:
             parts += self.paras(q.attribution, self.st["attribution"])
-        yield QuoteBar(parts, self.theme.accent)
+        bar = self.sheet.text["quote"].rule_left
+        assert bar is not None
+        yield QuoteBar(parts, bar[0], bar[1], self.st["quote"].leftIndent - bar[2] - bar[1] / 2)
 
     def _fieldlist(self, fl: n.FieldList) -> Iterator[Flowable]:
+        look = self.sheet.fields[fl.role]
+        labels = [inline_text(f.label) for f in fl.fields]
         rows = [
             [
-                self.paras((n.Text(inline_text(f.label).upper()),), self.st["field_label"]),
-                self.paras(f.value, self.st["field_value"]),
+                self.paras((n.Text(label.upper()),), self.st[look.label]),
+                self.paras(f.value, self.st[look.value]),
             ]
-            for f in fl.fields
+            for label, f in zip(labels, fl.fields, strict=True)
         ]
-        label_w = FIELD_LABEL_MM[fl.role] * mm
+        label_w = label_width(labels, look, self.sheet, self.theme)
         table = Table(  # a value taller than a page (a long delegation) goes on over pages
             rows,
             colWidths=[label_w, self.width - label_w],
@@ -175,21 +201,19 @@ class Translator:
             splitByRow=1,
             splitInRow=1,
         )
-        rule = colors.HexColor(self.theme.rule)
-        table.setStyle(
-            self._style(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-                    ("LINEABOVE", (0, 0), (-1, 0), 0.8, rule),
-                    ("LINEBELOW", (0, -1), (-1, -1), 0.8, rule),
-                ]
-            )
-        )
+        commands: list[tuple[Any, ...]] = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            *_padding(look.padding),
+        ]
+        if look.rule:
+            colour, weight = colors.HexColor(look.rule[0]), look.rule[1]
+            commands += [
+                ("LINEABOVE", (0, 0), (-1, 0), weight, colour),
+                ("LINEBELOW", (0, -1), (-1, -1), weight, colour),
+            ]
+        table.setStyle(self._style(commands))
         yield table
-        yield Spacer(1, 10)
+        yield Spacer(1, look.space_after)
 
     def _style(self, commands: list[tuple[Any, ...]]) -> TableStyle:
         """A table style whose cell font is ours (reportlab's default is Helvetica,
@@ -198,22 +222,26 @@ class Translator:
         return TableStyle([("FONT", (0, 0), (-1, -1), font, self.theme.body_size), *commands])
 
     def _keyfigures(self, kf: n.KeyFigures) -> Iterator[Flowable]:
-        cols = 3
-        gap = 6
+        look = self.sheet.tiles
+        cols, gap = look.columns, look.gap
         tile_w = (self.width - gap * (cols - 1)) / cols
+        qualifier = self.st["figure-qualifier"]
         cells: list[list[Any]] = []
         for i in range(0, len(kf.items), cols):
             row: list[Any] = []
             for item in kf.items[i : i + cols]:
                 tile = [
-                    para(escape(item.qualifier), self.st["figure_qualifier"])
+                    para(escape(item.qualifier), qualifier)
                     if item.qualifier
-                    else Spacer(1, self.st["figure_qualifier"].leading),
-                    *self.paras((n.Text(item.value),), self._fitted(item.value, tile_w - 16)),
-                    *self.paras((n.Text(item.label),), self.st["figure_label"]),
+                    else Spacer(1, qualifier.leading),
+                    *self.paras(
+                        (n.Text(item.value),),
+                        self._fitted(item.value, tile_w - look.padding[1] - look.padding[3]),
+                    ),
+                    *self.paras((n.Text(item.label),), self.st["figure-label"]),
                 ]
                 if item.note:
-                    tile += self.paras((n.Text(item.note),), self.st["figure_note"])
+                    tile += self.paras((n.Text(item.note),), self.st["figure-note"])
                 row.append(tile)
             row += [""] * (cols - len(row))
             cells.append(row)
@@ -222,90 +250,93 @@ class Translator:
             widths.append(tile_w if c % 2 == 0 else gap)
         grid = [_interleave(row, "") for row in cells]
         table = Table(grid, colWidths=widths, hAlign="LEFT")
-        tint, accent = colors.HexColor(self.theme.zebra), colors.HexColor(self.theme.accent)
+        tint, accent = colors.HexColor(look.fill), colors.HexColor(look.rule[0])
         commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 7),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-            ("LEFTPADDING", (0, 0), (-1, -1), 8),
+            *_padding(look.padding),
         ]
         for r, row in enumerate(cells):
             for c, cell in enumerate(row):
                 if cell:
                     commands += [
                         ("BACKGROUND", (c * 2, r), (c * 2, r), tint),
-                        ("LINEABOVE", (c * 2, r), (c * 2, r), 2, accent),
+                        ("LINEABOVE", (c * 2, r), (c * 2, r), look.rule[1], accent),
                     ]
-            if r:
-                commands.append(("TOPPADDING", (0, r), (-1, r), 7))
         table.setStyle(self._style(commands))
-        yield RowGap(table, 6)
+        yield RowGap(table, gap)
 
     def _fitted(self, value: str, width: float) -> ParagraphStyle:
         """The key-figure style, made smaller where the number would wrap."""
-        style = self.st["figure_value"]
+        style = self.st["figure-value"]
         path = str(self.theme.font_path(self.theme.heading_font.bold))
         size = fit_size(value, path, style.fontSize, width)
         if size == style.fontSize:
             return style
-        return ParagraphStyle("figure_value_fit", parent=style, fontSize=size, leading=size * 1.15)
+        ratio = style.leading / style.fontSize
+        return ParagraphStyle(style.name, parent=style, fontSize=size, leading=size * ratio)
 
     def _barchart(self, chart: n.BarChart) -> Iterator[Flowable]:
         for _, geo in chartlib.layouts(chart, self.width, self.theme):
             yield KeepTogether([drawing(geo, self.theme), Spacer(1, 6)])
 
     def _table(self, t: n.Table) -> Iterator[Flowable]:
+        look = self.sheet.tables[t.role]
         ncols = len(t.header) or max(len(r.cells) for r in t.rows)
-        weights = t.widths or (1.0,) * ncols
-        col_widths = [self.width * w / sum(weights) for w in weights]
+        col_widths = column_widths(t, look, self.sheet, self.theme, self.width, self.lang)
         commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), TABLE_PADDING[0]),
-            ("RIGHTPADDING", (0, 0), (-1, -1), TABLE_PADDING[1]),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), TABLE_PADDING[2]),
-            ("LEFTPADDING", (0, 0), (-1, -1), TABLE_PADDING[3]),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor(self.theme.rule)),
+            *_padding(look.padding),
         ]
+        if look.rule:
+            commands.append(
+                ("LINEBELOW", (0, 0), (-1, -1), look.rule[1], colors.HexColor(look.rule[0]))
+            )
         header: list[Any] | None = None
         if t.header:
-            header = [self._cell(c, "th") for c in t.header]
-            commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(self.theme.accent)))
+            header = [self._cell(c, look.head) for c in t.header]
+            if look.head_fill:
+                commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(look.head_fill)))
+            if look.head_rule:
+                colour, weight = look.head_rule
+                commands.append(("LINEBELOW", (0, 0), (-1, 0), weight, colors.HexColor(colour)))
         rows: list[Row] = []
         zebra = 0
         for row in t.rows:
             if row.role == GROUP_ROW:
+                group: list[tuple[Any, ...]] = [
+                    ("SPAN", 0, -1),
+                    ("TOPPADDING", 0, -1, look.group_padding_top),
+                ]
+                if look.group_fill:
+                    group.append(("BACKGROUND", 0, -1, colors.HexColor(look.group_fill)))
                 rows.append(
                     Row(
-                        functools.partial(self._group_cells, row, ncols),
-                        (
-                            ("SPAN", 0, -1),
-                            ("BACKGROUND", 0, -1, colors.HexColor(self.theme.accent_light)),
-                            ("TOPPADDING", 0, -1, 5),
-                        ),
+                        functools.partial(self._group_cells, row, ncols, look.group),
+                        tuple(group),
                         keep_with_next=True,
                         handling=row.handling,
                     )
                 )
                 zebra = 0
                 continue
-            shade = TINTED_ROWS[t.role] and zebra % 2
+            shade = look.band and zebra % 2
             rows.append(
                 Row(
-                    functools.partial(self._row_cells, row),
-                    (("BACKGROUND", 0, -1, colors.HexColor(self.theme.zebra)),) if shade else (),
+                    functools.partial(self._row_cells, row, look.text),
+                    (("BACKGROUND", 0, -1, colors.HexColor(look.band)),) if shade else (),
                     handling=row.handling,
                 )
             )
             zebra += 1
         yield PagedTable(col_widths, header, rows, self._style(commands))
-        yield Spacer(1, 10)
+        yield Spacer(1, look.space_after)
 
-    def _group_cells(self, row: n.Row, ncols: int) -> list[Any]:
-        first = self.paras(row.cells[0].children, self.st["group"]) if row.cells else ""
+    def _group_cells(self, row: n.Row, ncols: int, style: str) -> list[Any]:
+        first = self.paras(row.cells[0].children, self.st[style]) if row.cells else ""
         return [first] + [""] * (ncols - 1)
 
-    def _row_cells(self, row: n.Row) -> list[Any]:
-        return [self._cell(c, "td") for c in row.cells]
+    def _row_cells(self, row: n.Row, style: str) -> list[Any]:
+        return [self._cell(c, style) for c in row.cells]
 
     def _cell(self, cell: n.Cell, style: str) -> list[Flowable]:
         st = self.st[style]
@@ -321,7 +352,7 @@ class Translator:
         key = (style, align)
         if key not in self._aligned:
             self._aligned[key] = ParagraphStyle(
-                f"{style}-{align}",
+                style,
                 parent=self.st[style],
                 alignment={"right": TA_RIGHT, "center": TA_CENTER}[align],
             )
@@ -329,6 +360,18 @@ class Translator:
 
     def _pagebreak(self, _: n.PageBreak) -> Iterator[Flowable]:
         yield PageBreak()
+
+
+def _padding(padding: tuple[float, float, float, float]) -> list[tuple[Any, ...]]:
+    """Cell padding (top, right, bottom, left) as table style commands."""
+    names = ("TOPPADDING", "RIGHTPADDING", "BOTTOMPADDING", "LEFTPADDING")
+    return [(name, (0, 0), (-1, -1), pts) for name, pts in zip(names, padding, strict=True)]
+
+
+def _carried(f: Flowable) -> bool:
+    """Whether a flowable may go on to the next page with a closing list after it: a
+    paragraph or a quotation, not a table or a chart."""
+    return isinstance(f, Para | QuoteBar)
 
 
 # block node type -> its rule

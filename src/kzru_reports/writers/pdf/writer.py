@@ -22,6 +22,7 @@ from kzru_reports import hyphenate, memo
 from kzru_reports.model import nodes as n
 from kzru_reports.packs import with_pages
 from kzru_reports.theme import Theme
+from kzru_reports.writers.base import language
 from kzru_reports.writers.pdf.flowables import (
     Heading,
     PageRef,
@@ -194,8 +195,3 @@ def _layout_once(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]
         story += [PageBreak(), PartStart(part.meta, part.name, part.meta.title)]
         story += Translator(writer.theme, width, True, lang).blocks(part.body)
     return writer._build(pack.cover.meta, story)
-
-
-def language(meta: n.Meta) -> str:
-    """The language of a document (``ru`` for ``ru-RU``), which decides hyphenation."""
-    return (meta.lang or "en").split("-")[0].lower()
