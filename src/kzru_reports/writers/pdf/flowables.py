@@ -117,6 +117,8 @@ class KeepWithNext(CondPageBreak):
     paragraph after it, not with the whole of it (reportlab's own ``keepWithNext``
     moves a long paragraph whole, leaving the rest of the page empty)."""
 
+    _SPACETRANSFER = True  # the space after the paragraph before it passes through it
+
     def __init__(self, heads: list[Flowable], nxt: Flowable | None) -> None:
         super().__init__(0)
         self.heads, self.nxt = heads, nxt

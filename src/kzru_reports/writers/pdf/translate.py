@@ -277,7 +277,9 @@ class Translator:
 
     def _barchart(self, chart: n.BarChart) -> Iterator[Flowable]:
         for _, geo in chartlib.layouts(chart, self.width, self.theme):
-            yield KeepTogether([drawing(geo, self.theme), Spacer(1, 6)])
+            chart = drawing(geo, self.theme)
+            chart.__dict__["spaceAfter"] = self.sheet.text["picture"].after  # as set_levels
+            yield chart
 
     def _table(self, t: n.Table) -> Iterator[Flowable]:
         look = self.sheet.tables[t.role]
