@@ -13,6 +13,7 @@ from kzru_reports.data.load import parse_visit
 from kzru_reports.data.schema import AGREEMENT_KINDS
 from kzru_reports.engine.render import render_models
 from kzru_reports.model.dump import dump
+from kzru_reports.templating.locale import Formatter, load_labels
 from kzru_reports.versions import Version
 
 KINDS = AGREEMENT_KINDS
@@ -151,3 +152,34 @@ def test_changes_since_are_said_in_the_documents_language(lang: str, expected: l
     if lang != "en":
         for english in ("signed", "announced", "USD", "billion", "value", "status"):
             assert english not in section
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "We build the “North–South” railway.", "“We build the ‘North–South’ railway.”"),
+        ("ru", "Строим дорогу «Север — Юг».", "«Строим дорогу „Север — Юг“»."),
+        (
+            "kk",
+            "Біз «Солтүстік — Оңтүстік» жолын саламыз.",
+            "«Біз „Солтүстік — Оңтүстік“ жолын саламыз».",
+        ),
+        ("ru", "Так ли это?", "«Так ли это?»"),
+        ("ru", "И так далее...", "«И так далее...»"),
+    ],
+)
+def test_a_quotation_takes_the_languages_marks_inside_and_out(
+    lang: str, text: str, expected: str
+) -> None:
+    f = Formatter(load_labels(lang), lang)
+    assert f.quoted(text) == expected
+
+
+def test_the_memo_quotes_a_statement_with_nested_marks() -> None:
+    text = (
+        "schema: visit/1\nid: q\nclassification: public\ntitle: {ru: Т}\nlang: ru\n"
+        "parties:\n  - {id: aa, country: А, leader: {name: Анна}}\n  - {id: bb, country: Б}\n"
+        "statements:\n  - {speaker: Анна, text: Дорога «Север — Юг» важна.}\n"
+    )
+    shown = memo(text, "ru")
+    assert "«Дорога „Север — Юг“ важна»." in shown

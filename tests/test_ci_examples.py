@@ -143,7 +143,7 @@ def test_build_job_keeps_packs_and_summarises_what_changed(
     assert "Since the last scheduled build" in said
     assert "value 20,000,000,000 -> 21,400,000,000 USD" in said
     memo = next((repo / "build").rglob("analyst/*-memo.pdf")).read_bytes()
-    assert "value 21,400,000,000 USD (was 20,000,000,000)" in pdf_text(memo)
+    assert "value USD 21.4 billion (was USD 20 billion)" in pdf_text(memo)
 
     summary.write_text("")  # a second run of the same commit: nothing new
     run_job(job, repo, env)

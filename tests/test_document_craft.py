@@ -152,7 +152,9 @@ def test_the_fact_sheet_lists_the_sources_it_cites(shipped_build: Path) -> None:
         data = next(shipped_build.glob(f"*-factsheet.{fmt}")).read_bytes()
         text = pdf_text(data) if fmt == "pdf" else docx_text(data)
         body, _, listed = text.rpartition("Sources")
-        cited = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
+        cited = {  # " [3]" and, after the summary, " [1, 2, 4]"
+            int(n) for group in re.findall(r"\[(\d+(?:, \d+)*)\]", body) for n in group.split(", ")
+        }
         assert cited == set(range(1, len(cited) + 1)), (fmt, cited)  # numbered 1..n
         assert "Presidents of Kazakhstan and Russia hold talks in Moscow" in listed
         if fmt == "pdf":  # the PDF numbers its list itself; the DOCX by Word numbering

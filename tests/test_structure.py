@@ -156,6 +156,7 @@ def test_a_document_of_every_node_type_is_written_by_every_writer() -> None:
         n.Strong((n.Emph((n.Text("both"),)),)),
         n.LineBreak(),
         n.Link((n.Text("link"),), "https://example.org"),
+        n.PageRef("top", 1),
     )
     assert {type(i) for i in inlines} | {n.Emph, n.Strong} == set(get_args(n.Inline))
     body: tuple[n.Block, ...] = (

@@ -118,7 +118,10 @@ def test_profiles_of_the_config_add_to_the_built_in_audiences(inside: Path) -> N
         ("public", "pack"),
     ]
     memo = next(Path(o["path"]) for o in built(out) if o["audience"] == "ministers")
-    assert "AUDIENCE Ministers" in pdf_text(memo.read_bytes())
+    from pypdf import PdfReader  # the label names the audience in the file's properties
+
+    assert "Ministers" in (PdfReader(memo).metadata.keywords or "")
+    assert "AUDIENCE" not in pdf_text(memo.read_bytes())  # not a line of the memo
     code, out, _ = run("audiences", "list")
     assert "ministers (default)  [kzru.toml]" in out and "analyst  [built-in]" in out
     assert "public (default)  [kzru.toml]  For the embassy website." in out
@@ -292,3 +295,20 @@ def test_the_memo_closing_block_replaces_follow_up_and_sources(inside: Path) -> 
         assert "Prepared by the Eurasia desk." in text
         assert "Follow-up" not in text and "Sources" not in text
         assert "Statements" in text
+
+
+def test_a_template_character_no_font_has_is_an_error_naming_it(inside: Path) -> None:
+    """Template and label text is checked against the fonts as the data is: an arrow
+    or emoji the shipped fonts lack would draw nothing in the PDF, so the build says
+    which character and which document, and the earlier good outputs stay."""
+    run("init", ".")
+    assert run("build", "-a", "analyst", "-d", "memo", "-o", "out")[0] == 0
+    before = {p: p.read_bytes() for p in (inside / "out").rglob("*-memo.*")}
+    (inside / "templates" / "memo.xml.j2").write_text(
+        MEMO_OVERRIDE.replace("Next steps (workspace)", "Next steps \u2192 \U0001f942")
+    )
+    code, _, err = run("build", "-a", "analyst", "-d", "memo", "-o", "out")
+    assert code == 1, err
+    assert "templates/memo.xml.j2:3: the memo uses characters '\u2192' (U+2192)" in err
+    assert "'\U0001f942' (U+1F942)" in err
+    assert {p: p.read_bytes() for p in (inside / "out").rglob("*-memo.*")} == before

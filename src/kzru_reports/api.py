@@ -44,6 +44,7 @@ def settings_of(options: BuildOptions) -> Settings:
         templates=options.templates,
         theme=options.theme,
         marking=options.marking,
+        furniture=options.furniture,
         lang=options.lang,
         build_time=options.build_time,
         issue_date=options.issue_date,

@@ -28,6 +28,7 @@ SECTIONS = (
     "projects",
     "statements",
     "follow_ups",
+    "points",
     "sources",
     "chart",
     "agreements",
@@ -77,19 +78,21 @@ BUILTIN: dict[str, Audience] = {
     "leadership": Audience(
         "leadership",
         "restricted",
-        omit=frozenset({"programme", "statements", "sources"}),
+        omit=frozenset({"programme", "statements"}),
         detail="brief",
         description=(
             "Concise: a two-page memo (summary, outcomes, key figures, points to raise, "
-            "follow-up), fact sheet, agreement summary."
+            "follow-up, sources in one paragraph), fact sheet, agreement summary."
         ),
     ),
     "analyst": Audience("analyst", "restricted", description="Everything, with sources."),
     "press": Audience(
         "press",
         "public",
-        omit=frozenset({"follow_ups"}),
-        description="Public items only; no follow-up; no handling mark beyond PUBLIC.",
+        omit=frozenset({"follow_ups", "points"}),
+        description=(
+            "Public items only; no follow-up, no points to raise; no handling mark beyond PUBLIC."
+        ),
     ),
 }
 
@@ -162,6 +165,7 @@ def redact(visit: Visit, clearance: str) -> Visit:
         return out
 
     figures = with_parent(visit.figures, topics, "topic")
+    points = with_parent(visit.points_to_raise, topics, "topic")
     events = keep(visit.events)
     statements = with_parent(visit.statements, events, "event")
     update: dict[str, Any] = {
@@ -171,11 +175,23 @@ def redact(visit: Visit, clearance: str) -> Visit:
         "statements": statements,
         "agreements": keep(visit.agreements),
         "follow_ups": keep(visit.follow_ups),
+        "points_to_raise": points,
+        "agreements_total": next(iter(keep(_listed(visit.agreements_total))), None),
     }
     if rank(default) > limit:
-        update.update(title=neutral_title(visit), kind=None, summary=None, classification=LEVELS[0])
+        update.update(
+            title=neutral_title(visit),
+            kind=None,
+            summary=None,
+            summary_sources=[],
+            classification=LEVELS[0],
+        )
     kept = visit.model_copy(update=update)
     return with_cited_sources(kept, visit)
+
+
+def _listed(item: Any) -> list[Any]:
+    return [] if item is None else [item]
 
 
 def with_cited_sources(kept: Visit, original: Visit) -> Visit:
@@ -192,6 +208,8 @@ def for_audience(visit: Visit, audience: Audience) -> Visit:
     drop: dict[str, Any] = {}
     if not audience.shows("follow_ups"):
         drop["follow_ups"] = []
+    if not audience.shows("points"):
+        drop["points_to_raise"] = []
     if not audience.shows("statements"):
         drop["statements"] = []
     if not audience.shows("programme"):
@@ -202,14 +220,28 @@ def for_audience(visit: Visit, audience: Audience) -> Visit:
     return with_cited_sources(kept.model_copy(update=drop), kept)
 
 
+@dataclass(frozen=True)
+class Cited:
+    """A fact that is no item of a list but cites a source: the visit's summary."""
+
+    source: str
+    classification: str
+
+
 def all_items(visit: Visit) -> list[Any]:
+    """Every item of the visit that may cite a source (and so carries a level)."""
     items: list[Any] = [
         *visit.events,
         *visit.statements,
         *visit.figures,
         *visit.agreements,
         *visit.follow_ups,
+        *visit.points_to_raise,
     ]
+    if visit.agreements_total is not None:
+        items.append(visit.agreements_total)
+    if visit.summary:
+        items += [Cited(s, visit.classification) for s in visit.summary_sources]
     for topic in visit.topics:
         items += [*topic.points, *topic.projects]
     return items
@@ -226,6 +258,8 @@ def highest_level(visit: Visit) -> str:
         visit.figures,
         visit.agreements,
         visit.follow_ups,
+        visit.points_to_raise,
+        _listed(visit.agreements_total),
     ):
         levels.update(i.classification or default for i in items)
     for topic in visit.topics:

@@ -26,6 +26,11 @@ meant. Paths in the file are relative to the folder that holds it.
     [marking.ru]             # words for documents in one language only
     portion = { official = "(ДСП)" }
 
+    [memo]                   # the memo's header and the pack's cover (kzru_reports.furniture)
+    from = "Department of Asia"
+    to = { leadership = "Minister" }
+    reference = "{year}/{visit}/{n}"
+
     [audiences.ministers]    # a profile of your own (or one that changes a built-in)
     base = "leadership"
     label = "Ministers"
@@ -48,25 +53,36 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from kzru_reports import limits
 from kzru_reports.audiences import BUILTIN, DETAILS, SECTIONS, Audience
-from kzru_reports.data.lang import LANGS, did_you_mean_lang
+from kzru_reports.data.lang import LANGS, did_you_mean_lang, is_language
 from kzru_reports.data.schema import LEVELS, SLUG_RE
 from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import ConfigError, DataError, Problem, UsageError
 from kzru_reports.files import in_workspace, read_regular, workspace_root
+from kzru_reports.furniture import KEYS, Furniture, Lines, line_problem, scheme_problem
 from kzru_reports.handling import MarkingScheme, Words, word_problem
 from kzru_reports.theme import Theme, default_theme, load_theme
 from kzru_reports.writers import FORMATS
 
 CONFIG_NAME = "kzru.toml"
 
-_TOP = {"data", "templates", "output", "defaults", "theme", "audiences", "marking", "serve"}
+_TOP = {
+    "data",
+    "templates",
+    "output",
+    "defaults",
+    "theme",
+    "audiences",
+    "marking",
+    "memo",
+    "serve",
+}
 _MARKING = {"portion_marks", "banner", "portion"}
 _DEFAULTS = {"docs", "formats", "lang", "langs", "fallback", "audiences"}
 _SERVE = {"host", "port", "workers", "timeout", "queue", "max_body", "tokens"}
@@ -120,6 +136,7 @@ class Workspace:
     output: Path | None = None
     theme: Theme = field(default_factory=default_theme)
     marking: MarkingScheme = field(default_factory=MarkingScheme)
+    furniture: Furniture = field(default_factory=Furniture)
     audiences: Mapping[str, Audience] = field(default_factory=lambda: dict(BUILTIN))
     configured: tuple[str, ...] = ()  # profiles the config file defines
     default_audiences: tuple[str, ...] = tuple(BUILTIN)
@@ -127,6 +144,7 @@ class Workspace:
     formats: tuple[str, ...] = ()
     lang: str = "en"  # the workspace's language: outputs in it carry no language tag
     langs: tuple[str, ...] = ()  # the languages a build makes by default (none: ``lang``)
+    languages: tuple[str, ...] = LANGS  # every language it can make: built in, and its own
     fallback: bool = False  # build a language whose texts are missing, marked untranslated
     serve: ServeSettings = field(default_factory=ServeSettings)
     theme_file: Path | None = None  # the theme file the config names, if any
@@ -145,6 +163,17 @@ class Workspace:
                 f"known audiences: {', '.join(self.audiences)}"
             ) from None
 
+    def check_langs(self, langs: Iterable[str]) -> tuple[str, ...]:
+        """``langs``, each a language the workspace can make documents in (built in, or
+        with its catalog in ``templates/locale/``); else a usage error saying where
+        the missing catalog goes."""
+        from kzru_reports.templating.catalog import unknown_language
+
+        for lang in langs:
+            if lang not in self.languages:
+                raise UsageError(unknown_language(lang, self.template_folders()))
+        return tuple(langs)
+
     def select(self, names: Iterable[str]) -> tuple[Audience, ...]:
         """The profiles named (unknown names are a usage error), or the defaults."""
         chosen = list(dict.fromkeys(names)) or list(self.default_audiences)
@@ -154,9 +183,12 @@ class Workspace:
         return (self.templates,) if self.templates else ()
 
 
-def known_languages() -> tuple[str, ...]:
-    """The languages documents can be written in (``data/lang.py``)."""
-    return LANGS
+def known_languages(folders: Iterable[str | Path] = ()) -> tuple[str, ...]:
+    """The languages documents can be written in: the built-in ones (``data/lang.py``)
+    and those a workspace adds with a catalog in ``<templates>/locale/``."""
+    from kzru_reports.templating.catalog import languages
+
+    return languages(tuple(folders))
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -215,6 +247,8 @@ class _Reader:
         self.root = path.parent.resolve()
         self.lines = text.splitlines()
         self.problems: list[Problem] = []
+        self.templates: tuple[Path, ...] = ()  # the workspace's template folder
+        self.languages: tuple[str, ...] = LANGS  # and the languages its catalogs add
 
     # -- reporting
     def line_of(self, dotted: str) -> int | None:
@@ -271,10 +305,7 @@ class _Reader:
             return None
         for v in value:
             if v not in choices:
-                hint = _did_you_mean(v, choices)
-                if choices == LANGS and not hint:
-                    hint = did_you_mean_lang(v)
-                self.fail(_join(where, key), f"{v!r} is not one of {', '.join(choices)}{hint}")
+                self.fail(_join(where, key), self.not_one_of(v, choices))
         return tuple(dict.fromkeys(v for v in value if v in choices))
 
     def choice(
@@ -283,12 +314,20 @@ class _Reader:
         value = self.text(table, key, where)
         choices = tuple(choices)
         if value is not None and value not in choices:
-            hint = _did_you_mean(value, choices)
-            if choices == LANGS and not hint:
-                hint = did_you_mean_lang(value)
-            self.fail(_join(where, key), f"{value!r} is not one of {', '.join(choices)}{hint}")
+            self.fail(_join(where, key), self.not_one_of(value, choices))
             return None
         return value
+
+    def not_one_of(self, value: str, choices: tuple[str, ...]) -> str:
+        if choices == self.languages:
+            if is_language(value):  # a language, but no catalog for it
+                from kzru_reports.templating.catalog import unknown_language
+
+                return unknown_language(value, self.templates)
+            hint = _did_you_mean(value, choices) or did_you_mean_lang(value)
+        else:
+            hint = _did_you_mean(value, choices)
+        return f"{value!r} is not one of {', '.join(choices)}{hint}"
 
     def folder(self, table: Mapping[str, Any], key: str) -> Path | None:
         value = self.text(table, key, "")
@@ -314,6 +353,9 @@ class _Reader:
 
     def _workspace(self, raw: dict[str, Any]) -> Workspace:
         self.known(raw, _TOP, "")
+        templates = self.folder(raw, "templates") or self.root / "templates"
+        self.templates = (templates,)
+        self.languages = known_languages(self.templates)
         audiences, configured = self.audiences(self.table(raw, "audiences"))
         defaults = self.table(raw, "defaults")
         self.known(defaults, _DEFAULTS, "defaults")
@@ -323,10 +365,12 @@ class _Reader:
             root=self.root,
             file=self.path,
             data=self.folder(raw, "data") or _existing(self.root / "data"),
-            templates=self.folder(raw, "templates") or self.root / "templates",
+            templates=templates,
+            languages=self.languages,
             output=self.folder(raw, "output") or self.root / "build",
             theme=theme,
             marking=self.marking(self.table(raw, "marking")),
+            furniture=self.furniture(self.table(raw, "memo"), audiences),
             audiences=audiences,
             configured=configured,
             # built-in audiences stay in the default set beside the configured ones
@@ -334,7 +378,7 @@ class _Reader:
             documents=self.names(defaults, "docs", "defaults", DOCUMENTS) or (),
             formats=self.names(defaults, "formats", "defaults", tuple(FORMATS)) or (),
             lang=self.lang(defaults),
-            langs=self.names(defaults, "langs", "defaults", LANGS) or (),
+            langs=self.names(defaults, "langs", "defaults", self.languages) or (),
             fallback=bool(self.flag(defaults, "fallback", "defaults")),
             serve=self.serve(self.table(raw, "serve"), audiences),
             theme_file=self.theme_file(raw),
@@ -351,32 +395,80 @@ class _Reader:
         return value
 
     def lang(self, defaults: dict[str, Any]) -> str:
-        return self.choice(defaults, "lang", "defaults", known_languages()) or "en"
+        return self.choice(defaults, "lang", "defaults", self.languages) or "en"
 
-    def marking(self, table: dict[str, Any]) -> MarkingScheme:
-        """``[marking]``: words for every language, ``[marking.<lang>]`` for one."""
-        languages = known_languages()
-        words = {"": self.words(table, "marking")}
+    def language_tables(
+        self, table: Mapping[str, Any], where: str, keys: set[str], common: Iterable[str] = ()
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The tables of one language under ``where`` (``[marking.ru]``), each checked to
+        hold only ``keys`` (less those set ``common`` to every language); any other
+        key of ``table`` that is not one of ``keys`` is refused."""
+        languages = self.languages
         for key, value in table.items():
-            if key in _MARKING:
+            if key in keys:
                 continue
             if key not in languages:
                 self.fail(
-                    f"marking.{key}",
-                    f"unknown key{_did_you_mean(key, [*_MARKING, *languages])}; known keys: "
-                    f"{', '.join(sorted(_MARKING))} and a language ({', '.join(languages)})",
+                    f"{where}.{key}",
+                    f"unknown key{_did_you_mean(key, [*keys, *languages])}; known keys: "
+                    f"{', '.join(sorted(keys))} and a language ({', '.join(languages)})",
                 )
             elif not isinstance(value, dict):
-                self.fail(f"marking.{key}", "expected a table of banner and portion words")
+                own = ", ".join(sorted(keys - set(common)))
+                self.fail(f"{where}.{key}", f"expected a table of {own}")
             else:
-                self.known(value, _MARKING - {"portion_marks"}, f"marking.{key}")
-                words[key] = self.words(value, f"marking.{key}")
+                self.known(value, keys - set(common), f"{where}.{key}")
+                yield key, value
+
+    def marking(self, table: dict[str, Any]) -> MarkingScheme:
+        """``[marking]``: words for every language, ``[marking.<lang>]`` for one."""
+        words = {"": self.words(table, "marking")}
+        for lang, value in self.language_tables(table, "marking", _MARKING, {"portion_marks"}):
+            words[lang] = self.words(value, f"marking.{lang}")
         scheme = MarkingScheme(
             portion_marks=self.flag(table, "portion_marks", "marking"),
             words={k: w for k, w in words.items() if w.banner or w.portion},
         )
         self.distinct(scheme)
         return scheme
+
+    def furniture(self, table: dict[str, Any], audiences: Mapping[str, Audience]) -> Furniture:
+        """``[memo]``: header lines for every language, ``[memo.<lang>]`` for one."""
+        found = [("", self.memo_lines(table, "memo", audiences))]
+        for lang, value in self.language_tables(table, "memo", set(KEYS)):
+            found.append((lang, self.memo_lines(value, f"memo.{lang}", audiences)))
+        return Furniture(tuple((lang, lines) for lang, lines in found if lines != Lines()))
+
+    def memo_lines(
+        self, table: Mapping[str, Any], where: str, audiences: Mapping[str, Audience]
+    ) -> Lines:
+        def line(key: str, value: Any) -> str | None:
+            problem = line_problem(value)
+            if problem is not None:
+                self.fail(f"{where}.{key}", problem)
+                return None
+            return str(value).strip() or None
+
+        originator = line("from", table["from"]) if "from" in table else None
+        recipients: list[tuple[str, str]] = []
+        to = table.get("to")
+        if isinstance(to, dict):
+            for name, value in to.items():
+                if name not in audiences:
+                    self.fail(
+                        f"{where}.to.{name}",
+                        f"unknown audience{_did_you_mean(name, audiences)}; audiences: "
+                        f"{', '.join(audiences)}",
+                    )
+                elif (text := line(f"to.{name}", value)) is not None:
+                    recipients.append((name, text))
+        elif to is not None and (text := line("to", to)) is not None:
+            recipients.append(("", text))
+        scheme = line("reference", table["reference"]) if "reference" in table else None
+        if scheme is not None and (problem := scheme_problem(scheme)) is not None:
+            self.fail(f"{where}.reference", problem)
+            scheme = None
+        return Lines(originator, tuple(recipients), scheme)
 
     def words(self, table: Mapping[str, Any], where: str) -> Words:
         found: dict[str, dict[str, str]] = {}
@@ -402,8 +494,8 @@ class _Reader:
         label file's together: two levels with one word could not be told apart."""
         from kzru_reports.templating.locale import load_labels
 
-        for lang in known_languages():
-            labels = load_labels(lang)
+        for lang in self.languages:
+            labels = load_labels(lang, self.templates)
             for kind in ("banner", "portion"):
                 words = getattr(scheme, kind)(lang, labels)
                 seen: dict[str, str] = {}
@@ -545,7 +637,7 @@ class _Reader:
             omit=frozenset(omit) if omit is not None else base.omit,
             detail=self.choice(p, "detail", where, DETAILS) or base.detail,
             templates={**base.templates, **{k: str(v) for k, v in templates.items()}},
-            lang=self.choice(p, "lang", where, LANGS) or base.lang,
+            lang=self.choice(p, "lang", where, self.languages) or base.lang,
             portion_marks=_first(self.flag(p, "portion_marks", where), base.portion_marks),
         )
 

@@ -30,6 +30,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("topics", "topic", "topics"),
     ("agreements", "agreement", "agreements"),
     ("follow_ups", "follow-up", "follow-ups"),
+    ("points_to_raise", "point to raise", "points to raise"),
     ("sources", "source", "sources"),
 )
 NESTED: Mapping[str, tuple[tuple[str, str, str], ...]] = {
@@ -47,6 +48,7 @@ SECTION_OF: Mapping[str, str] = {
     "Topic": "topics",
     "Agreement": "agreements",
     "FollowUp": "follow_ups",
+    "PointToRaise": "points_to_raise",
     "Source": "sources",
     "Point": "points",
     "Project": "projects",

@@ -57,7 +57,7 @@ def positions(word: str, lang: str) -> tuple[int, ...]:
 def _positions(word: str, lang: str) -> tuple[int, ...]:
     if lang == "kk":
         found = kazakh_breaks(word)
-    elif lang in _PYPHEN:
+    elif dictionary(lang):
         found = tuple(_pyphen(lang).positions(word))
     else:
         return ()
@@ -65,10 +65,29 @@ def _positions(word: str, lang: str) -> tuple[int, ...]:
 
 
 @functools.cache
+def dictionary(lang: str) -> str | None:
+    """The pyphen (TeX/LibreOffice) patterns ``lang`` is hyphenated with, if there are
+    any: en and ru, and for a language a workspace adds, the ones pyphen ships for it
+    (``de``, ``fr``, ``uk``; none for ``uz``: its lines then break between words only)."""
+    if lang in _PYPHEN:
+        return _PYPHEN[lang]
+    if lang == "kk":
+        return None
+    import pyphen
+
+    return pyphen.language_fallback(lang)  # type: ignore[no-any-return]
+
+
+def hyphenates(lang: str) -> bool:
+    """Whether long words of ``lang`` are broken at line ends (with a hyphen)."""
+    return lang == "kk" or dictionary(lang) is not None
+
+
+@functools.cache
 def _pyphen(lang: str) -> object:
     import pyphen
 
-    return pyphen.Pyphen(lang=_PYPHEN[lang], left=LEFT, right=RIGHT)
+    return pyphen.Pyphen(lang=dictionary(lang), left=LEFT, right=RIGHT)
 
 
 _IOTATED = frozenset("яюеёЯЮЕЁ")
@@ -84,7 +103,7 @@ def _onset(word: str, at: int) -> bool:
 
 def warm(lang: str) -> None:
     """Load ``lang``'s patterns now (before a build forks its workers)."""
-    if lang in _PYPHEN:
+    if dictionary(lang):
         _pyphen(lang)
 
 

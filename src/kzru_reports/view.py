@@ -9,7 +9,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from kzru_reports.audiences import Audience, all_items, highest_level, rank
+from kzru_reports.audiences import Audience, Cited, all_items, highest_level, rank
 from kzru_reports.data.schema import AGREEMENT_KINDS, Agreement, Figure, Party, Statement, Visit
 from kzru_reports.diff import VisitDiff
 
@@ -19,6 +19,20 @@ class Speaker:
     name: str
     title: str
     country: str
+
+
+@dataclass(frozen=True)
+class PackView:
+    """The pack a document is a part of, as its template reads it (``pack``; none for
+    a document built on its own): inside a pack each fact is given once in full, in
+    the part made for it, and referred to from the others with its page
+    (``<pageref to="agreements#all"/>``)."""
+
+    parts: tuple[str, ...]
+
+    def has(self, document: str) -> bool:
+        """Whether the pack holds ``document`` (``memo``, ``factsheet``, ``agreements``)."""
+        return document in self.parts
 
 
 class VisitView:
@@ -81,6 +95,10 @@ class VisitView:
         ]
         return min(levels, key=rank, default=self.data.classification)
 
+    def sources_level(self, sources: list[Any]) -> str:
+        """The highest level of several sources (a compact list in one paragraph)."""
+        return max((self.source_level(s) for s in sources), key=rank, default="public")
+
     @functools.cached_property
     def _sources(self) -> dict[str, int]:
         return {s.id: i for i, s in enumerate(self.data.sources, 1)}
@@ -94,6 +112,11 @@ class VisitView:
             return self._numbers(among).get(source_id)
         return self._sources.get(source_id)
 
+    def source_nos(self, source_ids: list[str], among: list[Any] | None = None) -> list[int]:
+        """The numbers of several sources (as ``source_no``), in order, each once."""
+        found = (self.source_no(i, among) for i in source_ids)
+        return sorted({n for n in found if n is not None})
+
     def cited_sources(self, items: list[Any]) -> list[Any]:
         """The sources ``items`` cite, in the visit's order: what a document showing only
         those items lists (so that it holds nothing of sources it has no use for).
@@ -106,13 +129,24 @@ class VisitView:
 
     def cited_in(self, *kinds: str) -> list[Any]:
         """The sources the items of ``kinds`` (``"figures"``, ``"projects"``,
-        ``"agreements"`` ...) cite, as ``cited_sources``: the list a document showing
-        those items numbers its citations by. The same list on every call."""
+        ``"agreements"``, ``"summary"``, ``"agreements_total"`` ..., or several in one
+        string: ``"figures projects"``) cite, as ``cited_sources``: the list a document
+        showing those items numbers its citations by. The same list on every call."""
         key = ("kinds", hash(kinds))
         if key not in self._memo:
-            items = [i for kind in kinds for i in getattr(self, kind)]
+            items = [i for kind in kinds for word in kind.split() for i in self._items(word)]
             self._memo[key] = (kinds, self.cited_sources(items))
         return self._memo[key][1]  # type: ignore[no-any-return]
+
+    def _items(self, kind: str) -> list[Any]:
+        if kind == "summary":  # the summary, when it names its sources
+            level = self.data.classification
+            sources = self.data.summary_sources if self.data.summary else []
+            return [Cited(s, level) for s in sources]
+        if kind == "agreements_total":
+            total = self.data.agreements_total
+            return [total] if total is not None else []
+        return list(getattr(self, kind))
 
     def _numbers(self, among: list[Any]) -> dict[str, int]:
         key = ("numbers", id(among))

@@ -13,6 +13,7 @@ from kzru_reports.audiences import Audience
 from kzru_reports.config import CONFIG_NAME, Workspace
 from kzru_reports.errors import ConfigError, UsageError
 from kzru_reports.handling import MarkingScheme
+from kzru_reports.templating.catalog import CATALOG_FOLDER, MESSAGES, catalog_folder
 from kzru_reports.templating.env import TEMPLATE_SUFFIX, builtin_templates
 
 SAMPLE_VISIT = "kz-ru-state-visit-2025.yaml"
@@ -41,6 +42,15 @@ accent = "#1F3A5F"
 # logo = "logo.png"
 # letterhead = ["Ministry of Foreign Affairs", "Department of Eurasian Affairs"]
 # reference_docx = "reference.docx"   # Word styles, header and footer
+
+# The memo's header and the pack's cover: who it is from and to, its reference.
+# A line left unset is left out of the documents, never printed empty.
+# [memo]
+# from = "Department of Eurasian Affairs"
+# to = { leadership = "Minister", analyst = "Eurasian desk" }   # or one line for all
+# reference = "{year}/{visit}/{n}"   # also {audience}, {doc}, {lang}; {n}: memo 1 ...
+# [memo.ru]                          # the same lines for documents in Russian
+# from = "Департамент евразийских стран"
 
 # A profile of your own, built on a built-in one (see `kzru audiences list`):
 # [audiences.ministers]
@@ -145,14 +155,21 @@ def list_templates(ws: Workspace, audience: Audience | None = None) -> list[Temp
 
 
 def eject(name: str, to: Path, force: bool = False) -> Path:
-    """Copy the built-in template ``name`` into ``to`` for editing."""
-    if not name.endswith(TEMPLATE_SUFFIX):
-        name += TEMPLATE_SUFFIX
-    source = builtin_templates() / name
-    known = _templates_in(builtin_templates())
-    if name not in known:
-        raise UsageError(f"no built-in template {name!r}; built-in templates: {', '.join(known)}")
-    target = to / name
+    """Copy the built-in template ``name`` into ``to`` for editing; ``messages.pot``,
+    the labels to translate for a language of the workspace's own, into ``to/locale``."""
+    if name == MESSAGES:
+        source, target = catalog_folder() / MESSAGES, to / CATALOG_FOLDER / MESSAGES
+    else:
+        if not name.endswith(TEMPLATE_SUFFIX):
+            name += TEMPLATE_SUFFIX
+        source, target = builtin_templates() / name, to / name
+        known = _templates_in(builtin_templates())
+        if name not in known:
+            raise UsageError(
+                f"no built-in template {name!r}; built-in templates: {', '.join(known)}, "
+                f"and {MESSAGES} (the labels, to translate)"
+            )
+    to = target.parent
     if target.exists() and not force:
         raise ConfigError(f"{target} already exists (use --force to replace it)")
     to.mkdir(parents=True, exist_ok=True)

@@ -154,6 +154,9 @@ def build(
             report = engine.build(targets, options, progress=progress)
         if progress is not None:
             progress.done(report, time.perf_counter() - started)
+        if not as_json:
+            for warning in report.warnings:
+                err(str(warning))
         return finish(report, as_json)
 
     run_action(debug, action)
@@ -194,7 +197,7 @@ class BuildArgs:
             documents=unique(self.docs) or ws.documents or DOCUMENTS,
             formats=unique(self.formats) or ws.formats or DEFAULT_FORMATS,
             audiences=ws.select(self.audiences),
-            langs=unique(self.langs) or ws.langs or (ws.lang,),
+            langs=ws.check_langs(unique(self.langs)) or ws.langs or (ws.lang,),
             fallback=ws.fallback if self.fallback is None else self.fallback,
             shard=self.shard,
             since=self.since,

@@ -66,7 +66,7 @@ def validate(
         targets = list(paths) or ([relative(ws.data)] if ws.data else [])
         chosen = tuple(ws.audience(a) for a in dict.fromkeys(audiences))
         report = api.validate(
-            targets, ws.theme, strict=strict, audiences=chosen, langs=unique(langs)
+            targets, ws.theme, strict=strict, audiences=chosen, langs=ws.check_langs(unique(langs))
         )
         if style == "github" and not as_json:
             for problem in [*report.errors, *report.warnings]:

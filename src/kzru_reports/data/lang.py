@@ -10,13 +10,15 @@ every field that has none.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
-LANGS = ("en", "ru", "kk")
+LANGS = ("en", "ru", "kk")  # the built-in languages; a workspace may add others
 # Tags people write for these languages that are not the ISO 639-1 code: a country
 # code (KZ, RU), the three-letter codes, the languages' own names.
 _ALIASES = {
@@ -30,9 +32,9 @@ _ALIASES = {
     "рус": "ru",
     "eng": "en",
     "english": "en",
-    "uk": "en",
     "gb": "en",
 }
+_TAG = re.compile(r"[a-z]{2,3}")
 PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 # Units that are not words: currency codes and percent read the same in every language.
 NEUTRAL_UNIT_WORDS = ("%",)
@@ -47,9 +49,24 @@ def did_you_mean_lang(tag: str) -> str:
     return f" (did you mean {guess!r}?)" if guess and guess != tag else ""
 
 
+@functools.cache
+def is_language(tag: str) -> bool:
+    """Whether ``tag`` names a language text may be written in: a built-in one, or any
+    other that CLDR knows by its ISO 639 code (``de``, ``uz``: a workspace adds its
+    catalog to make documents in it). A country code or a name (``kz``, ``kazakh``)
+    is not one."""
+    if tag in LANGS:
+        return True
+    if not _TAG.fullmatch(tag) or tag in _ALIASES:
+        return False
+    from babel import localedata
+
+    return bool(localedata.exists(tag))
+
+
 def check_lang(tag: Any) -> str:
-    """A known language tag, or ``ValueError`` saying which one was probably meant."""
-    if isinstance(tag, str) and tag in LANGS:
+    """A language tag, or ``ValueError`` saying which one was probably meant."""
+    if isinstance(tag, str) and is_language(tag):
         return tag
     shown = repr(tag) if isinstance(tag, str) else "a " + type(tag).__name__
     raise ValueError(
@@ -128,7 +145,7 @@ def parse_text(
         )
     texts: dict[str, Any] = {}
     for tag, text in value.items():
-        if tag not in LANGS:
+        if not isinstance(tag, str) or not is_language(tag):
             raise ValueError(
                 f"{tag!r} is not a language of the documents ({', '.join(LANGS)})"
                 f"{did_you_mean_lang(str(tag))}"

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kzru_reports import limits
-from kzru_reports.data.lang import LANGS, localize, text_values
+from kzru_reports.data.lang import is_language, localize, text_values
 from kzru_reports.data.schema import SCHEMA_TAGS, Visit
 from kzru_reports.data.tree import (
     MAX_BYTES,
@@ -124,12 +124,13 @@ def parse_visit(
     problems = list(check_references(tree, positions, name))
     visit = None
     lang = tree.get("lang")
+    lang = lang if isinstance(lang, str) and is_language(lang) else "en"
     try:
-        visit = Visit.model_validate(tree, context={"lang": lang if lang in LANGS else "en"})
+        visit = Visit.model_validate(tree, context={"lang": lang})
     except ValidationError as exc:
         problems += _from_pydantic(exc, tree, positions, name)
     problems += check_tree(  # the file's own language here; others when a document is made
-        _own_language(tree, lang if lang in LANGS else "en"),
+        _own_language(tree, lang),
         theme_coverage(theme),
         lambda p: _locate(p, positions),
         name,
@@ -204,7 +205,7 @@ def _own_language(tree: Any, lang: str) -> Any:
     if isinstance(tree, dict):
         if (
             tree
-            and all(k in LANGS for k in tree)
+            and all(isinstance(k, str) and is_language(k) for k in tree)
             and all(isinstance(v, str | dict) for v in tree.values())
         ):
             return {k: _own_language(v, lang) for k, v in tree.items() if k == lang}
@@ -396,6 +397,17 @@ def _items(tree: Tree, *path: str) -> Iterator[tuple[FieldPath, Tree]]:
             yield (head, i), item
 
 
+def _single(tree: Tree, *paths: tuple[str, ...]) -> Iterator[tuple[FieldPath, str]]:
+    """The references made outside lists of items (``agreements_total.source``),
+    each as (field path, id), where the file gives one."""
+    for path in paths:
+        node: Any = tree
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str):
+            yield path, node
+
+
 def _id(item: Tree, key: str = "id") -> str | None:
     value = item.get(key)
     return str(value) if isinstance(value, str) else None
@@ -489,6 +501,8 @@ _REFERENCES = (
     ("figures", "source", "sources"),
     ("agreements", "source", "sources"),
     ("follow_ups", "source", "sources"),
+    ("points_to_raise", "source", "sources"),
+    ("points_to_raise", "topic", "topics"),
     ("topics/points", "source", "sources"),
     ("topics/projects", "source", "sources"),
     ("statements", "speaker", "speaker"),
@@ -508,6 +522,12 @@ def _references(tree: Tree) -> Iterator[tuple[FieldPath, str, str]]:
                 value = next(iter(_texts(item[key])), None)
             if value is not None:
                 yield (*path, key), target, value
+    for path, item in _single(tree, ("agreements_total", "source")):
+        yield path, "sources", item
+    summary_sources = tree.get("summary_sources") if isinstance(tree, dict) else None
+    for j, source in enumerate(summary_sources if isinstance(summary_sources, list) else []):
+        if isinstance(source, str):
+            yield ("summary_sources", j), "sources", source
     for path, agreement in _items(tree, "agreements"):
         parties = agreement.get("parties")
         for j, party in enumerate(parties if isinstance(parties, list) else []):

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from kzru_reports import limits
-from kzru_reports.data.lang import LANGS, LText, check_lang, parse_text
+from kzru_reports.data.lang import LANGS, LText, check_lang, is_language, parse_text
 from kzru_reports.data.tree import Plain
 
 SCHEMA_TAGS = ("visit/1",)
@@ -169,10 +169,12 @@ def _lang(v: Any) -> str:
     return check_lang(v)
 
 
+# en, ru and kk are built in; any other ISO 639 code is a language a workspace may add
+_LANG_TAG = {"anyOf": [{"enum": list(LANGS)}, {"type": "string", "pattern": "^[a-z]{2,3}$"}]}
 _LANG_MAP = {
     "type": "object",
     "minProperties": 1,
-    "propertyNames": {"enum": list(LANGS)},
+    "propertyNames": _LANG_TAG,
 }
 Text = Annotated[
     str,
@@ -201,7 +203,7 @@ Unit = Annotated[
         }
     ),
 ]
-Lang = Annotated[str, PlainValidator(_lang), WithJsonSchema({"enum": list(LANGS)})]
+Lang = Annotated[str, PlainValidator(_lang), WithJsonSchema(_LANG_TAG)]
 _TEXT_SCHEMA = {
     "anyOf": [{"type": "string"}, {**_LANG_MAP, "additionalProperties": {"type": "string"}}]
 }
@@ -224,6 +226,16 @@ IsoDate = Annotated[
     date, BeforeValidator(_date), WithJsonSchema({"type": "string", "format": "date"})
 ]
 Level = Literal["public", "official", "restricted"]
+
+
+def _count(v: Any) -> int:
+    v = _number(v)
+    if not isinstance(v, int) or v < 1:
+        raise ValueError(f"expected a whole number of at least 1, got {v!r}")
+    return v
+
+
+Count = Annotated[int, BeforeValidator(_count), WithJsonSchema({"type": "integer", "minimum": 1})]
 
 
 class Record(BaseModel):
@@ -253,7 +265,7 @@ class Classified(Record):
 
 def _is_lang_map(v: Any) -> bool:
     """A mapping of languages to text given where an item may be a plain string."""
-    return isinstance(v, dict) and bool(v) and all(k in LANGS for k in v)
+    return isinstance(v, dict) and bool(v) and all(isinstance(k, str) and is_language(k) for k in v)
 
 
 class StringOk(Classified):
@@ -463,6 +475,18 @@ class FollowUp(StringOk):
     pass
 
 
+class PointToRaise(StringOk):
+    topic: Slug | None = None
+    """The `id` of the topic the point belongs to: it goes with that topic's level, and
+    is withheld with it. Example: `transport-logistics`"""
+
+
+class AgreementsTotal(Classified):
+    count: Count
+    """How many documents were signed, adopted or exchanged in all, by the source's
+    count; at least as many as `agreements` lists. Example: `14`"""
+
+
 class Source(Record):
     id: Slug
     """How items cite this source (`source: ...`). Example: `kremlin-2025-11-12`"""
@@ -498,8 +522,9 @@ class Visit(Record):
     schema_: Literal["visit/1"] = Field(alias="schema")
     """The format of the file: `visit/1`. Example: `visit/1`"""
     lang: Lang = "en"
-    """The language of every plain string in the file: `en`, `ru` or `kk`. A text field may
-    instead give each language's text: `{en: ..., ru: ..., kk: ...}`. Example: `ru`"""
+    """The language of every plain string in the file: `en`, `ru` or `kk`, or a language a
+    workspace adds, by its ISO 639 code (`de`, `uz`). A text field may instead give each
+    language's text: `{en: ..., ru: ..., kk: ...}`. Example: `ru`"""
     id: FileSlug
     """Names the output folder and files: lower-case letters, digits and hyphens.
     Example: `kz-ru-state-visit-2025`"""
@@ -516,6 +541,9 @@ class Visit(Record):
     summary: Text | None = None
     """A paragraph that opens the memo and the fact sheet. Example: `The presidents held talks
     and signed 14 documents.`"""
+    summary_sources: list[Slug] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
+    """The `id`s of the sources (in `sources`) the summary draws on: the summary then cites
+    them like any item. Example: `[press-release, kazinform]`"""
     date: IsoDate | None = None
     """The day of a one-day visit (or give `dates`). Example: `2025-11-12`"""
     dates: DateRange | None = None
@@ -542,14 +570,33 @@ class Visit(Record):
     agreements: list[Agreement] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
     """The documents signed, adopted, exchanged or announced. Example: `- {id: decl, title:
     Declaration, kind: declaration}`"""
+    agreements_total: AgreementsTotal | None = None
+    """How many documents the visit produced in all, when `agreements` lists only some:
+    `{count, source}`. Counts then say what they count ("9 of the 14 documents are
+    listed"). Example: `{count: 14, source: kazinform}`"""
     follow_ups: list[FollowUp] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
     """What to do next (each a string or `{text, classification, source}`). Example: `- Prepare
     the next round of talks`"""
+    points_to_raise: list[PointToRaise] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
+    """What the reader should raise at the next meeting, as the memo's "Points to raise"
+    (each a string or `{text, classification, source, topic}`). Without them the memo has
+    no such section: it never makes points of what was already said. Example: `- Ask for
+    a date for the first flight test of Soyuz-5 from Baiterek`"""
     sources: list[Source] = Field(default_factory=list, max_length=limits.LIST_ITEMS)
     """Where the facts come from; items cite them with `source`. Example: `- {id: press, title:
     Press release, kind: press release}`"""
     # where each field was written (file name, positions), for messages after loading
     _origin: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _total_covers_list(self) -> Visit:
+        total = self.agreements_total
+        if total is not None and total.count < len(self.agreements):
+            raise ValueError(
+                f"agreements_total.count is {total.count}, but agreements lists "
+                f"{len(self.agreements)}: the total counts every document, listed or not"
+            )
+        return self
 
     @property
     def start(self) -> date | None:

@@ -149,6 +149,7 @@ class Engine:
             templates=s.templates,
             theme=s.theme,
             marking=s.marking,
+            furniture=s.furniture,
             lang=s.lang,
             build_time=s.build_time,
             issue_date=s.issue_date,
@@ -182,6 +183,7 @@ class Engine:
             remove_partial_files(options.out)
             manifest = Manifest.load(options.out)
             planned = list(plan(files, options, manifest, report, self._loader(options)))
+            report.warnings += _unhyphenated({job.lang for job, _ in planned}, options)
             if not options.allow_empty:
                 planned = _without_empty(planned, report)
             for job, _ in planned:
@@ -460,3 +462,20 @@ def warm(options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
             names[key] = (audience, {template_name(d, audience) for d in docs})
     for (_, lang), (audience, templates) in names.items():
         warm_templates(sorted(templates), options.templates, lang, audience)
+
+
+def _unhyphenated(langs: set[str], options: BuildOptions) -> list[Problem]:
+    """Said once per build, for each language it renders that has no hyphenation
+    patterns (a language a workspace adds, ``uz``): its long words are not broken."""
+    from kzru_reports.hyphenate import hyphenates
+    from kzru_reports.templating.catalog import catalog_files
+
+    return [
+        Problem(
+            os.path.relpath(catalog_files(lang, options.templates)[0][0]),
+            f"no hyphenation patterns for {lang!r}: long words are not broken at line ends",
+            severity="warning",
+        )
+        for lang in sorted(langs)
+        if not hyphenates(lang)
+    ]

@@ -15,6 +15,7 @@ from kzru_reports.audiences import BUILTIN, Audience
 from kzru_reports.data.schema import DEVICE_NAMES
 from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import Problem, RenderError, UsageError
+from kzru_reports.furniture import Furniture
 from kzru_reports.handling import MarkingScheme, Withheld
 from kzru_reports.shards import Shard
 from kzru_reports.theme import Theme, default_theme
@@ -141,6 +142,7 @@ class Settings:
     templates: tuple[str, ...] = ()
     theme: Theme = field(default_factory=default_theme)
     marking: MarkingScheme = field(default_factory=MarkingScheme)
+    furniture: Furniture = field(default_factory=Furniture)  # [memo]: from, to, reference
     audiences: Mapping[str, Audience] = field(default_factory=lambda: dict(BUILTIN))
     lang: str = "en"
     build_time: datetime | None = None  # SOURCE_DATE_EPOCH: file properties only
@@ -164,6 +166,7 @@ def workspace_settings(
         templates=tuple(str(f) for f in ws.template_folders()),
         theme=ws.theme,
         marking=ws.marking,
+        furniture=ws.furniture,
         audiences=dict(ws.audiences),
         lang=ws.lang,
         build_time=build_time,
@@ -184,6 +187,7 @@ class BuildOptions:
     templates: tuple[str, ...] = ()
     theme: Theme = field(default_factory=default_theme)
     marking: MarkingScheme = field(default_factory=MarkingScheme)
+    furniture: Furniture = field(default_factory=Furniture)  # [memo]: from, to, reference
     lang: str = "en"  # the workspace's language: its outputs' names carry no language tag
     langs: tuple[str, ...] = ()  # the languages to build; none given: ``lang``
     fallback: bool = False  # a text missing in a language: the file's own, marked

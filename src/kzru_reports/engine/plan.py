@@ -18,7 +18,7 @@ from typing import Any
 from kzru_reports.audiences import Audience
 from kzru_reports.data import Visit
 from kzru_reports.data.load import read_limited, source_name
-from kzru_reports.documents import DOCUMENTS, PACK
+from kzru_reports.documents import DATED, DOCUMENTS, PACK
 from kzru_reports.engine.options import (
     BuildOptions,
     Job,
@@ -78,12 +78,13 @@ def inputs(
         "engine": engine_digest(),
         "audience": sha256_text(stable_repr(audience)),
         "marking": sha256_text(stable_repr(options.marking)),
+        "furniture": sha256_text(stable_repr(options.furniture)),
         "lang": lang,
         "labels": labels_digest(lang, audience_search_path(options.templates, audience)),
         "fallback": options.fallback,
         "stamp": options.build_time.isoformat() if options.build_time else None,
     }
-    if document == PACK:
+    if document in DATED:
         found["issue_date"] = issue_date(options).isoformat()
     if options.since:  # the earlier version a memo's "Changes since" compares with
         try:
@@ -178,7 +179,7 @@ def plan(
         failed: set[str] = set()
         for lang in dict.fromkeys(j.lang for j in jobs):
             try:  # a language whose texts are missing fails alone, every field listed
-                localized(visit, lang, options.fallback)
+                localized(visit, lang, options.fallback, options.templates)
             except KzruError as exc:
                 report.errors += [in_file(p, display) for p in exc.problems()]
                 failed.add(lang)

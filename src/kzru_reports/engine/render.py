@@ -20,22 +20,26 @@ from kzru_reports.versions import Version
 
 log = logging.getLogger(__name__)
 
-_LOCALIZED: dict[tuple[int, str, bool], tuple[Visit, Visit]] = {}
+_LOCALIZED: dict[tuple[Any, ...], tuple[Visit, Visit]] = {}
 
 
-def localized(visit: Visit, lang: str, fallback: bool = False) -> Visit:
+def localized(
+    visit: Visit, lang: str, fallback: bool = False, folders: tuple[str, ...] = ()
+) -> Visit:
     """``visit`` with every text in ``lang`` (once per process for each loaded visit);
-    ``DataError`` lists every field without ``lang`` text unless ``fallback``."""
+    ``DataError`` lists every field without ``lang`` text unless ``fallback`` (then
+    marked untranslated in the words of ``lang``'s catalogs, a workspace's in ``folders``
+    first)."""
     from kzru_reports.data.load import visit_in
     from kzru_reports.templating.locale import load_labels
 
-    key = (id(visit), lang, fallback)
+    key = (id(visit), lang, fallback, folders)
     hit = _LOCALIZED.get(key)
     if hit is not None and hit[0] is visit:
         return hit[1]
     if len(_LOCALIZED) > 256:
         _LOCALIZED.clear()
-    mark = str(load_labels(lang)["labels"]["untranslated"])
+    mark = str(load_labels(lang, folders)["labels"]["untranslated"]) if fallback else "{text}"
     result = visit_in(visit, lang, fallback, mark)
     _LOCALIZED[key] = (visit, result)
     return result
@@ -55,33 +59,41 @@ def render_models(
     it."""
     from kzru_reports.handling import level_of, mark, raise_frame
     from kzru_reports.model.levels import UnknownLevel
-    from kzru_reports.packs import compose
-    from kzru_reports.templating import audience_search_path, render_document, template_name
+    from kzru_reports.packs import compose, standalone
+    from kzru_reports.templating import (
+        audience_search_path,
+        render_document,
+        source_files,
+        template_name,
+    )
     from kzru_reports.templating.locale import load_labels
     from kzru_reports.theme.glyphs import check_glyphs
-    from kzru_reports.view import VisitView
+    from kzru_reports.view import PackView, VisitView
 
     lang = lang or options.lang
-    visit = localized(visit, lang, options.fallback)
+    visit = localized(visit, lang, options.fallback, options.templates)
     shown = for_audience(visit, audience)
     changes, since = _changes(shown, audience, options, previous, lang)
     view = VisitView(shown, audience, lang, changes)
     when = stamp(options, visit)
     issued = issue_date(options)
-    labels = load_labels(lang, audience_search_path(options.templates, audience))
+    search = audience_search_path(options.templates, audience)
+    labels = load_labels(lang, search)
     banner = options.marking.banner(lang, labels)
     portion = (
         options.marking.portion(lang, labels) if options.marking.portions_for(audience) else None
     )
 
-    def marked(name: str, shown: str) -> Any:
+    def marked(name: str, shown: str, pack: PackView | None) -> Any:
         # build_date: the old name of issue_date
         extra = {
+            **options.furniture.header(lang, audience.name, visit.id, name, issued),
             "issue_date": issued,
             "build_date": issued,
             "marking": banner[shown],
             "changes": changes,
             "since": since,
+            "pack": pack,
         }
         doc = render_document(name, view, audience, options.templates, lang, extra)
         try:
@@ -89,22 +101,25 @@ def render_models(
         except UnknownLevel as exc:
             raise RenderError(f"{template_name(name, audience)}: {exc}") from None
 
-    def one(name: str, floor: str | None = None) -> Any:
+    def one(name: str, floor: str | None = None, pack: PackView | None = None) -> Any:
         """``name`` rendered and marked by what it holds. A template may show the
         marking (``marking``: a memo's header): it is given the highest level the
         reader may see first, and rendered again when what it holds is marked lower.
-        A pack's cover is marked ``floor``, the highest marking inside."""
-        doc = marked(name, floor or view.level)
+        A pack's cover is marked ``floor``, the highest marking inside. ``pack``: the
+        pack the document is a part of (its templates then refer to facts another
+        part holds instead of repeating them)."""
+        doc = marked(name, floor or view.level, pack)
         if floor is not None:
             doc = raise_frame(doc, floor)
         elif level_of(doc) != view.level:
-            doc = marked(name, level_of(doc))
-        check_glyphs(doc, options.theme)
+            doc = marked(name, level_of(doc), pack)
+        check_glyphs(doc, options.theme, lambda: source_files(search, lang))
         return replace(doc, meta=replace(doc.meta, created=when))
 
     if document != PACK:
-        return one(document)
-    parts = [one(p) for p in PARTS]
+        return standalone(one(document))
+    inside = PackView(PARTS)
+    parts = [one(p, pack=inside) for p in PARTS]
     inside = max((level_of(p) for p in parts), key=LEVELS.index)
     return compose(one(PACK, inside), parts, labels["labels"]["contents"])
 
@@ -131,7 +146,7 @@ def _changes(
             + "; ".join(str(p) for p in exc.problems())
         ) from None
     try:
-        old = localized(old, lang, fallback=True)  # compared in the document's language
+        old = localized(old, lang, True, options.templates)  # in the document's language
         return compare(for_audience(old, audience), shown), previous.as_of
     except DifferentVisits as exc:
         raise RenderError(f"--since {previous.name}: {exc}") from None

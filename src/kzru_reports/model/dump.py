@@ -20,6 +20,8 @@ def inline_text(children: n.Inlines) -> str:
                 out.append(inline_text(c))
             case n.LineBreak():
                 out.append("\n")
+            case n.PageRef(page=page):
+                out.append(str(page) if page is not None else "?")
             case _:
                 raise TypeError(f"unknown inline node {type(node).__name__}")
     return "".join(out)

@@ -50,7 +50,19 @@ class LineBreak:
     pass
 
 
-Inline = Text | Strong | Emph | Link | LineBreak
+@dataclass(frozen=True, slots=True)
+class PageRef:
+    """The number of the page ``anchor`` (a heading's id) is on, linked to it: the "9"
+    of "see Agreement summary, p. 9". ``page`` is filled in once the document is laid
+    out (``packs.with_pages``); a writer that paginates lays the document out again
+    with it, and one that does not (DOCX) writes a field the word processor updates,
+    showing ``page`` until then."""
+
+    anchor: str
+    page: int | None = None
+
+
+Inline = Text | Strong | Emph | Link | LineBreak | PageRef
 Inlines = tuple[Inline, ...]
 
 # ------------------------------------------------------------------ blocks
@@ -230,6 +242,7 @@ class Document:
     meta: Meta
     body: tuple[Block, ...]
     name: str = ""
+    refers: bool = False  # holds a ``PageRef`` (only a part of a pack may)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +268,8 @@ class Pack:
     parts: tuple[Document, ...]
     contents_title: str
     contents: tuple[ContentsEntry, ...] = field(default_factory=tuple)
+    # True when a part holds a ``PageRef``: the paginating writer lays it out twice
+    refers: bool = False
 
     @property
     def meta(self) -> Meta:

@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from kzru_reports import limits
 from kzru_reports.audiences import LEVELS, Audience, rank
-from kzru_reports.config import Workspace, known_languages
+from kzru_reports.config import Workspace
 from kzru_reports.data import find_visit_files
 from kzru_reports.errors import DataError, KzruError, Problem, one_line
 from kzru_reports.service.admission import Admission, DeadlinePassed, QueueFull
@@ -68,7 +68,7 @@ class Service:
         self.admission = Admission(limits.workers, limits.queue)
         self.threads = anyio.CapacityLimiter(limits.workers)
         self.catalog = Catalog(data, ws.theme)
-        self.languages = known_languages()
+        self.languages = ws.languages  # the built-in ones and those its catalogs add
         package = Path(str(resources.files("kzru_reports")))
         self.scrub = Scrubber([ws.root, data, package, package.parent])
         self.metrics = Metrics(self.admission, engine)

@@ -70,9 +70,22 @@ def warm_templates(
             check_blocks(env, name)
 
 
+def source_files(search: Sequence[str | Path], lang: str) -> list[Path]:
+    """The files a document's text may come from, in the order they are consulted:
+    the templates of the search chain (built-in set last), then the label catalogs of
+    ``lang`` and the English labels. For naming where a character came from."""
+    from kzru_reports.templating.catalog import catalog_files, source_labels_file
+    from kzru_reports.templating.env import TEMPLATE_SUFFIX, builtin_templates
+
+    folders = [Path(f) for f in search] + [builtin_templates()]
+    templates = [p for f in folders if f.is_dir() for p in sorted(f.glob(f"*{TEMPLATE_SUFFIX}"))]
+    return [*templates, *(p for p, _ in catalog_files(lang, search)), source_labels_file()]
+
+
 __all__ = [
     "audience_search_path",
     "render_document",
+    "source_files",
     "template_closure",
     "template_name",
     "warm_templates",

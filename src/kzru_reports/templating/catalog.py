@@ -31,15 +31,17 @@ from typing import Any
 
 import yaml
 
-from kzru_reports.data.lang import LANGS
+from kzru_reports.data.lang import LANGS, is_language
 from kzru_reports.errors import DataError, Problem
 
 CATALOG_FOLDER = "locale"
+MESSAGES = "messages.pot"  # every label, to translate into a language of one's own
 # placeholders: "{count}" in the labels, "%(n)s" in templates' own gettext messages
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)|%\(([A-Za-z_][A-Za-z0-9_]*)\)")
 # Grammatical forms of a placeholder a translation may use instead of the value itself
 # (Kazakh puts case endings on numbers: "60 000-нан астам"); see locale.py.
 DERIVED_FORMS = ("abl", "dat")
+_SHOWN = 10  # untranslated labels listed one by one; the rest are counted
 
 
 class Labels(dict[str, Any]):
@@ -79,14 +81,15 @@ class Message:
 # ------------------------------------------------------------------ the source
 
 
-def _builtin_dir() -> Path:
+def catalog_folder() -> Path:
+    """The built-in catalogs' folder: ``en.yaml``, ``<lang>.po`` and ``messages.pot``."""
     return Path(str(resources.files("kzru_reports"))) / CATALOG_FOLDER
 
 
 @functools.cache
 def source_messages() -> tuple[Message, ...]:
     """Every English message of ``locale/en.yaml`` with its context and line."""
-    path = _builtin_dir() / "en.yaml"
+    path = catalog_folder() / "en.yaml"
     return tuple(_messages(path.read_text("utf-8")))
 
 
@@ -290,6 +293,11 @@ def _cached_catalog(path: str, lang: str, builtin: bool, stamp: tuple[int, int])
     return read_catalog(Path(path), lang, lenient=builtin)
 
 
+def source_labels_file() -> Path:
+    """The English labels, the source every catalog translates."""
+    return catalog_folder() / "en.yaml"
+
+
 def catalog_files(lang: str, folders: Sequence[str | Path] = ()) -> list[tuple[Path, bool]]:
     """The catalogs of ``lang`` in the order they are consulted: a workspace's
     (``<folder>/locale/<lang>.po``, first folder first), then the built-in one; each
@@ -299,7 +307,7 @@ def catalog_files(lang: str, folders: Sequence[str | Path] = ()) -> list[tuple[P
         for f in folders
         if (Path(f) / CATALOG_FOLDER / f"{lang}.po").is_file()
     ]
-    builtin = _builtin_dir() / f"{lang}.po"
+    builtin = catalog_folder() / f"{lang}.po"
     if builtin.is_file():
         found.append((builtin, True))
     return found
@@ -313,6 +321,33 @@ def catalogs(lang: str, folders: Sequence[str | Path] = ()) -> list[Catalog]:
     return out
 
 
+def workspace_languages(folders: Sequence[str | Path] = ()) -> tuple[str, ...]:
+    """The languages a workspace adds: each ``<folder>/locale/<lang>.po`` whose name is
+    a language CLDR knows and that is not built in (``de.po``, ``uz.po``)."""
+    found: set[str] = set()
+    for folder in folders:
+        locale = Path(folder) / CATALOG_FOLDER
+        if locale.is_dir():
+            found.update(p.stem for p in locale.glob("*.po") if p.is_file())
+    return tuple(sorted(lang for lang in found if lang not in LANGS and is_language(lang)))
+
+
+def languages(folders: Sequence[str | Path] = ()) -> tuple[str, ...]:
+    """Every language documents can be made in: the built-in ones, then the workspace's."""
+    return (*LANGS, *workspace_languages(folders))
+
+
+def unknown_language(lang: str, folders: Sequence[str | Path] = ()) -> str:
+    """What to say of a language no catalog is there for: where its catalog goes."""
+    where = Path(folders[-1]) if folders else Path("templates")
+    known = ", ".join(languages(folders))
+    return (
+        f"no catalog for language {lang!r}: documents are made in {known}; to add "
+        f"{lang!r}, translate the labels into {_display(where / CATALOG_FOLDER / f'{lang}.po')}"
+        " (docs/templates.md, 'Adding a language')"
+    )
+
+
 def _freeze(value: Any) -> Any:
     if isinstance(value, dict):
         return Labels({k: _freeze(v) for k, v in value.items()})
@@ -321,9 +356,11 @@ def _freeze(value: Any) -> Any:
 
 @functools.lru_cache(maxsize=32)
 def _labels(lang: str, folders: tuple[str, ...], stamps: tuple[Any, ...]) -> Labels:
-    if lang not in LANGS:
-        raise DataError([Problem("", f"no labels for language {lang!r}")])
     found = catalogs(lang, folders)
+    if lang not in LANGS:
+        if not found:
+            raise DataError([Problem("", unknown_language(lang, folders))])
+        _check_complete(lang, found)
     rule = "(n != 1)" if lang == "en" else expected_plurals(lang)[1]
     plural_rule = found[0].plural_rule if found else gettext.c2py(rule)
     tree: dict[str, Any] = {}
@@ -342,6 +379,28 @@ def _labels(lang: str, folders: tuple[str, ...], stamps: tuple[Any, ...]) -> Lab
         else:
             node[leaf] = value
     return _freeze(tree)  # type: ignore[no-any-return]
+
+
+def _check_complete(lang: str, found: list[Catalog]) -> None:
+    """A language the workspace adds must have every label translated, in one of its
+    catalogs: with no built-in one below them, a missing label would show English."""
+    have = set().union(*(c.entries for c in found))
+    missing = [m for m in source_messages() if (m.context, _key(m.english)) not in have]
+    if missing:
+        file = found[-1].file
+        problems = [
+            Problem(file, f"no {lang} translation of {_key(m.english)!r}", path=m.context)
+            for m in missing[:_SHOWN]
+        ]
+        if len(missing) > _SHOWN:
+            problems.append(
+                Problem(
+                    file,
+                    f"and {len(missing) - _SHOWN} more labels with no {lang} translation "
+                    "(every label of messages.pot needs one)",
+                )
+            )
+        raise DataError(problems)
 
 
 @functools.cache

@@ -140,7 +140,7 @@ def _make_environment(
     search: tuple[str, ...], lang: str, stamp: tuple[Any, ...], catalogs: tuple[Any, ...]
 ) -> jinja2.Environment:
     from kzru_reports.templating.catalog import Labels, translations
-    from kzru_reports.templating.locale import PATTERNS, Formatter, load_labels
+    from kzru_reports.templating.locale import Formatter, load_labels, patterns
 
     builtin = str(builtin_templates())
     loader = jinja2.PrefixLoader({"builtin": _NoSymlinkLoader(builtin)}, delimiter="/")
@@ -160,13 +160,16 @@ def _make_environment(
     )
     bound(env)
     labels = load_labels(lang, search)
-    patterns = PATTERNS[lang]
+    style = patterns(lang)
     env.globals["L"] = Labels(
         {
             **labels,
-            "locale": patterns.tag,
+            "locale": style.tag,
             "lang": lang,
-            "formats": Labels(quote=patterns.quote, attribution=patterns.attribution),
+            "formats": Labels(
+                quote=(labels["quotes"]["open"], labels["quotes"]["close"]),
+                attribution=style.attribution,
+            ),
         }
     )
     env.filters.update(Formatter(labels, lang).filters())

@@ -26,7 +26,7 @@ from babel.numbers import (
 from kzru_reports.data.lang import PluralText
 from kzru_reports.templating.catalog import Labels, load_labels
 
-__all__ = ["PATTERNS", "Formatter", "Labels", "load_labels"]
+__all__ = ["PATTERNS", "Formatter", "Labels", "load_labels", "patterns"]
 
 _CURRENCY_SCALE = 1_000_000  # from here up, money reads "USD 20 billion", not "USD 20,000,000,000"
 NNBSP = "\u202f"  # narrow no-break space: digit groups in Russian and Kazakh
@@ -35,7 +35,7 @@ NBSP = "\u00a0"
 
 @dataclass(frozen=True)
 class Patterns:
-    """How one language writes dates, ranges, money and quotations."""
+    """How one language writes dates, ranges and money, and ends a quotation."""
 
     tag: str  # BCP 47: what PDF /Lang, DOCX w:lang and dc:language say
     date: str  # a Babel (CLDR) date pattern
@@ -44,7 +44,7 @@ class Patterns:
     other_years: tuple[str, str]
     dash: str  # between the two ends of a range of numbers
     spaced_dash: str  # between two ends that hold words
-    quote: tuple[str, str]
+    period_after_quote: bool  # «...делами».: Russian and Kazakh close a quotation before its period
     attribution: str
     compact: str  # Babel's compact style for large money: "long" (billion), "short" (млрд)
     qualifier_first: bool  # "more than 96%" (en, ru); Kazakh says it after: "96%-дан астам"
@@ -60,7 +60,7 @@ PATTERNS: dict[str, Patterns] = {
         other_years=("d MMMM y", "d MMMM y"),
         dash="–",
         spaced_dash="–",  # 30 October–2 November 2025
-        quote=("“", "”"),
+        period_after_quote=False,
         attribution="— ",
         compact="long",
         qualifier_first=True,
@@ -74,7 +74,7 @@ PATTERNS: dict[str, Patterns] = {
         other_years=("d MMMM y 'г'.", "d MMMM y 'г'."),
         dash="–",
         spaced_dash=" – ",
-        quote=("«", "»"),
+        period_after_quote=True,
         attribution="— ",
         compact="short",  # 20 млрд
         qualifier_first=True,
@@ -88,13 +88,65 @@ PATTERNS: dict[str, Patterns] = {
         other_years=("y 'жылғы' d MMMM", "y 'жылғы' d MMMM"),
         dash="–",
         spaced_dash=" – ",
-        quote=("«", "»"),
+        period_after_quote=True,
         attribution="— ",
         compact="short",  # 20 млрд
         qualifier_first=False,
         money="{amount}\u00a0{currency}",  # 20 млрд АҚШ доллары
     ),
 }
+
+
+@functools.cache
+def patterns(lang: str) -> Patterns:
+    """How ``lang`` writes dates, ranges, money and quotations: the project's own
+    patterns for the built-in languages, CLDR's (through Babel) for a language a
+    workspace adds: its long date, its date ranges (in full month names), its
+    currency position (with the ISO 4217 code: ``20 Mrd. USD``)."""
+    if lang in PATTERNS:
+        return PATTERNS[lang]
+    locale = Locale.parse(lang)
+    ranges = locale.interval_formats.get("yMMMd") or {}
+
+    def full(parts: list[str] | None, fallback: str) -> tuple[str, str]:
+        if not parts or len(parts) != 2:
+            return (f"{fallback}'\u2009–\u2009'", fallback)
+        return tuple(re.sub(r"(?<!M)MMM(?!M)", "MMMM", p) for p in parts)  # type: ignore[return-value]
+
+    long = locale.date_formats["long"].pattern
+    before = locale.currency_formats["standard"].pattern.lstrip("#,0.").startswith("¤")
+    return Patterns(
+        tag=_bcp47(lang),
+        date=long,
+        same_month=full(ranges.get("d"), long),
+        same_year=full(ranges.get("M"), long),
+        other_years=full(ranges.get("y"), long),
+        dash="",  # CLDR's ranges hold their dash
+        spaced_dash="",
+        period_after_quote=False,
+        attribution="— ",
+        compact="short",
+        qualifier_first=True,
+        money="{currency}\u00a0{amount}" if before else "{amount}\u00a0{currency}",
+    )
+
+
+def _bcp47(lang: str) -> str:
+    """``de-DE``, ``uz-Latn-UZ``: the language with its likely region (CLDR), and its
+    script where CLDR knows the language in more than one."""
+    from babel import localedata
+    from babel.core import get_global
+
+    likely = str(get_global("likely_subtags").get(lang, lang)).split("_")
+    script = next((p for p in likely[1:] if len(p) == 4), None)
+    region = next((p for p in likely[1:] if len(p) == 2 or p.isdigit()), None)
+    scripts = {
+        i.split("_")[1]
+        for i in localedata.locale_identifiers()
+        if i.split("_")[0] == lang and len(i.split("_")) > 1 and len(i.split("_")[1]) == 4
+    }
+    return "-".join(p for p in (lang, script if scripts else None, region) if p)
+
 
 # How official Russian and Kazakh texts name currencies after an amount.
 CURRENCY_WORDS: dict[str, dict[str, str]] = {
@@ -115,7 +167,7 @@ class Formatter:
     def __init__(self, labels: Labels, lang: str = "en") -> None:
         self.labels = labels
         self.lang = lang
-        self.patterns = PATTERNS[lang]
+        self.patterns = patterns(lang)
 
     @functools.cached_property
     def locale(self) -> Locale:
@@ -184,6 +236,17 @@ class Formatter:
         if not qualifier:
             return text
         return str(self.labels["qualifiers"][qualifier]).format(**self.forms("value", text))
+
+    def quoted(self, text: str) -> str:
+        """``text`` in the language's quotation marks (the labels ``quotes.*``), the
+        marks inside it turned into the inner ones (``«...„Север — Юг“...»``); where
+        the language puts a closing period after the marks (ru, kk), it goes there."""
+        q = self.labels["quotes"]
+        inner = str(text).replace(q["open"], q["inner_open"]).replace(q["close"], q["inner_close"])
+        end = ""
+        if self.patterns.period_after_quote and inner.endswith(".") and not inner.endswith(".."):
+            inner, end = inner[:-1], "."
+        return f"{q['open']}{inner}{q['close']}{end}"
 
     def fill(self, label: str, **values: Any) -> str:
         """A label with its ``{placeholders}`` filled, each also in the grammatical
@@ -283,6 +346,7 @@ class Formatter:
             "daterange": self.date_range,
             "qualified": self.qualified,
             "fill": self.fill,
+            "quoted": self.quoted,
             "unit_word": self.unit_word,
             "tile_value": self.tile_value,
             "tile_qualifier": self.tile_qualifier,
@@ -292,7 +356,7 @@ class Formatter:
 
 
 def language_tag(lang: str) -> str:
-    return PATTERNS[lang].tag
+    return patterns(lang).tag
 
 
 def _is_round(value: float) -> bool:

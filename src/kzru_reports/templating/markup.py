@@ -63,7 +63,9 @@ def parse_document(markup: str, template: str, name: str = "") -> n.Document:
             page_label=root.get("page-label", "Page {page} of {pages}"),
             handling=_handling(root),
         )
-        return n.Document(meta=meta, body=tuple(_blocks(root)), name=name)
+        # data is escaped, so only the template can have written a page reference
+        refers = "<pageref" in markup
+        return n.Document(meta=meta, body=tuple(_blocks(root)), name=name, refers=refers)
     except _Fail as exc:
         raise TemplateError(f"document markup: {exc}", template) from None
 
@@ -208,12 +210,31 @@ def _inline_parts(el: ET.Element) -> Iterator[n.Inline]:
         elif child.tag == "br":
             _attrs(child, set())
             yield n.LineBreak()
+        elif child.tag == "pageref":
+            yield _pageref(child)
         else:
             raise _Fail(
-                f"<{child.tag}> is not allowed inside <{el.tag}> (inline elements: b, i, a, br)"
+                f"<{child.tag}> is not allowed inside <{el.tag}> "
+                "(inline elements: b, i, a, br, pageref)"
             )
         if child.tail:
             yield n.Text(_SPACE.sub(" ", child.tail))
+
+
+_REF = re.compile(r"^([a-z][a-z0-9-]*#)?[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _pageref(el: ET.Element) -> n.PageRef:
+    """``<pageref to="agreements#all"/>``: the page a heading is on. ``to`` is a
+    heading's ``id`` in the same document, ``DOC#id`` one in another document of the
+    pack, or ``DOC`` the start of that document."""
+    _attrs(el, {"to"})
+    if (el.text or "").strip() or len(el):
+        raise _Fail("<pageref> is empty: the page number is its content")
+    to = el.get("to", "").strip()
+    if not _REF.match(to):
+        raise _Fail(f"<pageref to=...> names a heading id or DOC#id, not {to!r}")
+    return n.PageRef(to)
 
 
 def _inlines_keep(el: ET.Element) -> n.Inlines:

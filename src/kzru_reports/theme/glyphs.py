@@ -13,7 +13,9 @@ combining marks, which attach to the letter before them.
 
 from __future__ import annotations
 
+import os
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -113,13 +115,16 @@ def document_text(doc: n.Document, theme: Theme) -> str:
     )
 
 
-def check_glyphs(doc: n.Document, theme: Theme) -> None:
-    """Refuse a document that uses a character one of the theme's own fonts lacks.
+def check_glyphs(
+    doc: n.Document, theme: Theme, sources: Callable[[], Iterable[Path]] | None = None
+) -> None:
+    """Refuse a document that uses a character one of the theme's fonts lacks.
 
     The visit's text was checked field by field when it was loaded; this covers what
-    the templates and labels add. Both use the same coverage (``glyphs``)."""
-    if not theme.custom_fonts:
-        return
+    the templates and labels add (a workspace's template or catalog, or a label of
+    the package's own: a shipped font lacks arrows and emoji too). Both use the same
+    coverage (``glyphs``). ``sources`` gives the template and label files the
+    document was made from; the first line holding such a character is named."""
     cov = theme_coverage(theme)
     chars = cov.missing(document_text(doc, theme))
     if not chars:
@@ -130,7 +135,30 @@ def check_glyphs(doc: n.Document, theme: Theme) -> None:
         for f in dict.fromkeys(fam.files)
     ]
     file = next(f for f in files if any(ord(c) not in font_face(f) for c in chars))
+    where = _first_use(chars, sources() if sources else ())
     raise RenderError(
-        f"the {doc.name or 'document'} uses {describe(chars, cov)}; "
+        f"{where}the {doc.name or 'document'} uses {describe(chars, cov)}; "
         f"{Path(file).name}: {coverage_note(file)}"
     )
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be said from the current folder."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _first_use(chars: list[str], files: Iterable[Path]) -> str:
+    """``file:line: `` of the first line of ``files`` holding one of ``chars``, or ""."""
+    for path in files:
+        try:
+            lines = path.read_text("utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for number, line in enumerate(lines, 1):
+            if any(c in line for c in chars):
+                return f"{_shown(path)}:{number}: "
+    return ""

@@ -137,6 +137,8 @@ class Translator:
                     self._link(p, c, url)
                 case n.LineBreak():
                     SubElement(SubElement(p, W_R), W_BR)
+                case n.PageRef():
+                    self._pageref(p, node)
                 case _:
                     raise TypeError(f"DOCX writer: unknown inline node {type(node).__name__}")
 
@@ -153,6 +155,16 @@ class Translator:
                 r.insert(0, rpr)
             SubElement(rpr, W_U, {W_VAL: "single"})
             link.append(r)
+
+    def _pageref(self, p: Any, ref: n.PageRef) -> None:
+        """A page reference: a PAGEREF field to the heading's bookmark, linked to it,
+        showing the paginator's number until Word or LibreOffice updates it."""
+        name = self.bookmark(ref.anchor)
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("w:anchor"), name)
+        link.set(qn("w:history"), "1")
+        complex_field(link, f" PAGEREF {name} \\h ", str(ref.page or ""))
+        p.append(link)
 
     def _restart(self) -> str | None:
         """A new numbering instance so each ordered list starts again at 1."""
@@ -194,7 +206,8 @@ class Translator:
         p = self.para(self.sheet.heading(h.role, h.level).name)
         self.runs(p, h.children)
         if h.id:
-            wrap_bookmark(p, self.bookmark(h.id), len(self.bookmarks))
+            name = self.bookmark(h.id)
+            wrap_bookmark(p, name, int(name.removeprefix("_Toc")))  # ids unique as names
         if h.level == 1:
             bottom_rule(p, self.theme.accent)
 

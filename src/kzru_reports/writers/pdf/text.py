@@ -35,9 +35,17 @@ def markup(children: n.Inlines, lang: str = "") -> str:
                 out.append(f"<a href={quoteattr(url)}>{markup(c, lang)}</a>")
             case n.LineBreak():
                 out.append("<br/>")
+            case n.PageRef():
+                out.append(f"<a href={quoteattr('#' + node.anchor)}>{page_text(node)}</a>")
             case _:
                 raise TypeError(f"PDF writer: unknown inline node {type(node).__name__}")
     return "".join(out)
+
+
+def page_text(ref: n.PageRef) -> str:
+    """A page reference's number; before the layout that finds it, a stand-in as wide
+    as a two-digit number, so that the second layout moves as little as it can."""
+    return str(ref.page) if ref.page is not None else "00"
 
 
 def _text(text: str, lang: str) -> str:
@@ -98,6 +106,8 @@ def _atoms(
                 yield from _atoms(c, bold, italic, u)
             case n.LineBreak():
                 yield _Atom(None)
+            case n.PageRef():
+                yield _Atom(page_text(node), bold, italic, "#" + node.anchor)
             case _:
                 raise TypeError(f"PDF writer: unknown inline node {type(node).__name__}")
 

@@ -20,6 +20,7 @@ from reportlab.platypus import (
 
 from kzru_reports import hyphenate, memo
 from kzru_reports.model import nodes as n
+from kzru_reports.packs import with_pages
 from kzru_reports.theme import Theme
 from kzru_reports.writers.base import language
 from kzru_reports.writers.pdf.flowables import (
@@ -169,7 +170,24 @@ class PdfWriter:
 @memo.cached(4)
 def _layout_pack(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]]:
     """Cached: the same pack is laid out once whether its pages or its bytes are asked
-    for first (the DOCX contents quote the PDF's page numbers)."""
+    for first (the DOCX contents quote the PDF's page numbers). A pack whose parts
+    refer to each other's pages is laid out again with the pages the layout found,
+    until they no longer move (a number one digit longer can push a line over)."""
+    data, pages = _layout_once(writer, pack)
+    if not pack.refers:
+        return data, pages
+    for _ in range(_MAX_LAYOUTS - 1):
+        data, again = _layout_once(writer, with_pages(pack, pages))
+        if again == pages:
+            break
+        pages = again
+    return data, pages
+
+
+_MAX_LAYOUTS = 4  # references settle in two; a page break they move costs one more
+
+
+def _layout_once(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]]:
     width = writer._frame_width()
     story: list[Flowable] = [PartStart(pack.cover.meta)]
     lang = language(pack.cover.meta)

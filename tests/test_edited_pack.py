@@ -1,0 +1,333 @@
+"""A pack edited as one document, read back from the files a reader gets: each fact
+given once and referred to elsewhere with its true page (PDF and DOCX), counts that
+say what they count, points to raise only from data meant for them, the memo's
+ministerial header, and compact citations for the leadership."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from kzru_reports import api
+from kzru_reports.audiences import BUILTIN, Audience
+from kzru_reports.config import load_config
+from kzru_reports.data.load import parse_visit
+from kzru_reports.errors import DataError, TemplateError
+from kzru_reports.furniture import Furniture, Lines, reference
+
+from .readers import SHIPPED, docx_text, pdf_text, squash
+
+VISIT = "kz-ru-state-visit-2025"
+ISSUED = date(2026, 12, 1)
+
+
+def _titles() -> list[str]:
+    visit = parse_visit(SHIPPED.read_bytes(), SHIPPED.name)
+    return [squash(str(a.title)) for a in visit.agreements]
+
+
+def _outline(reader: PdfReader) -> list[tuple[str, str, int]]:
+    """(part, title, page) of every bookmark, the part being its top-level entry."""
+    out: list[tuple[str, str, int]] = []
+    part = ""
+
+    def walk(items: list, depth: int) -> None:
+        nonlocal part
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                part = item.title if depth == 0 else part
+                out.append((part, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 0)
+    return out
+
+
+def _page_of(reader: PdfReader, part: str, title: str) -> int:
+    return next(p for pt, t, p in _outline(reader) if pt == part and t == title)
+
+
+def test_inside_the_pack_each_agreement_title_and_the_summary_appear_once(
+    shipped_build: Path,
+) -> None:
+    summary = squash(str(parse_visit(SHIPPED.read_bytes(), SHIPPED.name).summary))[:120]
+    for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
+        text = read(next(shipped_build.glob(f"*-pack.{fmt}")).read_bytes())
+        for title in _titles():
+            assert text.count(title) == 1, (fmt, title, text.count(title))
+        assert text.count(summary) == 1, fmt
+
+
+def test_references_give_the_page_the_fact_is_on(shipped_build: Path) -> None:
+    data = next(shipped_build.glob("*-pack.pdf")).read_bytes()
+    reader = PdfReader(io.BytesIO(data))
+    text = pdf_text(data)
+    table = _page_of(reader, "Agreement summary", "All documents")
+    figures = _page_of(reader, "Fact sheet", "Key figures")
+    sources = _page_of(reader, "Briefing memo", "Sources")
+    # the memo's outcomes and the fact sheet's agreements both point at the table
+    assert re.findall(r"see Agreement summary, p\. (\d+)", text) == [str(table)] * 2
+    assert re.findall(r"see Fact sheet, p\. (\d+)", text) == [str(figures)]
+    assert set(re.findall(r"Sources: see Briefing memo, p\. (\d+)", text)) == {str(sources)}
+    assert table > figures > sources  # forward references, resolved
+    # each is a link to its heading (page numbers of the links' targets, from 1)
+    targets = {
+        reader.get_page_number(a.get_object()["/Dest"][0].get_object()) + 1
+        for page in reader.pages
+        for a in page.get("/Annots") or []
+        if a.get_object().get("/Subtype") == "/Link" and "/Dest" in a.get_object()
+    }
+    assert {table, figures, sources} <= targets
+
+
+def test_the_docx_refers_with_page_fields_that_show_the_pdf_pages(shipped_build: Path) -> None:
+    pdf = pdf_text(next(shipped_build.glob("*-pack.pdf")).read_bytes())
+    data = next(shipped_build.glob("*-pack.docx")).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    bookmarks = set(re.findall(r'<w:bookmarkStart [^>]*w:name="([^"]+)"', xml))
+    ids = re.findall(r'<w:bookmarkStart w:id="(\d+)"', xml)
+    assert len(ids) == len(set(ids)), "bookmark ids are unique"
+    fields = re.findall(
+        r'<w:hyperlink w:anchor="([^"]+)"[^>]*>(?:(?!</w:hyperlink>).)*?PAGEREF (\S+) \\h ', xml
+    )
+    assert fields and all(a == b and a in bookmarks for a, b in fields)
+    text = docx_text(data)
+    for phrase in ("see Agreement summary, p.", "see Fact sheet, p.", "see Briefing memo, p."):
+        shown = re.findall(re.escape(phrase) + r" (\d+)", text)
+        assert shown and shown == re.findall(re.escape(phrase) + r" (\d+)", pdf), phrase
+
+
+def test_documents_on_their_own_stay_complete(shipped_build: Path) -> None:
+    for doc in ("memo", "factsheet", "agreements"):
+        for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
+            text = read(next(shipped_build.glob(f"*-{doc}.{fmt}")).read_bytes())
+            assert not re.search(r"see [A-Z][a-z ]+, p\. \d", text), (doc, fmt)
+            for title in _titles():
+                assert title in text, (doc, fmt, title)
+
+
+def test_counts_say_what_they_count(shipped_build: Path, summit_build: Path) -> None:
+    for doc in ("memo", "factsheet", "agreements", "pack"):
+        text = pdf_text(next(shipped_build.glob(f"*-{doc}.pdf")).read_bytes())
+        assert "9 of the 14 documents are listed" in text, doc
+        assert not re.search(r"\b9 documents\b", text), doc
+    agreements = pdf_text(next(shipped_build.glob("*-agreements.pdf")).read_bytes())
+    assert "Total listed 9" in agreements
+    # a visit whose sources give no total counts what it lists
+    summit = pdf_text(next(summit_build.glob("*-factsheet.pdf")).read_bytes())
+    assert "2 documents" in summit and " of the " not in summit
+
+
+def test_the_total_must_cover_the_list(tmp_path: Path) -> None:
+    raw = SHIPPED.read_text("utf-8").replace("{count: 14, source: kazinform}", "{count: 3}")
+    with pytest.raises(DataError) as caught:
+        parse_visit(raw.encode(), "v.yaml")
+    assert "agreements_total.count is 3, but agreements lists 9" in str(caught.value)
+    raw = SHIPPED.read_text("utf-8").replace(
+        "summary_sources: [press-release, lenta-ru, kazinform]", "summary_sources: [lenta]"
+    )
+    with pytest.raises(DataError) as caught:
+        parse_visit(raw.encode(), "v.yaml")
+    assert "summary_sources[0]: unknown source 'lenta'" in str(caught.value)
+
+
+# ------------------------------------------------------------------ points to raise
+
+POINTS = """
+points_to_raise:
+  - {text: Ask for a date for the first Soyuz-5 flight test from Baiterek, topic: space,
+     source: press-release}
+  - {text: Raise the delay at the Aktau consulate, classification: restricted}
+"""
+
+
+def _with_points(tmp_path: Path) -> Path:
+    raw = SHIPPED.read_text("utf-8")
+    text = raw.replace("\nfollow_ups:\n", POINTS + "\nfollow_ups:\n", 1)
+    text = text.replace("classification: public\n", "classification: public\n", 1)
+    visit = tmp_path / "points.yaml"
+    visit.write_text(text, "utf-8")
+    return visit
+
+
+def _memo_text(visit: Path, out: Path, audience: Audience) -> str:
+    options = api.BuildOptions(
+        out=str(out), documents=("memo",), formats=("pdf",), audiences=(audience,)
+    )
+    report = api.build([visit], options)
+    assert report.ok, report.errors
+    return pdf_text(next((out / VISIT / audience.name).glob("*-memo.pdf")).read_bytes())
+
+
+def test_points_to_raise_come_only_from_data_meant_for_them(tmp_path: Path) -> None:
+    shipped = _memo_text(SHIPPED, tmp_path / "a", BUILTIN["leadership"])
+    assert "Points to raise" not in shipped  # no points in the data: no section
+    assert "Tokayev emphasized" not in shipped  # and never a recap in their place
+    visit = _with_points(tmp_path)
+    leadership = _memo_text(visit, tmp_path / "b", BUILTIN["leadership"])
+    section = leadership.split("Points to raise", 1)[1]
+    first = section.index("Space cooperation. Ask for a date for the first Soyuz-5 flight")
+    assert first < section.index("(R) Raise the delay at the Aktau consulate")
+    # the classification filter withholds a point as any other item
+    desk = Audience("desk", "official", detail="brief")
+    official = _memo_text(visit, tmp_path / "c", desk)
+    assert "Soyuz-5 flight test" in official and "Aktau consulate" not in official
+    # the press gets no points to raise, even public ones
+    press = _memo_text(visit, tmp_path / "d", BUILTIN["press"])
+    assert "Points to raise" not in press and "Soyuz-5 flight test" not in press
+
+
+# ------------------------------------------------------------------ the memo's header
+
+CONFIG = """
+[memo]
+from = "Department of Eurasian Affairs"
+to = { leadership = "Minister" }
+reference = "{year}/{visit}/{n}"
+[memo.ru]
+from = "Департамент евразийских стран"
+to = "Министру"
+"""
+
+
+def _build_with(tmp_path: Path, config: str, lang: str = "en") -> Path:
+    (tmp_path / "kzru.toml").write_text(config, "utf-8")
+    ws = load_config(tmp_path / "kzru.toml")
+    out = tmp_path / "out"
+    options = api.BuildOptions(
+        out=str(out),
+        documents=("memo", "pack"),
+        formats=("pdf", "docx"),
+        audiences=(BUILTIN["leadership"],),
+        langs=(lang,),
+        issue_date=ISSUED,
+        furniture=ws.furniture,
+    )
+    report = api.build([SHIPPED], options)
+    assert report.ok, report.errors
+    return out / VISIT / "leadership"
+
+
+HEADER = {
+    "en": [
+        "TO Minister",
+        "FROM Department of Eurasian Affairs",
+        "DATE 1 December 2026",
+        f"REFERENCE 2026/{VISIT}/1",
+        "SUBJECT State visit of the President of Kazakhstan to Russia, 11–12 November 2025",
+    ],
+    "ru": [
+        "КОМУ Министру",
+        "ОТ Департамент евразийских стран",
+        "ДАТА 1 декабря 2026 г.",
+        f"ИСХ. № 2026/{VISIT}/1",
+        "ТЕМА Государственный визит Президента Казахстана в Россию",
+    ],
+    "kk": [  # no [memo.kk]: the lines for every language
+        "КІМГЕ Minister",
+        "КІМНЕН Department of Eurasian Affairs",
+        "КҮНІ 2026 жылғы 1 желтоқсан",
+        f"ШЫҒЫС № 2026/{VISIT}/1",
+        "ТАҚЫРЫБЫ Қазақстан Президентінің Ресейге мемлекеттік сапары",
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(HEADER))
+def test_the_memo_header_is_a_ministry_s(tmp_path: Path, lang: str) -> None:
+    folder = _build_with(tmp_path, CONFIG, lang)
+    tag = "" if lang == "en" else f".{lang}"
+    for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
+        text = read((folder / f"{VISIT}-memo{tag}.{fmt}").read_bytes())
+        at = [text.find(line) for line in HEADER[lang]]
+        assert -1 not in at and at == sorted(at), (fmt, at)  # each line, in this order
+        if lang != "en":
+            continue
+        assert "AUDIENCE" not in text and "(State visit)" not in text, fmt
+        cover = read((folder / f"{VISIT}-pack.{fmt}").read_bytes()).split("Contents")[0]
+        for line in ("TO Minister", "FROM Department of Eurasian Affairs", "DATE OF ISSUE"):
+            assert line in cover, (fmt, line)
+        # the pack has no number of its own: no dangling "/" where {n} stood
+        assert re.search(rf"REFERENCE 2026/{VISIT} ", cover), fmt
+        assert "BUILT" not in cover and "AUDIENCE" not in cover
+
+
+def test_unset_header_lines_are_left_out(tmp_path: Path) -> None:
+    folder = _build_with(tmp_path, "")
+    text = pdf_text((folder / f"{VISIT}-memo.pdf").read_bytes())
+    assert "DATE 1 December 2026 SUBJECT" in text
+    for label in ("TO ", "FROM ", "REFERENCE"):
+        assert label not in text.split("SUBJECT")[0], label
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('[memo]\nreference = "{year}/{serial}"\n', "unknown placeholder {serial}"),
+        ('[memo]\nto = { ministers = "Minister" }\n', "memo.to.ministers: unknown audience"),
+        ('[memo]\nfrom = "A\\u202eB"\n', "cannot hold U+202E"),
+        ("[memo]\nform = 'x'\n", "did you mean 'from'"),
+    ],
+)
+def test_a_wrong_memo_table_is_refused_with_its_line(
+    tmp_path: Path, config: str, message: str
+) -> None:
+    (tmp_path / "kzru.toml").write_text(config, "utf-8")
+    with pytest.raises(DataError) as caught:
+        load_config(tmp_path / "kzru.toml")
+    assert message in str(caught.value)
+    assert "kzru.toml:" in str(caught.value)
+
+
+def test_a_reference_names_each_document() -> None:
+    scheme = Furniture((("", Lines(reference="{n}-{year}/{doc}")),))
+    assert (
+        scheme.header("en", "press", "v", "agreements", ISSUED)["reference"] == "3-2026/agreements"
+    )
+    assert reference("{n}-{year}", "en", "press", "v", "pack", ISSUED) == "2026"
+    assert scheme.header("en", "press", "v", "memo", ISSUED)["originator"] == ""
+
+
+# ------------------------------------------------------------------ citations
+
+
+def test_leadership_documents_cite_compactly(shipped_build: Path, tmp_path: Path) -> None:
+    text = _memo_text(SHIPPED, tmp_path, BUILTIN["leadership"])
+    assert "Kazinform News Agency citing Akorda). [1, 2, 4]" in text  # the summary cites
+    sources = text.split("Sources", 1)[1]
+    assert "[1] Presidents of Kazakhstan and Russia hold talks in Moscow, 12 November 2025;" in (
+        sources
+    )
+    assert "[2] Lenta.ru, 12 November 2025;" in sources
+
+
+# ------------------------------------------------------------------ the markup
+
+
+def test_a_page_reference_must_name_a_heading_of_the_pack() -> None:
+    from kzru_reports.model import nodes as n
+    from kzru_reports.packs import compose, standalone
+    from kzru_reports.templating.markup import parse_document
+
+    def doc(name: str, body: str) -> n.Document:
+        return parse_document(f'<document title="{name}">{body}</document>', "t", name)
+
+    memo = doc("memo", '<h1 id="memo">M</h1><p>see p. <pageref to="agreements#all"/></p>')
+    agreements = doc("agreements", '<h1 id="agreements">A</h1><h2 id="all">All</h2>')
+    pack = compose(doc("pack", "<p>cover</p>"), [memo, agreements], "Contents")
+    ref = pack.parts[0].body[1].children[1]
+    assert pack.refers and ref == n.PageRef("agreements-all")
+    with pytest.raises(TemplateError, match="no heading of the pack has that id"):
+        compose(doc("pack", "<p>c</p>"), [doc("memo", '<p><pageref to="x#y"/></p>')], "C")
+    with pytest.raises(TemplateError, match="built on its own"):
+        standalone(memo)
+    with pytest.raises(TemplateError, match="<pageref> is empty"):
+        doc("memo", '<p><pageref to="a">9</pageref></p>')
