@@ -114,8 +114,12 @@ GROUP_ROW = "group"
 
 
 def closing(block: n.Block, items: int) -> bool:
-    """Whether ``block`` is a short closing list (sources) of at most ``items`` items."""
-    return isinstance(block, n.List) and block.role == "sources" and len(block.items) <= items
+    """Whether ``block`` is a short closing section's text, kept whole with its heading
+    and the last paragraph before it: a sources list of at most ``items`` items, or
+    sources cited in one paragraph."""
+    if isinstance(block, n.List):
+        return block.role == "sources" and len(block.items) <= items
+    return isinstance(block, n.Paragraph) and block.role == "sources"
 
 
 @memo.cached(16)
