@@ -144,6 +144,7 @@ class PdfWriter:
             rightPadding=0,
             topPadding=0,
             bottomPadding=0,
+            overlapAttachedSpace=1,  # the space between two paragraphs: see writers/sheet
         )
         pages = [PageTemplate("page", [frame])]
         if theme.has_letterhead:  # the first page keeps room for the letterhead
@@ -158,6 +159,7 @@ class PdfWriter:
                 rightPadding=0,
                 topPadding=0,
                 bottomPadding=0,
+                overlapAttachedSpace=1,
             )
             pages.insert(0, PageTemplate("first", [first], autoNextPageTemplate="page"))
         template.addPageTemplates(pages)
