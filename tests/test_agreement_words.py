@@ -202,3 +202,33 @@ def test_a_key_figure_breaks_its_amount_between_words_only(lang: str, amount: st
     doc = api.render_models(visit, BUILTIN["press"], "factsheet", options, lang=lang)
     text = pdf_text(render("pdf", options.theme, doc))
     assert amount in text
+
+
+LOWER = """schema: visit/1
+id: low
+title: {en: T, ru: Т, kk: Т}
+classification: public
+parties:
+  - {id: aa, country: {en: A, ru: А, kk: А}}
+  - {id: bb, country: {en: B, ru: Б, kk: Б}}
+figures:
+  - id: t
+    label: {en: Border crossing, ru: Пересечение границы, kk: Шекарадан өту}
+    value: 36
+    unit: {en: hours, ru: {one: час, few: часа, many: часов}, kk: сағат}
+    period: {en: "2025", ru: "2025", kk: "2025"}
+    target: {value: 12, by: {en: "2027", ru: "2027", kk: "2027"}, better: lower}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "24 hours to cut"),
+        ("ru", "нужно сократить на 24 часа"),
+        ("kk", "24 сағатқа қысқарту керек"),  # the dative the catalog asks for
+    ],
+)
+def test_a_target_to_cut_is_said_in_each_language(lang: str, words: str) -> None:
+    for doc in ("memo", "factsheet"):
+        assert words in memo(LOWER, lang, doc).replace("\u00a0", " ")
