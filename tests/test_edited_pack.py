@@ -395,3 +395,22 @@ def test_validate_warns_of_a_total_without_a_source_not_of_a_point_to_raise(
         result.stderr
     )
     assert "points_to_raise" not in result.stderr
+
+
+def test_the_first_layout_stops_at_the_last_heading_referred_to() -> None:
+    """Finding the pages references point at costs the layout up to them, not more."""
+    from kzru_reports.engine.options import BuildOptions
+    from kzru_reports.engine.render import render_models
+    from kzru_reports.writers import get_writer
+    from kzru_reports.writers.pdf.writer import _layout_once
+
+    options = BuildOptions()
+    visit = parse_visit(SHIPPED.read_bytes(), SHIPPED.name)
+    pack = render_models(visit, BUILTIN["analyst"], "pack", options)
+    assert set(pack.refs) == {"agreements-all", "factsheet-figures", "memo-sources"}
+    writer = get_writer("pdf", options.theme)
+    data, pages = _layout_once(writer, pack, until=frozenset(pack.refs))
+    assert data == b"" and set(pack.refs) <= set(pages)
+    assert list(pages)[-1] == "agreements-all"  # the last one laid out: nothing after it
+    full = _layout_once(writer, pack)[1]
+    assert {a: full[a] for a in pages} == pages  # the same pages as the whole layout
