@@ -414,3 +414,35 @@ def test_the_first_layout_stops_at_the_last_heading_referred_to() -> None:
     assert list(pages)[-1] == "agreements-all"  # the last one laid out: nothing after it
     full = _layout_once(writer, pack)[1]
     assert {a: full[a] for a in pages} == pages  # the same pages as the whole layout
+
+
+@pytest.mark.client
+@pytest.mark.slow
+def test_a_word_processor_fills_the_page_references_from_its_own_layout(
+    shipped_build: Path, tmp_path: Path
+) -> None:
+    """LibreOffice opens the pack's DOCX with the references showing the page that
+    heading is on in its own layout (the PAGEREF fields), as the PDF's do in the PDF."""
+    from .readers import libreoffice_pdf
+
+    # every cached page number made wrong: what shows is what the fields found
+    source = next(shipped_build.glob("*-pack.docx"))
+    docx = tmp_path / source.name
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(docx, "w") as out:
+        for item in z.infolist():
+            data = z.read(item)
+            if item.filename == "word/document.xml":
+                data = re.sub(
+                    rb'(fldCharType="separate"/></w:r><w:r><w:t xml:space="preserve">)\d+',
+                    rb"\g<1>99",
+                    data,
+                )
+                assert b">99<" in data
+            out.writestr(item, data)
+    pdf = libreoffice_pdf(docx, tmp_path)
+    reader = PdfReader(pdf)
+    pages = [squash(unhyphenate(p.extract_text() or "")) for p in reader.pages]
+    # the heading they point at: "All documents", on a page after the contents
+    table = next(i for i, t in enumerate(pages, 1) if i > 2 and "All documents" in t)
+    shown = re.findall(r"see Agreement summary, p\. (\d+)", " ".join(pages))
+    assert shown and set(shown) == {str(table)}
