@@ -446,3 +446,25 @@ def test_a_word_processor_fills_the_page_references_from_its_own_layout(
     table = next(i for i, t in enumerate(pages, 1) if i > 2 and "All documents" in t)
     shown = re.findall(r"see Agreement summary, p\. (\d+)", " ".join(pages))
     assert shown and set(shown) == {str(table)}
+
+
+def test_changes_since_name_new_points_and_a_new_total(tmp_path: Path) -> None:
+    visit = _with_points(tmp_path)
+    visit.write_text(
+        visit.read_text("utf-8").replace("{count: 14, source: kazinform}", "{count: 15}"),
+        "utf-8",
+    )
+    options = api.BuildOptions(
+        out=str(tmp_path / "out"),
+        documents=("memo",),
+        formats=("pdf",),
+        audiences=(BUILTIN["leadership"],),
+        since=str(SHIPPED),
+    )
+    report = api.build([visit], options)
+    assert report.ok, report.errors
+    text = pdf_text(next((tmp_path / "out").rglob("*-memo.pdf")).read_bytes())
+    changes = text.split("Summary")[0]
+    assert "Point to raise: Ask for a date for the first Soyuz-5 flight test" in changes
+    assert "documents in all 15 (was 14)" in changes  # a field of the visit itself
+    assert "[NEW] Space cooperation. Ask for a date" in text.split("Points to raise")[1]
