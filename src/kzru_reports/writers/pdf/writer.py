@@ -147,6 +147,7 @@ class PdfWriter:
             rightPadding=0,
             topPadding=0,
             bottomPadding=0,
+            overlapAttachedSpace=1,  # the space between two paragraphs: see writers/sheet
         )
         pages = [PageTemplate("page", [frame])]
         if theme.has_letterhead:  # the first page keeps room for the letterhead
@@ -161,6 +162,7 @@ class PdfWriter:
                 rightPadding=0,
                 topPadding=0,
                 bottomPadding=0,
+                overlapAttachedSpace=1,
             )
             pages.insert(0, PageTemplate("first", [first], autoNextPageTemplate="page"))
         template.addPageTemplates(pages)
