@@ -468,3 +468,30 @@ def test_changes_since_name_new_points_and_a_new_total(tmp_path: Path) -> None:
     assert "Point to raise: Ask for a date for the first Soyuz-5 flight test" in changes
     assert "documents in all 15 (was 14)" in changes  # a field of the visit itself
     assert "[NEW] Space cooperation. Ask for a date" in text.split("Points to raise")[1]
+
+
+@pytest.mark.parametrize(
+    ("audience", "said"),
+    [("analyst", "1 of the 14 documents is listed"), ("press", "0 of the 14 documents are listed")],
+)
+def test_a_count_agrees_with_what_is_listed(tmp_path: Path, audience: str, said: str) -> None:
+    visit = tmp_path / "v.yaml"
+    visit.write_text(
+        "schema: visit/1\nid: v\ntitle: Visit\nclassification: public\nparties:\n"
+        "  - {id: aa, country: A, role: host}\n  - {id: bb, country: B, role: guest}\n"
+        "agreements:\n  - {id: d, title: Declaration, classification: official, source: s}\n"
+        "agreements_total: {count: 14, source: s}\nsources: [{id: s, title: Press release}]\n",
+        "utf-8",
+    )
+    options = api.BuildOptions(
+        out=str(tmp_path / "out"),
+        documents=("factsheet", "agreements"),
+        formats=("pdf",),
+        audiences=(BUILTIN[audience],),
+    )
+    report = api.build([visit], options)
+    assert report.ok, report.errors
+    for pdf in (tmp_path / "out").rglob("*.pdf"):
+        text = pdf_text(pdf.read_bytes())
+        assert said in text, pdf.name
+        assert "No documents were reported" not in text  # 14 were
