@@ -21,7 +21,7 @@ from kzru_reports.data.load import parse_visit
 from kzru_reports.errors import DataError, TemplateError
 from kzru_reports.furniture import Furniture, Lines, reference
 
-from .readers import SHIPPED, docx_text, pdf_text, squash, unhyphenate
+from .readers import SHIPPED, SUMMIT, docx_text, pdf_text, squash, unhyphenate
 
 VISIT = "kz-ru-state-visit-2025"
 ISSUED = date(2026, 12, 1)
@@ -495,3 +495,15 @@ def test_a_count_agrees_with_what_is_listed(tmp_path: Path, audience: str, said:
         text = pdf_text(pdf.read_bytes())
         assert said in text, pdf.name
         assert "No documents were reported" not in text  # 14 were
+
+
+def test_a_kazakh_label_may_ask_for_a_case_form_of_what_fills_it(tmp_path: Path) -> None:
+    """'{amount_dat} қысқарту керек': labels are filled with their grammatical forms
+    wherever templates fill them (a figure to cut, its period, 'and N more')."""
+    options = api.BuildOptions(
+        out=str(tmp_path), documents=("memo",), formats=("pdf",), langs=("kk",), fallback=True
+    )
+    report = api.build([SUMMIT], options)
+    assert report.ok, report.errors
+    text = pdf_text(next(tmp_path.rglob("*-memo.kk.pdf")).read_bytes())
+    assert "қысқарту керек" in text
