@@ -294,8 +294,9 @@ class Translator:
             for tc in cells[len(kf.items[i : i + cols]) :]:
                 # an empty place in the grid: no tile drawn (an empty cell still
                 # holds one paragraph)
-                shade_tcpr(tc[0], "auto")
                 SubElement(SubElement(tc[0], W_TC_BORDERS), W_TOP, {W_VAL: "nil"})
+                # white, not "nil": LibreOffice keeps the style's fill under a "nil"
+                shade_tcpr(tc[0], "FFFFFF")  # (after the borders: the schema's order)
                 SubElement(tc, W_P)
         self._gap(look.gap)
 
