@@ -21,7 +21,7 @@ from kzru_reports.data.load import parse_visit
 from kzru_reports.errors import DataError, TemplateError
 from kzru_reports.furniture import Furniture, Lines, reference
 
-from .readers import SHIPPED, docx_text, pdf_text, squash
+from .readers import SHIPPED, docx_text, pdf_text, squash, unhyphenate
 
 VISIT = "kz-ru-state-visit-2025"
 ISSUED = date(2026, 12, 1)
@@ -30,6 +30,15 @@ ISSUED = date(2026, 12, 1)
 def _titles() -> list[str]:
     visit = parse_visit(SHIPPED.read_bytes(), SHIPPED.name)
     return [squash(str(a.title)) for a in visit.agreements]
+
+
+def pdf_text_of(pages: list) -> str:
+    return squash(" ".join(unhyphenate(p.extract_text() or "") for p in pages))
+
+
+def _whole(text: str) -> str:
+    """Text with the words broken at a line end (``Kazakh- stan``) whole again."""
+    return re.sub(r"(\w)[-\u00ad] (?=\w)", r"\1", text.replace("\u00ad", ""))
 
 
 def _outline(reader: PdfReader) -> list[tuple[str, str, int]]:
@@ -58,11 +67,19 @@ def test_inside_the_pack_each_agreement_title_and_the_summary_appear_once(
     shipped_build: Path,
 ) -> None:
     summary = squash(str(parse_visit(SHIPPED.read_bytes(), SHIPPED.name).summary))[:120]
-    for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
-        text = read(next(shipped_build.glob(f"*-pack.{fmt}")).read_bytes())
-        for title in _titles():
-            assert text.count(title) == 1, (fmt, title, text.count(title))
-        assert text.count(summary) == 1, fmt
+    # the DOCX reads back in document order, table cells whole: each title once
+    text = _whole(docx_text(next(shipped_build.glob("*-pack.docx")).read_bytes()))
+    for title in _titles():
+        assert text.count(title) == 1, (title, text.count(title))
+    assert text.count(summary) == 1
+    # the PDF: no title before the agreement summary (a table row split over a page
+    # reads back cut into its columns, so the table's own pages are not searched)
+    data = next(shipped_build.glob("*-pack.pdf")).read_bytes()
+    reader = PdfReader(io.BytesIO(data))
+    start = _page_of(reader, "Agreement summary", "Agreement summary")
+    before = _whole(pdf_text_of(reader.pages[: start - 1]))
+    assert not [t for t in _titles() if t in before]
+    assert _whole(pdf_text(data)).count(summary) == 1
 
 
 def test_references_give_the_page_the_fact_is_on(shipped_build: Path) -> None:
@@ -99,16 +116,26 @@ def test_the_docx_refers_with_page_fields_that_show_the_pdf_pages(shipped_build:
         r'<w:hyperlink w:anchor="([^"]+)"[^>]*>(?:(?!</w:hyperlink>).)*?PAGEREF (\S+) \\h ', xml
     )
     assert fields and all(a == b and a in bookmarks for a, b in fields)
+    # "Sources: see Briefing memo" has the sources' look but is no item of their list
+    line = re.search(r"<w:p>(?:(?!</w:p>).)*?Sources: see", xml)
+    assert line and not re.search(r'<w:numId w:val="[1-9]', line.group()), "not numbered"
+    style = re.search(r'w:styleId="Sources">(?:(?!</w:style>).)*', styles_xml(data))
+    assert style and "<w:numPr>" not in style.group()
     text = docx_text(data)
     for phrase in ("see Agreement summary, p.", "see Fact sheet, p.", "see Briefing memo, p."):
         shown = re.findall(re.escape(phrase) + r" (\d+)", text)
         assert shown and shown == re.findall(re.escape(phrase) + r" (\d+)", pdf), phrase
 
 
+def styles_xml(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read("word/styles.xml").decode("utf-8")
+
+
 def test_documents_on_their_own_stay_complete(shipped_build: Path) -> None:
     for doc in ("memo", "factsheet", "agreements"):
         for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
-            text = read(next(shipped_build.glob(f"*-{doc}.{fmt}")).read_bytes())
+            text = _whole(read(next(shipped_build.glob(f"*-{doc}.{fmt}")).read_bytes()))
             assert not re.search(r"see [A-Z][a-z ]+, p\. \d", text), (doc, fmt)
             for title in _titles():
                 assert title in text, (doc, fmt, title)
@@ -331,3 +358,40 @@ def test_a_page_reference_must_name_a_heading_of_the_pack() -> None:
         standalone(memo)
     with pytest.raises(TemplateError, match="<pageref> is empty"):
         doc("memo", '<p><pageref to="a">9</pageref></p>')
+
+
+def test_a_new_date_of_issue_rebuilds_what_shows_it(tmp_path: Path) -> None:
+    def build(day: int) -> dict[str, str]:
+        options = api.BuildOptions(
+            out=str(tmp_path), formats=("pdf",), issue_date=date(2026, 12, day)
+        )
+        report = api.build([SHIPPED], options)
+        assert report.ok, report.errors
+        return {o.document: o.status for o in report.outputs}
+
+    build(1)
+    assert build(1) == dict.fromkeys(("memo", "factsheet", "agreements", "pack"), "unchanged")
+    again = build(2)  # the memo's DATE line and the cover show it; nothing else does
+    assert {d for d, s in again.items() if s != "unchanged"} == {"memo", "pack"}
+
+
+def test_validate_warns_of_a_total_without_a_source_not_of_a_point_to_raise(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from kzru_reports.cli import main
+
+    visit = tmp_path / "v.yaml"
+    visit.write_text(
+        "schema: visit/1\nid: v\ntitle: Visit\nparties:\n"
+        "  - {id: aa, country: A, role: host}\n  - {id: bb, country: B, role: guest}\n"
+        "agreements_total: {count: 3}\npoints_to_raise: [Ask for the next round]\n",
+        "utf-8",
+    )
+    result = CliRunner().invoke(main, ["validate", str(visit)])
+    assert result.exit_code == 0
+    assert "v.yaml:7:1: agreements_total: warning: agreements_total names no source" in (
+        result.stderr
+    )
+    assert "points_to_raise" not in result.stderr

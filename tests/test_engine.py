@@ -140,6 +140,44 @@ def test_memo_caches_are_bounded_and_cleared() -> None:
         assert all(n == 0 for n, _ in memo.sizes().values())
 
 
+def _worker_caches() -> dict[str, tuple[int, int, int]]:
+    """(hits, misses, entries) of the caches a worker keeps of the visits it is sent."""
+    from kzru_reports.engine.render import _LOCALIZED, _RECEIVED
+
+    return {
+        name: (info.hits, info.misses, info.currsize)
+        for name, info in (
+            ("received", _RECEIVED.cache_info()),
+            ("localized", _LOCALIZED.cache_info()),
+        )
+    }
+
+
+def test_a_worker_keeps_each_visit_it_is_sent_once_and_a_bounded_number() -> None:
+    """A visit is unpickled and put into its language once per worker, however many
+    requests name it; new visits (uploads) push out the oldest, so a worker's memory
+    stays flat under a long run of them."""
+    from kzru_reports.engine.render import LOCALIZED_VISITS, RECEIVED_VISITS
+
+    text = SUMMIT.read_text("utf-8")
+    with Engine(Settings(build_time=WHEN), workers=1) as engine:
+        engine.start()
+        assert engine._pool is not None
+        before = engine._pool.call(_worker_caches, (), None)
+        for _ in range(3):
+            engine.render(SUMMIT, "press", ["memo"], ["pdf"])
+        after = engine._pool.call(_worker_caches, (), None)
+        for name in ("received", "localized"):  # (hits, misses): the first was a miss
+            assert (after[name][0] - before[name][0], after[name][1] - before[name][1]) == (2, 1)
+        for i in range(RECEIVED_VISITS + 3):
+            engine.render(
+                VisitSource(text + f"\n# {i}\n", f"v{i}.yaml"), "press", ["memo"], ["pdf"]
+            )
+        caches = engine._pool.call(_worker_caches, (), None)
+        assert caches["received"][2] == RECEIVED_VISITS
+        assert caches["localized"][2] <= LOCALIZED_VISITS
+
+
 def _slow_when_flagged(flag: Path) -> Any:
     """A render that, in a worker and while ``flag`` exists, writes its pid there and
     waits (for the summit visit only)."""

@@ -404,6 +404,8 @@ def test_several_outputs_come_as_a_reproducible_zip_with_a_manifest(client: Clie
             assert hashlib.sha256(data).hexdigest() == o["sha256"] and len(data) == o["bytes"]
             assert o["path"] == f"{SUMMIT_ID}/analyst/{SUMMIT_ID}-{o['document']}.{o['format']}"
             assert o["lang"] == "en"
+            # compressed formats stored as they are, not deflated a second time
+            assert z.getinfo(o["path"]).compress_type == zipfile.ZIP_STORED
 
 
 def test_a_json_upload_is_read_as_json(client: Client) -> None:

@@ -53,6 +53,12 @@ def cached(
     return wrap
 
 
+def register(name: str, cache: Any) -> None:
+    """Count a cache of another kind (one with ``cache_clear`` and ``cache_info``, as
+    ``engine.caches.BoundedCache``) among those ``clear`` empties and ``sizes`` lists."""
+    _ALL[name] = cache
+
+
 def clear() -> None:
     """Empty every registered cache."""
     for fn in _ALL.values():

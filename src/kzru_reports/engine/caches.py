@@ -4,11 +4,12 @@ cache can be emptied, and each is safe to use from several threads."""
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
+Info = namedtuple("Info", "hits misses maxsize currsize")  # as functools.lru_cache says
 
 
 class BoundedCache(Generic[V]):
@@ -44,3 +45,8 @@ class BoundedCache(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+    cache_clear = clear  # the names memo.clear and memo.sizes use
+
+    def cache_info(self) -> Info:
+        return Info(self.hits, self.misses, self.maxsize, len(self._data))

@@ -38,7 +38,7 @@ from kzru_reports.engine.options import (
 )
 from kzru_reports.engine.plan import depends_on, plan
 from kzru_reports.engine.pool import WorkerPool
-from kzru_reports.engine.render import attempt
+from kzru_reports.engine.render import Shipment, attempt
 from kzru_reports.engine.write import locked, refuse_unsafe_paths, write
 from kzru_reports.errors import DataError, KzruError, Problem, RenderTimeout, UsageError
 from kzru_reports.manifest import Manifest, remove_partial_files
@@ -90,6 +90,9 @@ class Engine:
         self.workers = (os.cpu_count() or 1) if workers is None else max(0, workers)
         self._pool = WorkerPool(self.workers) if self.workers else None
         self._visits: BoundedCache[Visit] = BoundedCache("visits", MAX_VISITS)
+        self._shipments: BoundedCache[tuple[Visit, Shipment]] = BoundedCache(
+            "shipments", MAX_VISITS
+        )
         self._warm_lock = threading.Lock()
         self._dispatch = ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="kzru")
         self._closed = False
@@ -119,6 +122,7 @@ class Engine:
         started again, forked after the next warm-up). A watcher calls this when a
         font, logo or reference document changes in place."""
         self._visits.clear()
+        self._shipments.clear()
         from kzru_reports import memo
 
         memo.clear()
@@ -248,7 +252,7 @@ class Engine:
             if isinstance(args, KzruError):
                 return args
             try:
-                return pool.call(attempt, args, deadline)
+                return pool.call(attempt, self._shipped(args), deadline)
             except KzruError as exc:
                 return exc
 
@@ -293,6 +297,15 @@ class Engine:
             if not self._pool.started:
                 warm(options, jobs)
                 self._pool.start()
+
+    def _shipped(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A task's arguments with its visit (the first) as a ``Shipment``: pickled once
+        here, unpickled once in each worker, which keeps it (and so, for instance, its
+        translation into a language) for the next task on the same visit."""
+        visit = args[0]
+        # keyed by identity: each entry holds its visit, so no other object takes its id
+        _, shipment = self._shipments.get_or_make(id(visit), lambda: (visit, Shipment.of(visit)))
+        return (shipment, *args[1:])
 
     def _loader(self, options: BuildOptions) -> Any:
         theme = options.theme
@@ -377,7 +390,7 @@ class Engine:
             self._start(options)
 
             def one(args: tuple[Any, ...]) -> Any:
-                return pool.call(attempt, args, deadline)
+                return pool.call(attempt, self._shipped(args), deadline)
 
             futures = [self._dispatch.submit(one, args) for _, args in jobs]
             results = [f.result() for f in futures]

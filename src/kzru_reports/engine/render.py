@@ -5,22 +5,54 @@ output folder and write nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from dataclasses import replace
+import pickle
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from kzru_reports import memo
 from kzru_reports.audiences import Audience, for_audience
 from kzru_reports.data import Visit
 from kzru_reports.data.schema import LEVELS
 from kzru_reports.documents import PACK, PARTS
+from kzru_reports.engine.caches import BoundedCache
 from kzru_reports.engine.options import BuildOptions, issue_date, stamp
 from kzru_reports.errors import KzruError, RenderError
 from kzru_reports.versions import Version
 
 log = logging.getLogger(__name__)
 
-_LOCALIZED: dict[tuple[Any, ...], tuple[Visit, Visit]] = {}
+# A worker keeps the last visits it was sent, each unpickled once: what it derives from
+# a visit (the visit in a language, below) is then derived once, not per request.
+RECEIVED_VISITS = 16
+LOCALIZED_VISITS = 32  # visits in one language each, per process
+_RECEIVED: BoundedCache[Visit] = BoundedCache("received visits", RECEIVED_VISITS)
+_LOCALIZED: BoundedCache[tuple[Visit, Visit]] = BoundedCache("localized visits", LOCALIZED_VISITS)
+memo.register("engine.render.received", _RECEIVED)
+memo.register("engine.render.localized", _LOCALIZED)
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """A visit on its way to a worker: pickled once by the engine, and unpickled once
+    by each worker, which keeps it under ``key`` (the pickle's hash)."""
+
+    key: str
+    data: bytes
+
+    @classmethod
+    def of(cls, visit: Visit) -> Shipment:
+        data = pickle.dumps(visit, pickle.HIGHEST_PROTOCOL)
+        return cls(hashlib.sha256(data).hexdigest(), data)
+
+
+def received(visit: Visit | Shipment) -> Visit:
+    """The visit itself; a shipped one as unpickled the first time it came."""
+    if isinstance(visit, Shipment):
+        return _RECEIVED.get_or_make(visit.key, lambda: pickle.loads(visit.data))
+    return visit
 
 
 def localized(
@@ -33,16 +65,12 @@ def localized(
     from kzru_reports.data.load import visit_in
     from kzru_reports.templating.locale import load_labels
 
-    key = (id(visit), lang, fallback, folders)
-    hit = _LOCALIZED.get(key)
-    if hit is not None and hit[0] is visit:
-        return hit[1]
-    if len(_LOCALIZED) > 256:
-        _LOCALIZED.clear()
-    mark = str(load_labels(lang, folders)["labels"]["untranslated"]) if fallback else "{text}"
-    result = visit_in(visit, lang, fallback, mark)
-    _LOCALIZED[key] = (visit, result)
-    return result
+    def make() -> tuple[Visit, Visit]:
+        mark = str(load_labels(lang, folders)["labels"]["untranslated"]) if fallback else "{text}"
+        return visit, visit_in(visit, lang, fallback, mark)
+
+    # keyed by identity: each entry holds its visit, so no other object takes its id
+    return _LOCALIZED.get_or_make((id(visit), lang, fallback, folders), make)[1]
 
 
 def render_models(
@@ -169,7 +197,7 @@ def render_formats(
 
 
 def attempt(
-    visit: Visit,
+    visit: Visit | Shipment,
     audience: Audience,
     document: str,
     formats: tuple[str, ...],
@@ -178,7 +206,8 @@ def attempt(
     lang: str | None = None,
 ) -> list[tuple[str, bytes]] | KzruError:
     """``render_formats``, with any failure returned as a ``KzruError`` (a bug, not the
-    data's fault, still fails only this document)."""
+    data's fault, still fails only this document); ``visit`` may come shipped."""
+    visit = received(visit)
     try:
         return render_formats(visit, audience, document, formats, options, previous, lang)
     except KzruError as exc:

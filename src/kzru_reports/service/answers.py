@@ -51,7 +51,10 @@ class Scrubber:
 
 
 def deliver(files: list[Any], name: str) -> Response:
-    """One file as itself, several as a zip holding them and ``manifest.json``."""
+    """One file as itself, several as a zip holding them and ``manifest.json``. The
+    files are stored, not compressed again: DOCX and PDF outputs are compressed
+    already (deflating them saved a few per cent of their size and cost more time
+    than anything else the service does itself)."""
     if len(files) == 1:
         [f] = files
         kind = mimetypes.guess_type(f.name)[0] or "application/octet-stream"
@@ -61,7 +64,7 @@ def deliver(files: list[Any], name: str) -> Response:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for f in files:
             path = f"{f.visit}/{f.audience}/{f.name}"
-            _add(z, path, f.data)
+            _add(z, path, f.data, zipfile.ZIP_STORED)
             outputs.append(
                 {
                     "path": path,
@@ -80,9 +83,9 @@ def deliver(files: list[Any], name: str) -> Response:
     return _file(buffer.getvalue(), "application/zip", f"{name}.zip")
 
 
-def _add(z: zipfile.ZipFile, path: str, data: bytes) -> None:
+def _add(z: zipfile.ZipFile, path: str, data: bytes, method: int = zipfile.ZIP_DEFLATED) -> None:
     info = zipfile.ZipInfo(path, ZIP_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = method
     info.external_attr = 0o644 << 16
     z.writestr(info, data)
 

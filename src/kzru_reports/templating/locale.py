@@ -68,10 +68,10 @@ PATTERNS: dict[str, Patterns] = {
     ),
     "ru": Patterns(
         tag="ru-RU",
-        date="d MMMM y 'г'.",  # 11 ноября 2025 г.
-        same_month=("d", "d MMMM y 'г'."),  # 11–12 ноября 2025 г.
-        same_year=("d MMMM", "d MMMM y 'г'."),  # 30 октября – 2 ноября 2025 г.
-        other_years=("d MMMM y 'г'.", "d MMMM y 'г'."),
+        date="d\u00a0MMMM y\u00a0'г'.",  # 11 ноября 2025 г.
+        same_month=("d", "d\u00a0MMMM y\u00a0'г'."),  # 11–12 ноября 2025 г.
+        same_year=("d\u00a0MMMM", "d\u00a0MMMM y\u00a0'г'."),  # 30 октября – 2 ноября 2025 г.
+        other_years=("d\u00a0MMMM y\u00a0'г'.", "d\u00a0MMMM y\u00a0'г'."),
         dash="–",
         spaced_dash=" – ",
         period_after_quote=True,
@@ -82,10 +82,10 @@ PATTERNS: dict[str, Patterns] = {
     ),
     "kk": Patterns(
         tag="kk-KZ",
-        date="y 'жылғы' d MMMM",  # 2025 жылғы 11 қараша
-        same_month=("y 'жылғы' d", "d MMMM"),  # 2025 жылғы 11–12 қараша
-        same_year=("y 'жылғы' d MMMM", "d MMMM"),  # 2025 жылғы 30 қазан – 2 қараша
-        other_years=("y 'жылғы' d MMMM", "y 'жылғы' d MMMM"),
+        date="y\u00a0'жылғы' d\u00a0MMMM",  # 2025 жылғы 11 қараша
+        same_month=("y\u00a0'жылғы' d", "d\u00a0MMMM"),  # 2025 жылғы 11–12 қараша
+        same_year=("y\u00a0'жылғы' d\u00a0MMMM", "d\u00a0MMMM"),  # 2025 жылғы 30 қазан – 2 қараша
+        other_years=("y\u00a0'жылғы' d\u00a0MMMM", "y\u00a0'жылғы' d\u00a0MMMM"),
         dash="–",
         spaced_dash=" – ",
         period_after_quote=True,

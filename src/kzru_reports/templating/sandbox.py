@@ -92,6 +92,10 @@ def _too_wide(fmt: str) -> bool:
     return bool(_WIDE.search(fmt))
 
 
+_SAFE: dict[tuple[type, str], bool] = {}  # (type, attribute) -> whether templates may read it
+_SAFE_KEPT = 4096
+
+
 class SandboxedEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset(["*", "**", "%", "+"])
 
@@ -102,6 +106,19 @@ class SandboxedEnvironment(ImmutableSandboxedEnvironment):
     def getitem(self, obj: Any, argument: Any) -> Any:
         tick()
         return super().getitem(obj, argument)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Jinja's answer, which depends only on the object's type and the attribute's
+        name, kept for each pair: templates read the same attributes of the same kinds
+        of objects thousands of times a document."""
+        key = (type(obj), attr)
+        safe = _SAFE.get(key)
+        if safe is None:
+            safe = super().is_safe_attribute(obj, attr, value)
+            if len(_SAFE) >= _SAFE_KEPT:
+                _SAFE.clear()
+            _SAFE[key] = safe
+        return safe
 
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         tick()

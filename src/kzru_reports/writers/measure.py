@@ -20,8 +20,10 @@ def _face(path: str) -> Any:
     return ImageFont.truetype(path, 100)
 
 
+@memo.cached(4096, files=lambda text, font_path, size: (font_path,))
 def text_width(text: str, font_path: str, size: float) -> float:
-    """Advance width of ``text`` in points at ``size`` points."""
+    """Advance width of ``text`` in points at ``size`` points (kept: the same labels,
+    column heads and titles are measured in every document)."""
     return float(_face(font_path).getlength(text)) * size / 100
 
 

@@ -116,6 +116,26 @@ deobfuscate = obfuscate
 
 # ------------------------------------------------------------------ what is used
 
+# the WordprocessingML names read for every paragraph and run, qualified once
+_W = {
+    name: qn(f"w:{name}")
+    for name in [
+        "p",
+        "r",
+        "t",
+        "pPr",
+        "pStyle",
+        "rPr",
+        "rStyle",
+        "rFonts",
+        "ascii",
+        "hAnsi",
+        "b",
+        "i",
+        "val",
+    ]
+}
+
 
 @dataclass
 class _Style:
@@ -128,15 +148,15 @@ class _Style:
 def _on(el: Any) -> bool | None:
     if el is None:
         return None
-    return el.get(qn("w:val"), "true") not in ("0", "false", "off")
+    return el.get(_W["val"], "true") not in ("0", "false", "off")
 
 
 def _rpr_props(rpr: Any) -> tuple[str | None, bool | None, bool | None]:
     if rpr is None:
         return None, None, None
-    fonts = rpr.find(qn("w:rFonts"))
-    font = None if fonts is None else fonts.get(qn("w:ascii")) or fonts.get(qn("w:hAnsi"))
-    return font, _on(rpr.find(qn("w:b"))), _on(rpr.find(qn("w:i")))
+    fonts = rpr.find(_W["rFonts"])
+    font = None if fonts is None else fonts.get(_W["ascii"]) or fonts.get(_W["hAnsi"])
+    return font, _on(rpr.find(_W["b"])), _on(rpr.find(_W["i"]))
 
 
 @memo.cached(4)
@@ -199,7 +219,7 @@ def used_faces(package: Any) -> dict[tuple[str, bool, bool], set[str]]:
         return got
 
     used: dict[tuple[str, bool, bool], set[str]] = {}
-    w_p, w_r, w_t = qn("w:p"), qn("w:r"), qn("w:t")
+    w_p, w_r, w_t = _W["p"], _W["r"], _W["t"]
     for part in package.parts:
         if part.content_type not in TEXT_PARTS:
             continue
@@ -207,16 +227,16 @@ def used_faces(package: Any) -> dict[tuple[str, bool, bool], set[str]]:
         if element is None:
             element = etree.fromstring(part.blob)
         for p in element.iter(w_p):
-            ppr = p.find(qn("w:pPr"))
-            pstyle = None if ppr is None else ppr.find(qn("w:pStyle"))
-            pid = default_para if pstyle is None else pstyle.get(qn("w:val"))
+            ppr = p.find(_W["pPr"])
+            pstyle = None if ppr is None else ppr.find(_W["pStyle"])
+            pid = default_para if pstyle is None else pstyle.get(_W["val"])
             for r in p.iter(w_r):
                 text = "".join(t.text or "" for t in r.iter(w_t))
                 if not text or _paragraph_of(r) is not p:
                     continue
-                rpr = r.find(qn("w:rPr"))
-                rstyle = None if rpr is None else rpr.find(qn("w:rStyle"))
-                rid = None if rstyle is None else rstyle.get(qn("w:val"))
+                rpr = r.find(_W["rPr"])
+                rstyle = None if rpr is None else rpr.find(_W["rStyle"])
+                rid = None if rstyle is None else rstyle.get(_W["val"])
                 font, bold, italic = _rpr_props(rpr)
                 sfont, sbold, sitalic = style_props(pid, rid)
                 face = (
@@ -230,7 +250,7 @@ def used_faces(package: Any) -> dict[tuple[str, bool, bool], set[str]]:
 
 def _paragraph_of(r: Any) -> Any:
     el = r.getparent()
-    while el is not None and el.tag != qn("w:p"):
+    while el is not None and el.tag != _W["p"]:
         el = el.getparent()
     return el
 
@@ -385,7 +405,11 @@ def warm(theme: Theme) -> None:
             if not _fs_type(path) & (FSTYPE_RESTRICTED | FSTYPE_BITMAP_ONLY):
                 _base(path)
                 _description(path)
-    subset_face(str(theme.font_path(theme.body_font.regular)), frozenset(ASCII))
+    # cut once here, not through the cache: a cached cut would leave the subsetter
+    # unloaded, and a worker meeting characters no cached subset holds would load it
+    body = str(theme.font_path(theme.body_font.regular))
+    if not _fs_type(body) & (FSTYPE_RESTRICTED | FSTYPE_BITMAP_ONLY):
+        _cut(_base(body)[0], ASCII)
 
 
 def embed_fonts(document: Any, theme: Theme) -> None:
