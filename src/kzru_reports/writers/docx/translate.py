@@ -340,6 +340,10 @@ class Translator:
                     # a group's heading row: a table style colours only first and last
                     # rows and bands, so this one fill is the cell's own
                     shade_tcpr(tcpr, hex_colour(look.group_fill))
+                # and its own room above, as the PDF pads a group row
+                mar = SubElement(tcpr, qn("w:tcMar"))
+                top = str(round(look.group_padding_top * 20))
+                SubElement(mar, qn("w:top"), {W_W: top, W_TYPE: "dxa"})
                 self.text(look.group, r.cells[0].children if r.cells else (), tc)
                 continue
             for tc, c in zip(row(table, widths), r.cells, strict=True):
