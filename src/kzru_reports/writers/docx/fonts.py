@@ -288,7 +288,10 @@ def _cut(data: bytes, chars: Iterable[str]) -> bytes:
     options.layout_features = []
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG"]
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # names, version, licence
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    for tag in ("GSUB", "GPOS", "GDEF"):  # dropped unread: a full font's take seconds to parse
+        if tag in font:
+            del font[tag]
     sub = subset.Subsetter(options)
     sub.populate(text="".join(sorted(set(chars))))
     sub.subset(font)
