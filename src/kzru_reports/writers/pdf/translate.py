@@ -306,8 +306,8 @@ class Translator:
                 colour, weight = look.head_rule
                 commands.append(("LINEBELOW", (0, 0), (-1, 0), weight, colors.HexColor(colour)))
         rows: list[Row] = []
-        zebra = 0
-        for row in t.rows:
+        # every other row banded, group rows counted (as a Word table style bands)
+        for zebra, row in enumerate(t.rows):
             if row.role == GROUP_ROW:
                 group: list[tuple[Any, ...]] = [
                     ("SPAN", 0, -1),
@@ -323,7 +323,6 @@ class Translator:
                         handling=row.handling,
                     )
                 )
-                zebra = 0
                 continue
             shade = look.band and zebra % 2
             rows.append(
@@ -333,7 +332,6 @@ class Translator:
                     handling=row.handling,
                 )
             )
-            zebra += 1
         yield PagedTable(col_widths, header, rows, self._style(commands))
         yield Spacer(1, look.space_after)
 
