@@ -21,7 +21,7 @@ from kzru_reports.data.load import parse_visit
 from kzru_reports.errors import DataError, TemplateError
 from kzru_reports.furniture import Furniture, Lines, reference
 
-from .readers import SHIPPED, docx_text, pdf_text, squash, unhyphenate
+from .readers import SHIPPED, SUMMIT, docx_text, pdf_text, squash, unhyphenate
 
 VISIT = "kz-ru-state-visit-2025"
 ISSUED = date(2026, 12, 1)
@@ -395,3 +395,115 @@ def test_validate_warns_of_a_total_without_a_source_not_of_a_point_to_raise(
         result.stderr
     )
     assert "points_to_raise" not in result.stderr
+
+
+def test_the_first_layout_stops_at_the_last_heading_referred_to() -> None:
+    """Finding the pages references point at costs the layout up to them, not more."""
+    from kzru_reports.engine.options import BuildOptions
+    from kzru_reports.engine.render import render_models
+    from kzru_reports.writers import get_writer
+    from kzru_reports.writers.pdf.writer import _layout_once
+
+    options = BuildOptions()
+    visit = parse_visit(SHIPPED.read_bytes(), SHIPPED.name)
+    pack = render_models(visit, BUILTIN["analyst"], "pack", options)
+    assert set(pack.refs) == {"agreements-all", "factsheet-figures", "memo-sources"}
+    writer = get_writer("pdf", options.theme)
+    data, pages = _layout_once(writer, pack, until=frozenset(pack.refs))
+    assert data == b"" and set(pack.refs) <= set(pages)
+    assert list(pages)[-1] == "agreements-all"  # the last one laid out: nothing after it
+    full = _layout_once(writer, pack)[1]
+    assert {a: full[a] for a in pages} == pages  # the same pages as the whole layout
+
+
+@pytest.mark.client
+@pytest.mark.slow
+def test_a_word_processor_fills_the_page_references_from_its_own_layout(
+    shipped_build: Path, tmp_path: Path
+) -> None:
+    """LibreOffice opens the pack's DOCX with the references showing the page that
+    heading is on in its own layout (the PAGEREF fields), as the PDF's do in the PDF."""
+    from .readers import libreoffice_pdf
+
+    # every cached page number made wrong: what shows is what the fields found
+    source = next(shipped_build.glob("*-pack.docx"))
+    docx = tmp_path / source.name
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(docx, "w") as out:
+        for item in z.infolist():
+            data = z.read(item)
+            if item.filename == "word/document.xml":
+                data = re.sub(
+                    rb'(fldCharType="separate"/></w:r><w:r><w:t xml:space="preserve">)\d+',
+                    rb"\g<1>99",
+                    data,
+                )
+                assert b">99<" in data
+            out.writestr(item, data)
+    pdf = libreoffice_pdf(docx, tmp_path)
+    reader = PdfReader(pdf)
+    pages = [squash(unhyphenate(p.extract_text() or "")) for p in reader.pages]
+    # the heading they point at: "All documents", on a page after the contents
+    table = next(i for i, t in enumerate(pages, 1) if i > 2 and "All documents" in t)
+    shown = re.findall(r"see Agreement summary, p\. (\d+)", " ".join(pages))
+    assert shown and set(shown) == {str(table)}
+
+
+def test_changes_since_name_new_points_and_a_new_total(tmp_path: Path) -> None:
+    visit = _with_points(tmp_path)
+    visit.write_text(
+        visit.read_text("utf-8").replace("{count: 14, source: kazinform}", "{count: 15}"),
+        "utf-8",
+    )
+    options = api.BuildOptions(
+        out=str(tmp_path / "out"),
+        documents=("memo",),
+        formats=("pdf",),
+        audiences=(BUILTIN["leadership"],),
+        since=str(SHIPPED),
+    )
+    report = api.build([visit], options)
+    assert report.ok, report.errors
+    text = pdf_text(next((tmp_path / "out").rglob("*-memo.pdf")).read_bytes())
+    changes = text.split("Summary")[0]
+    assert "Point to raise: Ask for a date for the first Soyuz-5 flight test" in changes
+    assert "documents in all 15 (was 14)" in changes  # a field of the visit itself
+    assert "[NEW] Space cooperation. Ask for a date" in text.split("Points to raise")[1]
+
+
+@pytest.mark.parametrize(
+    ("audience", "said"),
+    [("analyst", "1 of the 14 documents is listed"), ("press", "0 of the 14 documents are listed")],
+)
+def test_a_count_agrees_with_what_is_listed(tmp_path: Path, audience: str, said: str) -> None:
+    visit = tmp_path / "v.yaml"
+    visit.write_text(
+        "schema: visit/1\nid: v\ntitle: Visit\nclassification: public\nparties:\n"
+        "  - {id: aa, country: A, role: host}\n  - {id: bb, country: B, role: guest}\n"
+        "agreements:\n  - {id: d, title: Declaration, classification: official, source: s}\n"
+        "agreements_total: {count: 14, source: s}\nsources: [{id: s, title: Press release}]\n",
+        "utf-8",
+    )
+    options = api.BuildOptions(
+        out=str(tmp_path / "out"),
+        documents=("factsheet", "agreements"),
+        formats=("pdf",),
+        audiences=(BUILTIN[audience],),
+    )
+    report = api.build([visit], options)
+    assert report.ok, report.errors
+    for pdf in (tmp_path / "out").rglob("*.pdf"):
+        text = pdf_text(pdf.read_bytes())
+        assert said in text, pdf.name
+        assert "No documents were reported" not in text  # 14 were
+
+
+def test_a_kazakh_label_may_ask_for_a_case_form_of_what_fills_it(tmp_path: Path) -> None:
+    """'{amount_dat} қысқарту керек': labels are filled with their grammatical forms
+    wherever templates fill them (a figure to cut, its period, 'and N more')."""
+    options = api.BuildOptions(
+        out=str(tmp_path), documents=("memo",), formats=("pdf",), langs=("kk",), fallback=True
+    )
+    report = api.build([SUMMIT], options)
+    assert report.ok, report.errors
+    text = pdf_text(next(tmp_path.rglob("*-memo.kk.pdf")).read_bytes())
+    assert "қысқарту керек" in text

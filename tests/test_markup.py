@@ -135,3 +135,21 @@ def test_a_dash_between_words_never_begins_a_line() -> None:
         for t in para.children
     )
     assert text == "линии Аягоз\u00a0— Бахты, 2026–2030, talks\u00a0– and Север\u00a0— Юг"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("ru-RU", "визит в\u00a0Россию и\u00a0Китай, с\u00a0«Росатомом» (в\u00a0Актау)"),
+        ("en-GB", "визит в Россию и Китай, с «Росатомом» (в Актау)"),
+    ],
+)
+def test_a_one_letter_russian_word_never_ends_a_line(lang: str, expected: str) -> None:
+    doc = parse_document(
+        f'<document title="t" lang="{lang}"><p>визит в Россию и\n  Китай, с «Росатомом» '
+        "(в Актау)</p></document>",
+        "t.xml.j2",
+    )
+    (para,) = doc.body
+    assert isinstance(para, n.Paragraph)
+    assert "".join(t.text for t in para.children if isinstance(t, n.Text)) == expected

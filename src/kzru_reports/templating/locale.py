@@ -35,7 +35,8 @@ NBSP = "\u00a0"
 
 @dataclass(frozen=True)
 class Patterns:
-    """How one language writes dates, ranges and money, and ends a quotation."""
+    """How one language writes dates, ranges and money, ends a quotation and holds
+    its one-letter words to the next."""
 
     tag: str  # BCP 47: what PDF /Lang, DOCX w:lang and dc:language say
     date: str  # a Babel (CLDR) date pattern
@@ -49,6 +50,9 @@ class Patterns:
     compact: str  # Babel's compact style for large money: "long" (billion), "short" (млрд)
     qualifier_first: bool  # "more than 96%" (en, ru); Kazakh says it after: "96%-дан астам"
     money: str  # "{currency}\u00a0{amount}" or "{amount}\u00a0{currency}"
+    # one-letter words held to the word after them by a no-break space, so that none
+    # ends a line ("в | Россию" is what Russian typography does not allow)
+    tied: frozenset[str] = frozenset()
 
 
 PATTERNS: dict[str, Patterns] = {
@@ -75,10 +79,13 @@ PATTERNS: dict[str, Patterns] = {
         dash="–",
         spaced_dash=" – ",
         period_after_quote=True,
+        tied=frozenset("авиксоуяАВИКСОУЯ"),
         attribution="— ",
         compact="short",  # 20 млрд
         qualifier_first=True,
-        money="{amount}\u00a0{currency}",  # 20 млрд долл. США
+        # "20 млрд" and "долл. США" each hold together; a line may break between them
+        # (a key figure's tile does), never inside either
+        money="{amount} {currency}",  # 20 млрд долл. США
     ),
     "kk": Patterns(
         tag="kk-KZ",
@@ -92,7 +99,7 @@ PATTERNS: dict[str, Patterns] = {
         attribution="— ",
         compact="short",  # 20 млрд
         qualifier_first=False,
-        money="{amount}\u00a0{currency}",  # 20 млрд АҚШ доллары
+        money="{amount} {currency}",  # 20 млрд АҚШ доллары (as in Russian)
     ),
 }
 

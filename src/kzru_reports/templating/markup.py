@@ -69,11 +69,29 @@ def parse_document(markup: str, template: str, name: str = "") -> n.Document:
             page_label=root.get("page-label", "Page {page} of {pages}"),
             handling=_handling(root),
         )
+        _tie(root, meta.lang)
         # data is escaped, so only the template can have written a page reference
         refers = "<pageref" in markup
         return n.Document(meta=meta, body=tuple(_blocks(root)), name=name, refers=refers)
     except _Fail as exc:
         raise TemplateError(f"document markup: {exc}", template) from None
+
+
+def _tie(root: ET.Element, tag: str) -> None:
+    """Hold each one-letter word of the document's language (``locale.PATTERNS``:
+    Russian в, с, к, и...) to the word after it with a no-break space."""
+    from kzru_reports.templating.locale import PATTERNS
+
+    style = PATTERNS.get(tag.split("-")[0].lower())
+    if style is None or not style.tied:
+        return
+    letters = "".join(sorted(style.tied))
+    words = re.compile(r"(?:^|(?<=[\s(«„“]))([" + letters + r"])[ \t\n\r]+(?=\S)")
+    for el in root.iter():
+        if el.text:
+            el.text = words.sub("\\1\u00a0", el.text)
+        if el.tail:
+            el.tail = words.sub("\\1\u00a0", el.tail)
 
 
 def parse_blocks(markup: str, template: str) -> tuple[n.Block, ...]:
