@@ -16,6 +16,8 @@ from kzru_reports.model.dump import dump
 from kzru_reports.templating.locale import Formatter, load_labels
 from kzru_reports.versions import Version
 
+from .readers import SHIPPED, pdf_text
+
 KINDS = AGREEMENT_KINDS
 
 VISIT = """schema: visit/1
@@ -121,26 +123,28 @@ SUMMARY = {"en": "Key outcomes", "ru": "Основные итоги", "kk": "Н�
             "en",
             [
                 "Changes since 1 November 2025",
-                "Trade: value USD 20 billion (was USD 19 billion)",
+                "Trade: value USD\u00a020 billion (was USD\u00a019 billion)",
                 "T declaration: status signed (was announced)",
             ],
         ),
         (
             "ru",
             [
-                "Изменения с 1 ноября 2025 г.",
-                "Товарооборот: значение 20 млрд долл. США (было 19 млрд долл. США)",
-                "Д declaration: статус подписана (было объявлена)",
-                "Д agreement: статус подписано (было объявлено)",
-                "Д memorandum: статус подписан (было объявлен)",
+                "Изменения с\u00a01\u00a0ноября 2025\u00a0г.",
+                "Товарооборот: значение 20\u00a0млрд долл.\u00a0США "
+                "(было: 19\u00a0млрд долл.\u00a0США)",
+                "Д declaration: статус подписана (было: объявлена)",
+                "Д agreement: статус подписано (было: объявлено)",
+                "Д memorandum: статус подписан (было: объявлен)",
             ],
         ),
         (
             "kk",
             [
-                "2025 жылғы 1 қарашадан бастап енгізілген өзгерістер",
-                "Тауар айналымы: мәні 20 млрд АҚШ доллары (бұрын 19 млрд АҚШ доллары)",
-                "Қ declaration: мәртебесі қол қойылған (бұрын жарияланған)",
+                "2025\u00a0жылғы 1\u00a0қарашадан бастап енгізілген өзгерістер",
+                "Тауар айналымы: мәні 20\u00a0млрд АҚШ\u00a0доллары "
+                "(бұрын: 19\u00a0млрд АҚШ\u00a0доллары)",
+                "Қ declaration: мәртебесі қол қойылған (бұрын: жарияланған)",
             ],
         ),
     ],
@@ -182,4 +186,49 @@ def test_the_memo_quotes_a_statement_with_nested_marks() -> None:
         "statements:\n  - {speaker: Анна, text: Дорога «Север — Юг» важна.}\n"
     )
     shown = memo(text, "ru")
-    assert "«Дорога „Север — Юг“ важна»." in shown
+    assert "«Дорога „Север\u00a0— Юг“ важна»." in shown  # the dash held to "Север"
+
+
+@pytest.mark.parametrize(
+    ("lang", "amount"), [("ru", "28,7 млрд долл. США"), ("kk", "28,7 млрд АҚШ доллары")]
+)
+def test_a_key_figure_breaks_its_amount_between_words_only(lang: str, amount: str) -> None:
+    """The amount and its currency words each hold together (no-break spaces), and a
+    tile too narrow for both breaks between them, never inside a word ("долла-ры")."""
+    from kzru_reports.writers import render
+
+    visit = parse_visit(SHIPPED.read_bytes(), SHIPPED.name)
+    options = api.BuildOptions(formats=("pdf",))
+    doc = api.render_models(visit, BUILTIN["press"], "factsheet", options, lang=lang)
+    text = pdf_text(render("pdf", options.theme, doc))
+    assert amount in text
+
+
+LOWER = """schema: visit/1
+id: low
+title: {en: T, ru: Т, kk: Т}
+classification: public
+parties:
+  - {id: aa, country: {en: A, ru: А, kk: А}}
+  - {id: bb, country: {en: B, ru: Б, kk: Б}}
+figures:
+  - id: t
+    label: {en: Border crossing, ru: Пересечение границы, kk: Шекарадан өту}
+    value: 36
+    unit: {en: hours, ru: {one: час, few: часа, many: часов}, kk: сағат}
+    period: {en: "2025", ru: "2025", kk: "2025"}
+    target: {value: 12, by: {en: "2027", ru: "2027", kk: "2027"}, better: lower}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "24 hours to cut"),
+        ("ru", "нужно сократить на 24 часа"),
+        ("kk", "24 сағатқа қысқарту керек"),  # the dative the catalog asks for
+    ],
+)
+def test_a_target_to_cut_is_said_in_each_language(lang: str, words: str) -> None:
+    for doc in ("memo", "factsheet"):
+        assert words in memo(LOWER, lang, doc).replace("\u00a0", " ")

@@ -21,7 +21,7 @@ from kzru_reports.data.load import parse_visit
 from kzru_reports.errors import DataError, TemplateError
 from kzru_reports.furniture import Furniture, Lines, reference
 
-from .readers import SHIPPED, docx_text, pdf_text, squash
+from .readers import SHIPPED, SUMMIT, docx_text, pdf_text, squash, unhyphenate
 
 VISIT = "kz-ru-state-visit-2025"
 ISSUED = date(2026, 12, 1)
@@ -30,6 +30,15 @@ ISSUED = date(2026, 12, 1)
 def _titles() -> list[str]:
     visit = parse_visit(SHIPPED.read_bytes(), SHIPPED.name)
     return [squash(str(a.title)) for a in visit.agreements]
+
+
+def pdf_text_of(pages: list) -> str:
+    return squash(" ".join(unhyphenate(p.extract_text() or "") for p in pages))
+
+
+def _whole(text: str) -> str:
+    """Text with the words broken at a line end (``Kazakh- stan``) whole again."""
+    return re.sub(r"(\w)[-\u00ad] (?=\w)", r"\1", text.replace("\u00ad", ""))
 
 
 def _outline(reader: PdfReader) -> list[tuple[str, str, int]]:
@@ -58,11 +67,19 @@ def test_inside_the_pack_each_agreement_title_and_the_summary_appear_once(
     shipped_build: Path,
 ) -> None:
     summary = squash(str(parse_visit(SHIPPED.read_bytes(), SHIPPED.name).summary))[:120]
-    for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
-        text = read(next(shipped_build.glob(f"*-pack.{fmt}")).read_bytes())
-        for title in _titles():
-            assert text.count(title) == 1, (fmt, title, text.count(title))
-        assert text.count(summary) == 1, fmt
+    # the DOCX reads back in document order, table cells whole: each title once
+    text = _whole(docx_text(next(shipped_build.glob("*-pack.docx")).read_bytes()))
+    for title in _titles():
+        assert text.count(title) == 1, (title, text.count(title))
+    assert text.count(summary) == 1
+    # the PDF: no title before the agreement summary (a table row split over a page
+    # reads back cut into its columns, so the table's own pages are not searched)
+    data = next(shipped_build.glob("*-pack.pdf")).read_bytes()
+    reader = PdfReader(io.BytesIO(data))
+    start = _page_of(reader, "Agreement summary", "Agreement summary")
+    before = _whole(pdf_text_of(reader.pages[: start - 1]))
+    assert not [t for t in _titles() if t in before]
+    assert _whole(pdf_text(data)).count(summary) == 1
 
 
 def test_references_give_the_page_the_fact_is_on(shipped_build: Path) -> None:
@@ -99,16 +116,26 @@ def test_the_docx_refers_with_page_fields_that_show_the_pdf_pages(shipped_build:
         r'<w:hyperlink w:anchor="([^"]+)"[^>]*>(?:(?!</w:hyperlink>).)*?PAGEREF (\S+) \\h ', xml
     )
     assert fields and all(a == b and a in bookmarks for a, b in fields)
+    # "Sources: see Briefing memo" has the sources' look but is no item of their list
+    line = re.search(r"<w:p>(?:(?!</w:p>).)*?Sources: see", xml)
+    assert line and not re.search(r'<w:numId w:val="[1-9]', line.group()), "not numbered"
+    style = re.search(r'w:styleId="Sources">(?:(?!</w:style>).)*', styles_xml(data))
+    assert style and "<w:numPr>" not in style.group()
     text = docx_text(data)
     for phrase in ("see Agreement summary, p.", "see Fact sheet, p.", "see Briefing memo, p."):
         shown = re.findall(re.escape(phrase) + r" (\d+)", text)
         assert shown and shown == re.findall(re.escape(phrase) + r" (\d+)", pdf), phrase
 
 
+def styles_xml(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read("word/styles.xml").decode("utf-8")
+
+
 def test_documents_on_their_own_stay_complete(shipped_build: Path) -> None:
     for doc in ("memo", "factsheet", "agreements"):
         for fmt, read in (("pdf", pdf_text), ("docx", docx_text)):
-            text = read(next(shipped_build.glob(f"*-{doc}.{fmt}")).read_bytes())
+            text = _whole(read(next(shipped_build.glob(f"*-{doc}.{fmt}")).read_bytes()))
             assert not re.search(r"see [A-Z][a-z ]+, p\. \d", text), (doc, fmt)
             for title in _titles():
                 assert title in text, (doc, fmt, title)
@@ -331,3 +358,152 @@ def test_a_page_reference_must_name_a_heading_of_the_pack() -> None:
         standalone(memo)
     with pytest.raises(TemplateError, match="<pageref> is empty"):
         doc("memo", '<p><pageref to="a">9</pageref></p>')
+
+
+def test_a_new_date_of_issue_rebuilds_what_shows_it(tmp_path: Path) -> None:
+    def build(day: int) -> dict[str, str]:
+        options = api.BuildOptions(
+            out=str(tmp_path), formats=("pdf",), issue_date=date(2026, 12, day)
+        )
+        report = api.build([SHIPPED], options)
+        assert report.ok, report.errors
+        return {o.document: o.status for o in report.outputs}
+
+    build(1)
+    assert build(1) == dict.fromkeys(("memo", "factsheet", "agreements", "pack"), "unchanged")
+    again = build(2)  # the memo's DATE line and the cover show it; nothing else does
+    assert {d for d, s in again.items() if s != "unchanged"} == {"memo", "pack"}
+
+
+def test_validate_warns_of_a_total_without_a_source_not_of_a_point_to_raise(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from kzru_reports.cli import main
+
+    visit = tmp_path / "v.yaml"
+    visit.write_text(
+        "schema: visit/1\nid: v\ntitle: Visit\nparties:\n"
+        "  - {id: aa, country: A, role: host}\n  - {id: bb, country: B, role: guest}\n"
+        "agreements_total: {count: 3}\npoints_to_raise: [Ask for the next round]\n",
+        "utf-8",
+    )
+    result = CliRunner().invoke(main, ["validate", str(visit)])
+    assert result.exit_code == 0
+    assert "v.yaml:7:1: agreements_total: warning: agreements_total names no source" in (
+        result.stderr
+    )
+    assert "points_to_raise" not in result.stderr
+
+
+def test_the_first_layout_stops_at_the_last_heading_referred_to() -> None:
+    """Finding the pages references point at costs the layout up to them, not more."""
+    from kzru_reports.engine.options import BuildOptions
+    from kzru_reports.engine.render import render_models
+    from kzru_reports.writers import get_writer
+    from kzru_reports.writers.pdf.writer import _layout_once
+
+    options = BuildOptions()
+    visit = parse_visit(SHIPPED.read_bytes(), SHIPPED.name)
+    pack = render_models(visit, BUILTIN["analyst"], "pack", options)
+    assert set(pack.refs) == {"agreements-all", "factsheet-figures", "memo-sources"}
+    writer = get_writer("pdf", options.theme)
+    data, pages = _layout_once(writer, pack, until=frozenset(pack.refs))
+    assert data == b"" and set(pack.refs) <= set(pages)
+    assert list(pages)[-1] == "agreements-all"  # the last one laid out: nothing after it
+    full = _layout_once(writer, pack)[1]
+    assert {a: full[a] for a in pages} == pages  # the same pages as the whole layout
+
+
+@pytest.mark.client
+@pytest.mark.slow
+def test_a_word_processor_fills_the_page_references_from_its_own_layout(
+    shipped_build: Path, tmp_path: Path
+) -> None:
+    """LibreOffice opens the pack's DOCX with the references showing the page that
+    heading is on in its own layout (the PAGEREF fields), as the PDF's do in the PDF."""
+    from .readers import libreoffice_pdf
+
+    # every cached page number made wrong: what shows is what the fields found
+    source = next(shipped_build.glob("*-pack.docx"))
+    docx = tmp_path / source.name
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(docx, "w") as out:
+        for item in z.infolist():
+            data = z.read(item)
+            if item.filename == "word/document.xml":
+                data = re.sub(
+                    rb'(fldCharType="separate"/></w:r><w:r><w:t xml:space="preserve">)\d+',
+                    rb"\g<1>99",
+                    data,
+                )
+                assert b">99<" in data
+            out.writestr(item, data)
+    pdf = libreoffice_pdf(docx, tmp_path)
+    reader = PdfReader(pdf)
+    pages = [squash(unhyphenate(p.extract_text() or "")) for p in reader.pages]
+    # the heading they point at: "All documents", on a page after the contents
+    table = next(i for i, t in enumerate(pages, 1) if i > 2 and "All documents" in t)
+    shown = re.findall(r"see Agreement summary, p\. (\d+)", " ".join(pages))
+    assert shown and set(shown) == {str(table)}
+
+
+def test_changes_since_name_new_points_and_a_new_total(tmp_path: Path) -> None:
+    visit = _with_points(tmp_path)
+    visit.write_text(
+        visit.read_text("utf-8").replace("{count: 14, source: kazinform}", "{count: 15}"),
+        "utf-8",
+    )
+    options = api.BuildOptions(
+        out=str(tmp_path / "out"),
+        documents=("memo",),
+        formats=("pdf",),
+        audiences=(BUILTIN["leadership"],),
+        since=str(SHIPPED),
+    )
+    report = api.build([visit], options)
+    assert report.ok, report.errors
+    text = pdf_text(next((tmp_path / "out").rglob("*-memo.pdf")).read_bytes())
+    changes = text.split("Summary")[0]
+    assert "Point to raise: Ask for a date for the first Soyuz-5 flight test" in changes
+    assert "documents in all 15 (was 14)" in changes  # a field of the visit itself
+    assert "[NEW] Space cooperation. Ask for a date" in text.split("Points to raise")[1]
+
+
+@pytest.mark.parametrize(
+    ("audience", "said"),
+    [("analyst", "1 of the 14 documents is listed"), ("press", "0 of the 14 documents are listed")],
+)
+def test_a_count_agrees_with_what_is_listed(tmp_path: Path, audience: str, said: str) -> None:
+    visit = tmp_path / "v.yaml"
+    visit.write_text(
+        "schema: visit/1\nid: v\ntitle: Visit\nclassification: public\nparties:\n"
+        "  - {id: aa, country: A, role: host}\n  - {id: bb, country: B, role: guest}\n"
+        "agreements:\n  - {id: d, title: Declaration, classification: official, source: s}\n"
+        "agreements_total: {count: 14, source: s}\nsources: [{id: s, title: Press release}]\n",
+        "utf-8",
+    )
+    options = api.BuildOptions(
+        out=str(tmp_path / "out"),
+        documents=("factsheet", "agreements"),
+        formats=("pdf",),
+        audiences=(BUILTIN[audience],),
+    )
+    report = api.build([visit], options)
+    assert report.ok, report.errors
+    for pdf in (tmp_path / "out").rglob("*.pdf"):
+        text = pdf_text(pdf.read_bytes())
+        assert said in text, pdf.name
+        assert "No documents were reported" not in text  # 14 were
+
+
+def test_a_kazakh_label_may_ask_for_a_case_form_of_what_fills_it(tmp_path: Path) -> None:
+    """'{amount_dat} қысқарту керек': labels are filled with their grammatical forms
+    wherever templates fill them (a figure to cut, its period, 'and N more')."""
+    options = api.BuildOptions(
+        out=str(tmp_path), documents=("memo",), formats=("pdf",), langs=("kk",), fallback=True
+    )
+    report = api.build([SUMMIT], options)
+    assert report.ok, report.errors
+    text = pdf_text(next(tmp_path.rglob("*-memo.kk.pdf")).read_bytes())
+    assert "қысқарту керек" in text

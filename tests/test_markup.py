@@ -115,3 +115,41 @@ def test_a_document_needs_one_document_element_with_a_title() -> None:
         parse_document("<p>x</p>", "t.xml.j2")
     with pytest.raises(TemplateError, match="needs a title"):
         parse_document("<document><p>x</p></document>", "t.xml.j2")
+
+
+def test_layout_whitespace_collapses_but_no_break_spaces_stay() -> None:
+    """A number keeps its unit and its digit groups on one line: the formatter's
+    no-break spaces survive the markup, only the template's own layout is collapsed."""
+    markup = "<p>\n  более   60\u202f000 студентов,\n  20\u00a0млрд\u00a0долл.\u00a0США\n</p>"
+    (para,) = blocks(markup)
+    assert isinstance(para, n.Paragraph)
+    text = "".join(t.text for t in para.children if isinstance(t, n.Text))
+    assert text == "более 60\u202f000 студентов, 20\u00a0млрд\u00a0долл.\u00a0США"
+
+
+def test_a_dash_between_words_never_begins_a_line() -> None:
+    (para,) = blocks("<p>линии Аягоз — Бахты, 2026–2030, talks – and <b>Север</b> — Юг</p>")
+    assert isinstance(para, n.Paragraph)
+    text = "".join(
+        t.text if isinstance(t, n.Text) else "".join(c.text for c in t.children)  # type: ignore[union-attr]
+        for t in para.children
+    )
+    assert text == "линии Аягоз\u00a0— Бахты, 2026–2030, talks\u00a0– and Север\u00a0— Юг"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("ru-RU", "визит в\u00a0Россию и\u00a0Китай, с\u00a0«Росатомом» (в\u00a0Актау)"),
+        ("en-GB", "визит в Россию и Китай, с «Росатомом» (в Актау)"),
+    ],
+)
+def test_a_one_letter_russian_word_never_ends_a_line(lang: str, expected: str) -> None:
+    doc = parse_document(
+        f'<document title="t" lang="{lang}"><p>визит в Россию и\n  Китай, с «Росатомом» '
+        "(в Актау)</p></document>",
+        "t.xml.j2",
+    )
+    (para,) = doc.body
+    assert isinstance(para, n.Paragraph)
+    assert "".join(t.text for t in para.children if isinstance(t, n.Text)) == expected

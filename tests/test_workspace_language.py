@@ -119,11 +119,18 @@ def test_an_incomplete_catalog_names_what_is_missing(workspace: Path) -> None:
 def test_a_workspace_language_builds_end_to_end(workspace: Path) -> None:
     write_catalog(workspace / "templates" / "locale" / "de.po", "de", GERMAN)
     config = workspace / "kzru.toml"
-    config.write_text(config.read_text("utf-8").replace('lang = "en"', 'lang = "de"'), "utf-8")
-    code, out, err = kzru("build", "-a", "analyst", "-d", "memo", "--json")
+    text = config.read_text("utf-8").replace('lang = "en"', 'lang = "de"')
+    text += (  # its own marking words, and an audience that reads German only
+        '\n[marking.de]\nbanner = { public = "ÖFFENTLICH" }\n'
+        '\n[audiences.presse]\nbase = "press"\nlang = "de"\n'
+    )
+    config.write_text(text, "utf-8")
+    code, out, err = kzru("build", "-a", "analyst", "-a", "presse", "-d", "memo", "--json")
     assert code == 0, err
     report = json.loads(out)
     assert {o["lang"] for o in report["outputs"]} == {"de"}
+    press = (workspace / "build" / "besuch" / "presse" / "besuch-memo.pdf").read_bytes()
+    assert "ÖFFENTLICH" in pdf_text(press)
     folder = workspace / "build" / "besuch" / "analyst"
     pdf = (folder / "besuch-memo.pdf").read_bytes()
     text = pdf_text(pdf)

@@ -26,7 +26,7 @@ def compose(cover: n.Document, parts: list[n.Document], contents_title: str) -> 
         entries.append(n.ContentsEntry(part.meta.title, 1, f"{part.name}"))
         entries += [n.ContentsEntry(title, 2, anchor) for title, anchor in sections]
         anchored.append(replace(part, body=body))
-    refers = False
+    refs: set[str] = set()
     resolved = []
     for part in anchored:
         if not part.refers:
@@ -34,9 +34,9 @@ def compose(cover: n.Document, parts: list[n.Document], contents_title: str) -> 
             continue
 
         def point(ref: n.PageRef, here: str = part.name) -> n.PageRef:
-            nonlocal refers
-            refers = True
-            return replace(ref, anchor=_target(ref.anchor, here, targets))
+            anchor = _target(ref.anchor, here, targets)
+            refs.add(anchor)
+            return replace(ref, anchor=anchor)
 
         resolved.append(replace(part, body=map_refs(part.body, point)))
     return n.Pack(
@@ -44,7 +44,7 @@ def compose(cover: n.Document, parts: list[n.Document], contents_title: str) -> 
         parts=tuple(resolved),
         contents_title=contents_title,
         contents=tuple(entries),
-        refers=refers,
+        refs=tuple(sorted(refs)),
     )
 
 

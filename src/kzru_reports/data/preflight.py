@@ -1,8 +1,9 @@
 """Pre-flight warnings: what a valid visit file holds that a reader of its documents
 would question. ``kzru validate`` prints them (``--strict`` makes them errors):
 
-- an item that documents cite (figure, statement, topic point, project, agreement)
-  without a ``source``: its claim cannot be followed;
+- an item that documents cite (figure, statement, topic point, project, agreement,
+  the total count of agreements) without a ``source``: its claim cannot be followed
+  (a point to raise is advice, not a claim: it needs none);
 - a figure without a ``period``: a value means little without the time it covers;
 - a unit that is not an ISO 4217 code, ``%`` or a plain word (``$``: did you mean USD);
 - a signatory who is none of the parties' leaders or delegation members.
@@ -56,6 +57,8 @@ def _cited(visit: Visit) -> Iterator[tuple[FieldPath, Any, str]]:
             yield ("topics", t, "projects", i), pr, f"project {pr.id!r}"
     for i, a in enumerate(visit.agreements):
         yield ("agreements", i), a, f"agreement {a.id!r}"
+    if visit.agreements_total is not None:  # a count of documents is a claim too
+        yield ("agreements_total",), visit.agreements_total, "agreements_total"
 
 
 def _path(path: FieldPath) -> str:

@@ -268,8 +268,13 @@ class Pack:
     parts: tuple[Document, ...]
     contents_title: str
     contents: tuple[ContentsEntry, ...] = field(default_factory=tuple)
-    # True when a part holds a ``PageRef``: the paginating writer lays it out twice
-    refers: bool = False
+    # the anchors the parts' ``PageRef``s point at: a paginating writer first finds
+    # their pages, then lays the pack out with them
+    refs: tuple[str, ...] = ()
+
+    @property
+    def refers(self) -> bool:
+        return bool(self.refs)
 
     @property
     def meta(self) -> Meta:

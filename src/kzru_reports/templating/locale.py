@@ -35,7 +35,8 @@ NBSP = "\u00a0"
 
 @dataclass(frozen=True)
 class Patterns:
-    """How one language writes dates, ranges and money, and ends a quotation."""
+    """How one language writes dates, ranges and money, ends a quotation and holds
+    its one-letter words to the next."""
 
     tag: str  # BCP 47: what PDF /Lang, DOCX w:lang and dc:language say
     date: str  # a Babel (CLDR) date pattern
@@ -49,6 +50,9 @@ class Patterns:
     compact: str  # Babel's compact style for large money: "long" (billion), "short" (млрд)
     qualifier_first: bool  # "more than 96%" (en, ru); Kazakh says it after: "96%-дан астам"
     money: str  # "{currency}\u00a0{amount}" or "{amount}\u00a0{currency}"
+    # one-letter words held to the word after them by a no-break space, so that none
+    # ends a line ("в | Россию" is what Russian typography does not allow)
+    tied: frozenset[str] = frozenset()
 
 
 PATTERNS: dict[str, Patterns] = {
@@ -68,31 +72,34 @@ PATTERNS: dict[str, Patterns] = {
     ),
     "ru": Patterns(
         tag="ru-RU",
-        date="d MMMM y 'г'.",  # 11 ноября 2025 г.
-        same_month=("d", "d MMMM y 'г'."),  # 11–12 ноября 2025 г.
-        same_year=("d MMMM", "d MMMM y 'г'."),  # 30 октября – 2 ноября 2025 г.
-        other_years=("d MMMM y 'г'.", "d MMMM y 'г'."),
+        date="d\u00a0MMMM y\u00a0'г'.",  # 11 ноября 2025 г.
+        same_month=("d", "d\u00a0MMMM y\u00a0'г'."),  # 11–12 ноября 2025 г.
+        same_year=("d\u00a0MMMM", "d\u00a0MMMM y\u00a0'г'."),  # 30 октября – 2 ноября 2025 г.
+        other_years=("d\u00a0MMMM y\u00a0'г'.", "d\u00a0MMMM y\u00a0'г'."),
         dash="–",
         spaced_dash=" – ",
         period_after_quote=True,
+        tied=frozenset("авиксоуяАВИКСОУЯ"),
         attribution="— ",
         compact="short",  # 20 млрд
         qualifier_first=True,
-        money="{amount}\u00a0{currency}",  # 20 млрд долл. США
+        # "20 млрд" and "долл. США" each hold together; a line may break between them
+        # (a key figure's tile does), never inside either
+        money="{amount} {currency}",  # 20 млрд долл. США
     ),
     "kk": Patterns(
         tag="kk-KZ",
-        date="y 'жылғы' d MMMM",  # 2025 жылғы 11 қараша
-        same_month=("y 'жылғы' d", "d MMMM"),  # 2025 жылғы 11–12 қараша
-        same_year=("y 'жылғы' d MMMM", "d MMMM"),  # 2025 жылғы 30 қазан – 2 қараша
-        other_years=("y 'жылғы' d MMMM", "y 'жылғы' d MMMM"),
+        date="y\u00a0'жылғы' d\u00a0MMMM",  # 2025 жылғы 11 қараша
+        same_month=("y\u00a0'жылғы' d", "d\u00a0MMMM"),  # 2025 жылғы 11–12 қараша
+        same_year=("y\u00a0'жылғы' d\u00a0MMMM", "d\u00a0MMMM"),  # 2025 жылғы 30 қазан – 2 қараша
+        other_years=("y\u00a0'жылғы' d\u00a0MMMM", "y\u00a0'жылғы' d\u00a0MMMM"),
         dash="–",
         spaced_dash=" – ",
         period_after_quote=True,
         attribution="— ",
         compact="short",  # 20 млрд
         qualifier_first=False,
-        money="{amount}\u00a0{currency}",  # 20 млрд АҚШ доллары
+        money="{amount} {currency}",  # 20 млрд АҚШ доллары (as in Russian)
     ),
 }
 

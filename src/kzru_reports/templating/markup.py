@@ -18,7 +18,13 @@ from kzru_reports import limits
 from kzru_reports.errors import TemplateError
 from kzru_reports.model import nodes as n
 
-_SPACE = re.compile(r"\s+")
+# Runs of the template's own layout whitespace become one space; no-break spaces (the
+# formatter's: "20\u00a0млрд\u00a0долл.\u00a0США", "60\u202f000") stay, so a number
+# is never parted from its unit or split between its digit groups at a line end.
+_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+# A dash between words ("Аягоз — Бахты", "talks – and") never begins a line: the space
+# before it is a no-break one, as Russian and Kazakh typography (and English) ask.
+_BEFORE_DASH = re.compile(r" (?=[—–](?:\s|$))")
 _URL_OK = re.compile(r"^(https?://|mailto:)[^\s]+$", re.IGNORECASE)
 _DOC_ATTRS = {
     "title",
@@ -63,11 +69,29 @@ def parse_document(markup: str, template: str, name: str = "") -> n.Document:
             page_label=root.get("page-label", "Page {page} of {pages}"),
             handling=_handling(root),
         )
+        _tie(root, meta.lang)
         # data is escaped, so only the template can have written a page reference
         refers = "<pageref" in markup
         return n.Document(meta=meta, body=tuple(_blocks(root)), name=name, refers=refers)
     except _Fail as exc:
         raise TemplateError(f"document markup: {exc}", template) from None
+
+
+def _tie(root: ET.Element, tag: str) -> None:
+    """Hold each one-letter word of the document's language (``locale.PATTERNS``:
+    Russian в, с, к, и...) to the word after it with a no-break space."""
+    from kzru_reports.templating.locale import PATTERNS
+
+    style = PATTERNS.get(tag.split("-")[0].lower())
+    if style is None or not style.tied:
+        return
+    letters = "".join(sorted(style.tied))
+    words = re.compile(r"(?:^|(?<=[\s(«„“]))([" + letters + r"])[ \t\n\r]+(?=\S)")
+    for el in root.iter():
+        if el.text:
+            el.text = words.sub("\\1\u00a0", el.text)
+        if el.tail:
+            el.tail = words.sub("\\1\u00a0", el.tail)
 
 
 def parse_blocks(markup: str, template: str) -> tuple[n.Block, ...]:
@@ -143,7 +167,12 @@ def _role(el: ET.Element, node: type) -> str:
 
 
 def _clean(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    return _spaced(text).strip()
+
+
+def _spaced(text: str) -> str:
+    """Text as it is set: layout whitespace one space, a dash held to the word before."""
+    return _BEFORE_DASH.sub("\u00a0", _SPACE.sub(" ", text))
 
 
 def _attrs(el: ET.Element, allowed: set[str]) -> None:
@@ -191,7 +220,7 @@ def _inlines(el: ET.Element) -> n.Inlines:
 
 def _inline_parts(el: ET.Element) -> Iterator[n.Inline]:
     if el.text:
-        yield n.Text(_SPACE.sub(" ", el.text))
+        yield n.Text(_spaced(el.text))
     for child in el:
         if child.tag == "b":
             _attrs(child, set())
@@ -218,7 +247,7 @@ def _inline_parts(el: ET.Element) -> Iterator[n.Inline]:
                 "(inline elements: b, i, a, br, pageref)"
             )
         if child.tail:
-            yield n.Text(_SPACE.sub(" ", child.tail))
+            yield n.Text(_spaced(child.tail))
 
 
 _REF = re.compile(r"^([a-z][a-z0-9-]*#)?[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -5,8 +5,10 @@ Word paragraph and table styles in ``writers/docx/styles.py``); none of them dec
 a size, a space, an indent or a colour of its own.
 
 Every length is in points. ``leading`` is the distance from one baseline to the next,
-exactly (reportlab's model; Word's "exactly" line spacing), so both renderings break
-pages at the same lines.
+exactly (reportlab's model; Word's "exactly" line spacing), and the space between two
+paragraphs is the larger of the first's ``after`` and the second's ``before``, not
+their sum (as Word and LibreOffice set a DOCX; the PDF writer's frames do the same), so
+both renderings break pages at the same lines.
 """
 
 from __future__ import annotations
@@ -112,8 +114,12 @@ GROUP_ROW = "group"
 
 
 def closing(block: n.Block, items: int) -> bool:
-    """Whether ``block`` is a short closing list (sources) of at most ``items`` items."""
-    return isinstance(block, n.List) and block.role == "sources" and len(block.items) <= items
+    """Whether ``block`` is a short closing section's text, kept whole with its heading
+    and the last paragraph before it: a sources list of at most ``items`` items, or
+    sources cited in one paragraph."""
+    if isinstance(block, n.List):
+        return block.role == "sources" and len(block.items) <= items
+    return isinstance(block, n.Paragraph) and block.role == "sources"
 
 
 @memo.cached(16)
@@ -139,9 +145,10 @@ def sheet(theme: Theme) -> Sheet:
     cover, group, figure, toc = small + 3, small + 1, theme.figure_size, body + 0.5
     styles = [
         style("body", after=5),
+        style("picture", after=6),  # a chart: its line as tall as the picture
         heading("h1", theme.h1_size, 0, 8),
-        heading("h2", theme.h2_size, 12, 5),
-        heading("h3", theme.h3_size, 8, 3, colour=text),
+        heading("h2", theme.h2_size, 17, 5),
+        heading("h3", theme.h3_size, 13, 3, colour=text),
         heading("cover-title", theme.h1_size * 1.5, 0, 14),
         style("kicker", HEADING, note, leading=small * 1.5, after=2, **quiet),
         style("cover-kicker", HEADING, cover, leading=cover * 1.4, before=150, after=6, **quiet),

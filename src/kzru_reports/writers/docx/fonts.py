@@ -292,7 +292,10 @@ def _cut(data: bytes, chars: Iterable[str]) -> bytes:
     options.layout_features = []
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG"]
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # names, version, licence
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+    for tag in ("GSUB", "GPOS", "GDEF"):  # dropped unread: a full font's take seconds to parse
+        if tag in font:
+            del font[tag]
     sub = subset.Subsetter(options)
     sub.populate(text="".join(sorted(set(chars))))
     sub.subset(font)
@@ -409,9 +412,11 @@ def warm(theme: Theme) -> None:
             if not _fs_type(path) & (FSTYPE_RESTRICTED | FSTYPE_BITMAP_ONLY):
                 _base(path)
                 _description(path)
-    # one cut, even when every subset a build needs is in the cache folder: the
-    # subsetter and the table modules it loads are then there for any worker that cuts
-    _cut(_base(str(theme.font_path(theme.body_font.regular)))[0], ASCII)
+    # cut once here, not through the cache: a cached cut would leave the subsetter
+    # unloaded, and a worker meeting characters no cached subset holds would load it
+    body = str(theme.font_path(theme.body_font.regular))
+    if not _fs_type(body) & (FSTYPE_RESTRICTED | FSTYPE_BITMAP_ONLY):
+        _cut(_base(body)[0], ASCII)
 
 
 def embed_fonts(document: Any, theme: Theme) -> None:

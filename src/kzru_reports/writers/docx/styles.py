@@ -36,6 +36,7 @@ from kzru_reports.writers.sheet import BODY, Sheet, TableLook, TextStyle, sheet
 # Word has one, so its style gallery, outline and contents know them)
 WORD_STYLES = {
     "body": "Normal",
+    "picture": "Picture",
     "h1": "Heading 1",
     "h2": "Heading 2",
     "h3": "Heading 3",
@@ -78,7 +79,7 @@ SAME_AS = {
 TABLE_STYLES = {"": "Data Table", "grid": "Data Table Banded", "compact": "Compact Table"}
 FIELD_STYLES = {"": "Field Table", "header": "Header Table", "cover": "Field Table"}
 TILE_STYLE = "Figure Tiles"
-PICTURE_STYLE = "Picture"  # a paragraph holding a chart: its line as tall as the picture
+PICTURE_STYLE = WORD_STYLES["picture"]  # a paragraph holding a chart
 
 
 def configure_styles(doc: Any, theme: Theme, keep: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -110,13 +111,8 @@ def configure_styles(doc: Any, theme: Theme, keep: frozenset[str] = frozenset())
         out[word] = style
         if word not in keep:
             translate(style, sh.text[key], fonts)
-    picture = para_style(PICTURE_STYLE)
-    out[PICTURE_STYLE] = picture
-    if PICTURE_STYLE not in keep:
-        translate(picture, sh.text["body"], fonts)
-        pf = picture.paragraph_format
-        pf.line_spacing_rule = WD_LINE_SPACING.SINGLE  # as tall as the picture
-        pf.space_after = Pt(6)
+    if PICTURE_STYLE not in keep:  # its line as tall as the picture it holds
+        out[PICTURE_STYLE].paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     for name in ("TOC 1", "TOC 2"):
         if name not in keep:
             out[name].paragraph_format.tab_stops.add_tab_stop(

@@ -294,8 +294,9 @@ class Translator:
             for tc in cells[len(kf.items[i : i + cols]) :]:
                 # an empty place in the grid: no tile drawn (an empty cell still
                 # holds one paragraph)
-                shade_tcpr(tc[0], "auto")
                 SubElement(SubElement(tc[0], W_TC_BORDERS), W_TOP, {W_VAL: "nil"})
+                # white, not "nil": LibreOffice keeps the style's fill under a "nil"
+                shade_tcpr(tc[0], "FFFFFF")  # (after the borders: the schema's order)
                 SubElement(tc, W_P)
         self._gap(look.gap)
 
@@ -339,6 +340,10 @@ class Translator:
                     # a group's heading row: a table style colours only first and last
                     # rows and bands, so this one fill is the cell's own
                     shade_tcpr(tcpr, hex_colour(look.group_fill))
+                # and its own room above, as the PDF pads a group row
+                mar = SubElement(tcpr, qn("w:tcMar"))
+                top = str(round(look.group_padding_top * 20))
+                SubElement(mar, qn("w:top"), {W_W: top, W_TYPE: "dxa"})
                 self.text(look.group, r.cells[0].children if r.cells else (), tc)
                 continue
             for tc, c in zip(row(table, widths), r.cells, strict=True):

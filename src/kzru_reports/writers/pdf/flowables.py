@@ -117,6 +117,8 @@ class KeepWithNext(CondPageBreak):
     paragraph after it, not with the whole of it (reportlab's own ``keepWithNext``
     moves a long paragraph whole, leaving the rest of the page empty)."""
 
+    _SPACETRANSFER = True  # the space after the paragraph before it passes through it
+
     def __init__(self, heads: list[Flowable], nxt: Flowable | None) -> None:
         super().__init__(0)
         self.heads, self.nxt = heads, nxt
@@ -283,7 +285,14 @@ class PagedTable(Flowable):
             rest = PagedTable(self.widths, self.header, self.rows, self.style, self.start + count)
             self._release(count)
             return [self._levelled(table, count), rest]
+        # a row goes whole onto the next page (as a DOCX row that cannot split); only
+        # a row taller than a whole page, which can go nowhere whole, splits inside
+        self._table.splitInRow = 0
         parts = self._table.split(aw, ah)
+        frame = getattr(self, "_frame", None)
+        if len(parts) < 2 and (frame is None or frame._atTop):
+            self._table.splitInRow = 1
+            parts = self._table.split(aw, ah)
         if len(parts) < 2:
             return parts
         head, tail = parts[0], parts[-1]

@@ -31,13 +31,19 @@ from kzru_reports.writers.pdf.fonts import font_names
 from kzru_reports.writers.sheet import sheet
 
 
+class Found(Exception):
+    """Every anchor a layout was asked to find has its page (``DocTemplate.until``)."""
+
+
 class DocTemplate(BaseDocTemplate):
     """Records the page of every anchor and builds the bookmark tree as it goes, and
-    the handling levels of what each page shows."""
+    the handling levels of what each page shows. With ``until`` (anchors), the layout
+    stops with ``Found`` once each of them has its page."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.page_map: dict[str, int] = {}
+        self.until: frozenset[str] = frozenset()
         self._outline_level = -1
         self._levels_of_next: frozenset[str] | None = None
 
@@ -67,6 +73,8 @@ class DocTemplate(BaseDocTemplate):
         self.canv._kz_pages = self.page_map
         page = self.canv.getPageNumber()
         self.page_map.setdefault(key, page)
+        if self.until and self.until <= self.page_map.keys():
+            raise Found
         # The canvas holds pages back until the end, so destinations are set then,
         # on the real page; the outline itself is built now, in order.
         top = self.frame._y + flowable.height + 4

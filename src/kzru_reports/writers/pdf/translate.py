@@ -102,29 +102,33 @@ class Translator:
         last paragraph before its heading."""
         heads: list[Flowable] = []
         before: list[Flowable] = []  # the last block's flowables, not yet given out
+        opened = 0  # how many of them are the headings over it (and, first, their keep)
         for block in body:
             rule = RULES.get(type(block))
             if rule is None:
                 raise TypeError(f"PDF writer: no rule for block node {type(block).__name__}")
             out = list(levelled(rule(self, block), block))
-            if (
-                isinstance(block, n.Heading)
-                and self.sheet.heading(block.role, block.level).keep_with_next
-            ):
+            heading = isinstance(block, n.Heading)
+            if heading and self.sheet.heading(block.role, block.level).keep_with_next:
                 heads += out
                 continue
             if self._closing(block):
-                tail = before[-1:] if before and _carried(before[-1]) else []
+                # its last paragraph goes on with the closing section, and the headings
+                # over it too when it is their only paragraph
+                keep = len(before) - 1 if len(before) - opened > 1 else min(opened, 1)
+                tail = before[keep:] if before and _carried(before[-1]) else []
                 yield from before[: len(before) - len(tail)]
-                yield KeepTogether([*tail, *heads, *out])
-                heads, before = [], []
+                yield KeepTogether(
+                    [f for f in (*tail, *heads, *out) if not isinstance(f, KeepWithNext)]
+                )
+                heads, before, opened = [], [], 0
                 continue
             yield from before
+            before, opened = out, 0
             if heads:
-                yield KeepWithNext(heads, out[0] if out else None)
-                yield from heads
+                before = [KeepWithNext(heads, out[0] if out else None), *heads, *out]
+                opened = len(heads) + 1
                 heads = []
-            before = out
         yield from before
         yield from heads
 
@@ -277,7 +281,9 @@ class Translator:
 
     def _barchart(self, chart: n.BarChart) -> Iterator[Flowable]:
         for _, geo in chartlib.layouts(chart, self.width, self.theme):
-            yield KeepTogether([drawing(geo, self.theme), Spacer(1, 6)])
+            chart = drawing(geo, self.theme)
+            chart.__dict__["spaceAfter"] = self.sheet.text["picture"].after  # as set_levels
+            yield chart
 
     def _table(self, t: n.Table) -> Iterator[Flowable]:
         look = self.sheet.tables[t.role]
@@ -300,8 +306,8 @@ class Translator:
                 colour, weight = look.head_rule
                 commands.append(("LINEBELOW", (0, 0), (-1, 0), weight, colors.HexColor(colour)))
         rows: list[Row] = []
-        zebra = 0
-        for row in t.rows:
+        # every other row banded, group rows counted (as a Word table style bands)
+        for zebra, row in enumerate(t.rows):
             if row.role == GROUP_ROW:
                 group: list[tuple[Any, ...]] = [
                     ("SPAN", 0, -1),
@@ -317,7 +323,6 @@ class Translator:
                         handling=row.handling,
                     )
                 )
-                zebra = 0
                 continue
             shade = look.band and zebra % 2
             rows.append(
@@ -327,7 +332,6 @@ class Translator:
                     handling=row.handling,
                 )
             )
-            zebra += 1
         yield PagedTable(col_widths, header, rows, self._style(commands))
         yield Spacer(1, look.space_after)
 

@@ -32,6 +32,7 @@ from kzru_reports.writers.pdf.flowables import (
 from kzru_reports.writers.pdf.fonts import font_names, register_fonts
 from kzru_reports.writers.pdf.pages import (
     DocTemplate,
+    Found,
     canvas_class,
     letterhead_height,
 )
@@ -112,7 +113,9 @@ class PdfWriter:
         title = Heading(escape(pack.contents_title), st["h1"], 0, pack.contents_title, "contents")
         return [title, Rule(width, self.theme.accent, 1.6, after=8), table]
 
-    def _build(self, meta: n.Meta, story: list[Flowable]) -> tuple[bytes, dict[str, int]]:
+    def _build(
+        self, meta: n.Meta, story: list[Flowable], until: frozenset[str] = frozenset()
+    ) -> tuple[bytes, dict[str, int]]:
         theme = self.theme
         page = (theme.page_mm[0] * mm, theme.page_mm[1] * mm)
         buf = io.BytesIO()
@@ -144,6 +147,7 @@ class PdfWriter:
             rightPadding=0,
             topPadding=0,
             bottomPadding=0,
+            overlapAttachedSpace=1,  # the space between two paragraphs: see writers/sheet
         )
         pages = [PageTemplate("page", [frame])]
         if theme.has_letterhead:  # the first page keeps room for the letterhead
@@ -158,10 +162,15 @@ class PdfWriter:
                 rightPadding=0,
                 topPadding=0,
                 bottomPadding=0,
+                overlapAttachedSpace=1,
             )
             pages.insert(0, PageTemplate("first", [first], autoNextPageTemplate="page"))
         template.addPageTemplates(pages)
-        template.build(story, canvasmaker=canvas_class(meta, theme))
+        template.until = until
+        try:
+            template.build(story, canvasmaker=canvas_class(meta, theme))
+        except Found:  # every anchor asked for has its page: the rest is not laid out
+            return b"", template.page_map
         return buf.getvalue(), template.page_map
 
 
@@ -169,23 +178,30 @@ class PdfWriter:
 def _layout_pack(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]]:
     """Cached: the same pack is laid out once whether its pages or its bytes are asked
     for first (the DOCX contents quote the PDF's page numbers). A pack whose parts
-    refer to each other's pages is laid out again with the pages the layout found,
-    until they no longer move (a number one digit longer can push a line over)."""
-    data, pages = _layout_once(writer, pack)
+    refer to each other's pages is first laid out only as far as the last heading they
+    refer to (where each lands depends on nothing after it), then in full with those
+    pages, again until they no longer move (a number one digit longer can push a line
+    over)."""
     if not pack.refers:
-        return data, pages
+        return _layout_once(writer, pack)
+    _, found = _layout_once(writer, pack, until=frozenset(pack.refs))
     for _ in range(_MAX_LAYOUTS - 1):
-        data, again = _layout_once(writer, with_pages(pack, pages))
-        if again == pages:
+        data, pages = _layout_once(writer, with_pages(pack, found))
+        again = {a: pages[a] for a in pack.refs if a in pages}
+        if again == {a: found[a] for a in pack.refs if a in found}:
             break
-        pages = again
+        found = pages
     return data, pages
 
 
 _MAX_LAYOUTS = 4  # references settle in two; a page break they move costs one more
 
 
-def _layout_once(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]]:
+def _layout_once(
+    writer: PdfWriter, pack: n.Pack, until: frozenset[str] = frozenset()
+) -> tuple[bytes, dict[str, int]]:
+    """The pack laid out and written; with ``until``, laid out only until every one of
+    those anchors has its page (and nothing written: the bytes are empty)."""
     width = writer._frame_width()
     story: list[Flowable] = [PartStart(pack.cover.meta)]
     lang = language(pack.cover.meta)
@@ -194,4 +210,4 @@ def _layout_once(writer: PdfWriter, pack: n.Pack) -> tuple[bytes, dict[str, int]
     for part in pack.parts:
         story += [PageBreak(), PartStart(part.meta, part.name, part.meta.title)]
         story += Translator(writer.theme, width, True, lang).blocks(part.body)
-    return writer._build(pack.cover.meta, story)
+    return writer._build(pack.cover.meta, story, until)
