@@ -41,7 +41,7 @@ class TextStyle:
     after: float = 0.0  # space below it
     left: float = 0.0  # indent of the text from the left edge
     right: float = 0.0  # indent from the right edge
-    marker: float = 0.0  # where a list's bullet or number stands, from the left edge
+    marker: float | None = None  # a list's: where its bullet or number stands
     keep_with_next: bool = False  # never the last thing on a page
     align: str = "left"  # left, right, center
     hyphenate: bool = True  # long words break at hyphenation points (titles never)
