@@ -208,7 +208,7 @@ def distribute(
     return out
 
 
-SLACK = 1.0  # points a measured column is given beyond its text (Word rounds to twips)
+LABEL_SLACK = 1.0  # points a measured column is given beyond its text (Word rounds to twips)
 
 
 def label_width(labels: Sequence[str], look: FieldLook, sheet: Sheet, theme: Theme) -> float:
@@ -217,6 +217,6 @@ def label_width(labels: Sequence[str], look: FieldLook, sheet: Sheet, theme: The
     style = sheet.text[look.label]
     face = face_path(theme, style)
     widest = max((text_width(label.upper(), face, style.size) for label in labels), default=0)
-    widest += SLACK  # a label exactly as wide as its column is broken by rounding
+    widest += LABEL_SLACK  # a label exactly as wide as its column is broken by rounding
     room = theme.text_width_mm * 72 / 25.4 * 0.4
     return min(max(widest + look.padding[1] + look.padding[3], look.label_min), room)
