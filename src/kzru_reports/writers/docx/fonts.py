@@ -278,7 +278,11 @@ def _base_chars() -> str:
 def _cut(data: bytes, chars: Iterable[str]) -> bytes:
     """``data`` (a TrueType font) cut down to ``chars``: no hinting, no layout tables
     (the PDF is set without kerning or ligatures, and so then is the DOCX, line for
-    line), the same bytes for the same input."""
+    line), the same bytes for the same input. As ``pyftsubset`` does by default, the
+    kept glyphs are copied as they are, not decoded and encoded again, and the font's
+    overall bounds and maxima (``head``, ``hhea``, ``maxp``) stay the whole font's:
+    true bounds of the subset, only wider, and the same whether a face is cut from
+    the whole font or from its kept base subset; four times faster."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -288,7 +292,7 @@ def _cut(data: bytes, chars: Iterable[str]) -> bytes:
     options.layout_features = []
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG"]
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # names, version, licence
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     for tag in ("GSUB", "GPOS", "GDEF"):  # dropped unread: a full font's take seconds to parse
         if tag in font:
             del font[tag]
