@@ -99,8 +99,8 @@ def test_the_docx_breaks_words_where_the_pdf_does_and_titles_nowhere() -> None:
 
 
 def test_word_styles_say_what_the_sheet_says() -> None:
-    """Each Word paragraph style has its text style's size, exact leading, spacing and
-    keep; Word's list styles keep the space between items."""
+    """Each Word paragraph style has its text style's size, exact leading, spacing,
+    indents and keep; Word's list styles keep the space between items."""
     from kzru_reports.writers.docx.styles import WORD_STYLES
     from kzru_reports.writers.docx.writer import DocxWriter
 
@@ -117,6 +117,12 @@ def test_word_styles_say_what_the_sheet_says() -> None:
             assert int(spacing.get(f"{W}line")) == round(s.leading * 20), word
         assert int(spacing.get(f"{W}before")) == round(s.before * 20), word
         assert int(spacing.get(f"{W}after")) == round(s.after * 20), word
+        ind = st.find(f"{W}pPr/{W}ind")
+        left = 0 if ind is None else int(ind.get(f"{W}left", "0"))
+        assert left == round(s.left * 20), word
+        hanging = 0 if ind is None else int(ind.get(f"{W}hanging", "0"))
+        # only a list's first line hangs (its bullet); a quotation's is indented whole
+        assert hanging == (0 if s.marker is None else round((s.left - s.marker) * 20)), word
         keep = st.find(f"{W}pPr/{W}keepNext")
         assert (keep is not None and keep.get(f"{W}val") != "0") == s.keep_with_next, word
     assert by_name["list bullet"].find(f"{W}pPr/{W}contextualSpacing") is None

@@ -41,7 +41,7 @@ class TextStyle:
     after: float = 0.0  # space below it
     left: float = 0.0  # indent of the text from the left edge
     right: float = 0.0  # indent from the right edge
-    marker: float = 0.0  # where a list's bullet or number stands, from the left edge
+    marker: float | None = None  # a list's: where its bullet or number stands
     keep_with_next: bool = False  # never the last thing on a page
     align: str = "left"  # left, right, center
     hyphenate: bool = True  # long words break at hyphenation points (titles never)
@@ -101,7 +101,6 @@ class Sheet:
     paragraphs: Mapping[str, str]  # paragraph role -> text style
     headings: Mapping[str, str]  # heading role -> text style ("" -> by level)
     lists: Mapping[str, str]  # list role -> text style
-    cover_drop: float  # room above a pack's cover kicker, so its title sits a third down
     closing_items: int  # a sources list this long or shorter is kept whole, with the
     # last paragraph before its heading: never a few source lines alone on a page
 
@@ -151,7 +150,8 @@ def sheet(theme: Theme) -> Sheet:
         heading("h3", theme.h3_size, 13, 3, colour=text),
         heading("cover-title", theme.h1_size * 1.5, 0, 14),
         style("kicker", HEADING, note, leading=small * 1.5, after=2, **quiet),
-        style("cover-kicker", HEADING, cover, leading=cover * 1.4, before=150, after=6, **quiet),
+        # a pack's cover: its kicker, and the title under it, a third down the page
+        style("cover-kicker", HEADING, cover, leading=cover * 1.4, before=306, after=6, **quiet),
         style("lead", size=body + 1, after=8),
         style("dateline", HEADING, colour=muted, after=8),
         style("list", left=14, marker=2, after=3),
@@ -228,6 +228,5 @@ def sheet(theme: Theme) -> Sheet:
         ),
         headings=MappingProxyType({"": "", "cover": "cover-title"}),
         lists=MappingProxyType({"": "list", "sources": "sources"}),
-        cover_drop=55 * MM,
         closing_items=8,
     )

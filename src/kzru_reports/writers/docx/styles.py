@@ -160,7 +160,7 @@ def translate(style: Any, s: TextStyle, fonts: dict[str, str]) -> None:
     pf.widow_control = True
     pf.left_indent = Pt(s.left) if s.left else None
     pf.right_indent = Pt(s.right) if s.right else None
-    if s.marker != s.left:  # a list: its bullet or number hangs left of the text
+    if s.marker is not None:  # a list: its bullet or number hangs left of the text
         pf.first_line_indent = Pt(s.marker - s.left)
     ppr = style.element.get_or_add_pPr()
     contextual = ppr.find(qn("w:contextualSpacing"))
@@ -214,7 +214,7 @@ def _list_indents(doc: Any, sh: Sheet, keep: frozenset[str]) -> None:
             SubElement(
                 ppr,
                 qn("w:ind"),
-                {qn("w:left"): _tw(left), qn("w:hanging"): _tw(lst.left - lst.marker)},
+                {qn("w:left"): _tw(left), qn("w:hanging"): _tw(lst.left - (lst.marker or 0.0))},
             )
 
 

@@ -39,7 +39,7 @@ def paragraph_style(s: TextStyle, fonts: dict[str, dict[str, str]]) -> Paragraph
         spaceAfter=s.after,
         leftIndent=s.left,
         rightIndent=s.right,
-        bulletIndent=s.marker,
+        bulletIndent=s.marker or 0.0,
         bulletFontName=face["regular"],
         bulletFontSize=s.size,
         alignment=ALIGN[s.align],

@@ -157,9 +157,13 @@ class Translator:
 
     def _paragraph(self, p: n.Paragraph) -> Iterator[Flowable]:
         name = self.sheet.paragraphs[p.role]
-        if name == "cover-kicker":
-            yield Spacer(1, self.sheet.cover_drop)  # a cover's title sits a third down
-        yield from self.paras(p.children, self.st[name])
+        style = self.st[name]
+        if style.spaceBefore and name == "cover-kicker":
+            # the first thing on its page, where reportlab drops the space before a
+            # paragraph (Word and LibreOffice keep it): a spacer holds it
+            yield Spacer(1, style.spaceBefore)
+            style = self.piece_style(style, False, True)
+        yield from self.paras(p.children, style)
 
     def _list(self, lst: n.List, depth: int = 0) -> Iterator[Flowable]:
         style = self.st[self.sheet.lists[lst.role]]
