@@ -104,6 +104,26 @@ def test_references_give_the_page_the_fact_is_on(shipped_build: Path) -> None:
     assert {table, figures, sources} <= targets
 
 
+def test_projects_are_described_once_in_the_pack_and_counted_in_the_fact_sheet(
+    shipped_build: Path,
+) -> None:
+    """The memo describes each project under its topic; inside the pack the fact sheet
+    counts them and points at the first such topic, instead of listing them again."""
+    visit = parse_visit(SHIPPED.read_bytes(), SHIPPED.name)
+    names = [p.name for t in visit.topics for p in t.projects]
+    first = next(t.title for t in visit.topics if t.projects)
+    assert names
+    data = next(shipped_build.glob("*-pack.pdf")).read_bytes()
+    page = _page_of(PdfReader(io.BytesIO(data)), "Briefing memo", first)
+    text = pdf_text(data)
+    section = text.split("Projects by topic", 2)[2].split("Agreements at a glance")[0]
+    said = f"{len(names)} projects, each with its topic; see Briefing memo, p. {page}."
+    assert squash(section) == f"(P) {said}"
+    # on its own the fact sheet still lists them
+    alone = _whole(pdf_text(next(shipped_build.glob("*-factsheet.pdf")).read_bytes()))
+    assert all(name in alone for name in names)
+
+
 def test_the_docx_refers_with_page_fields_that_show_the_pdf_pages(shipped_build: Path) -> None:
     pdf = pdf_text(next(shipped_build.glob("*-pack.pdf")).read_bytes())
     data = next(shipped_build.glob("*-pack.docx")).read_bytes()
@@ -407,7 +427,12 @@ def test_the_first_layout_stops_at_the_last_heading_referred_to() -> None:
     options = BuildOptions()
     visit = parse_visit(SHIPPED.read_bytes(), SHIPPED.name)
     pack = render_models(visit, BUILTIN["analyst"], "pack", options)
-    assert set(pack.refs) == {"agreements-all", "factsheet-figures", "memo-sources"}
+    assert set(pack.refs) == {
+        "agreements-all",
+        "factsheet-figures",
+        "memo-sources",
+        "memo-topic-energy",
+    }
     writer = get_writer("pdf", options.theme)
     data, pages = _layout_once(writer, pack, until=frozenset(pack.refs))
     assert data == b"" and set(pack.refs) <= set(pages)

@@ -40,7 +40,7 @@ def test_a_one_word_column_is_as_wide_as_its_word_and_gives_the_rest_away() -> N
         (3.0, 1.6, 3.0),  # the template asks 16 % for the status
     )
     look = SHEET.tables["grid"]
-    widths = column_widths(table, look, SHEET, THEME, WIDTH, "en")
+    widths = column_widths(table, THEME, WIDTH, "en")
     assert abs(sum(widths) - WIDTH) < 0.01
     style = SHEET.text[look.text]
     word = text_extent((n.Text("exchanged"),), THEME, style, "")[1]
@@ -54,7 +54,7 @@ def test_no_column_is_narrower_than_its_widest_piece_of_a_word() -> None:
     name = "Berdimuhamedow"  # a Turkmen surname, in a column that asks for little
     table = _table([["#", "Signatories", "Summary"], ["1", name, "word " * 200]], (0.2, 0.3, 6))
     style = SHEET.text["td"]
-    widths = column_widths(table, SHEET.tables["grid"], SHEET, THEME, WIDTH, "en")
+    widths = column_widths(table, THEME, WIDTH, "en")
     narrowest, _ = text_extent((n.Text(name),), THEME, style, "en")
     assert widths[1] >= narrowest  # its widest piece between hyphenation points fits
     assert narrowest < text_extent((n.Text(name),), THEME, style, "")[0]  # it has some
@@ -107,9 +107,7 @@ def test_word_styles_say_what_the_sheet_says() -> None:
     data = DocxWriter(THEME).render(n.Document(n.Meta(title="T"), ()))
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         styles = etree.fromstring(z.read("word/styles.xml"))
-    by_name = {
-        st.find(f"{W}name").get(f"{W}val").lower(): st for st in styles.iter(f"{W}style")
-    }
+    by_name = {st.find(f"{W}name").get(f"{W}val").lower(): st for st in styles.iter(f"{W}style")}
     for key, word in WORD_STYLES.items():
         s, st = SHEET.text[key], by_name[word.lower()]
         assert st.find(f"{W}rPr/{W}sz").get(f"{W}val") == str(round(s.size * 2)), word

@@ -1,4 +1,5 @@
-"""Long tables over pages: the header row heads each page's part once, at its top.
+"""Tables and label columns as a reader sees them: the header row heads each page's part
+once, at its top, and a label stands whole in its column.
 
 reportlab may split a table and leave room below the rows it placed; the rest of the
 table must then start on the next page, not again under a second header on the same
@@ -32,3 +33,37 @@ def test_a_table_header_appears_at_most_once_a_page(
     assert headed, "no page holds the table of all documents"
     for number, text in enumerate(pages, 1):
         assert text.count("Status") <= 1, f"{pdf.name} page {number}: two table headers"
+
+
+@pytest.mark.client
+@pytest.mark.parametrize(
+    ("lang", "labels"),
+    [
+        ("en", ["DATE", "SUBJECT", "PLACE", "PARTICIPANTS", "HANDLING"]),
+        ("ru", ["ДАТА", "ТЕМА", "МЕСТО", "УЧАСТНИКИ", "ГРИФ"]),
+        ("kk", ["КҮНІ", "ТАҚЫРЫБЫ", "ӨТЕТІН ОРНЫ", "ҚАТЫСУШЫЛАР", "БЕЛГІСІ"]),
+    ],
+)
+def test_memo_header_labels_stand_whole_on_their_line(
+    lang: str, labels: list[str], tmp_path: Path
+) -> None:
+    """A label column is as wide as its widest label: none is broken over two lines
+    (the Kazakh 'ҚАТЫСУШЫЛАР' came out as 'ҚАТЫСУШЫЛА' above 'Р')."""
+    from kzru_reports import api
+    from kzru_reports.audiences import BUILTIN
+
+    from .readers import SHIPPED, layout_text
+
+    options = api.BuildOptions(
+        out=str(tmp_path),
+        documents=("memo",),
+        formats=("pdf",),
+        audiences=(BUILTIN["leadership"],),
+        lang=lang,
+    )
+    report = api.build([SHIPPED], options)
+    assert report.ok, report.errors
+    text = layout_text(next(tmp_path.rglob("*-memo*.pdf")), first_page_only=True)
+    lines = [line.strip() for line in text.splitlines()]
+    for label in labels:
+        assert any(line.startswith(f"{label} ") for line in lines), (label, lines[:14])

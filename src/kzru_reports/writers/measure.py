@@ -10,7 +10,7 @@ from kzru_reports import memo
 from kzru_reports.hyphenate import SOFT_HYPHEN, soft_hyphens
 from kzru_reports.model import nodes as n
 from kzru_reports.theme import Theme
-from kzru_reports.writers.sheet import BODY, FieldLook, Sheet, TableLook, TextStyle
+from kzru_reports.writers.sheet import BODY, FieldLook, Sheet, TextStyle, sheet
 
 
 @memo.cached(64, files=lambda path: (path,))
@@ -84,37 +84,58 @@ def _runs(children: n.Inlines, bold: bool = False, italic: bool = False) -> Iter
                 yield None
 
 
+class Words:
+    """Word widths measured once each: a table of thousands of rows repeats its words,
+    so a table is measured in time that grows with its distinct words, not its text.
+    One lives for one measurement (what it keeps is never stale)."""
+
+    def __init__(self, theme: Theme) -> None:
+        self.theme = theme
+        self._faces: dict[tuple[str, bool, bool, bool, str], str] = {}
+        self._words: dict[tuple[str, str, float, str], tuple[float, float]] = {}
+
+    def face(self, style: TextStyle, bold: bool, italic: bool) -> str:
+        key = (style.font, style.bold, bold, italic, str(style.italic))
+        if key not in self._faces:
+            self._faces[key] = face_path(self.theme, style, bold, italic)
+        return self._faces[key]
+
+    def word(self, word: str, face: str, size: float, lang: str) -> tuple[float, float]:
+        """(its width, its widest piece between hyphenation points with the hyphen)."""
+        key = (word, face, size, lang)
+        if key not in self._words:
+            pieces = (soft_hyphens(word, lang) if lang else word).split(SOFT_HYPHEN)
+            hyphen = text_width("-", face, size) if len(pieces) > 1 else 0.0
+            widths = [text_width(p, face, size) for p in pieces]
+            widest = max(w + (hyphen if i < len(widths) - 1 else 0.0) for i, w in enumerate(widths))
+            whole = widths[0] if len(widths) == 1 else text_width(word, face, size)
+            self._words[key] = (whole, widest)
+        return self._words[key]
+
+
 def text_extent(
-    children: n.Inlines, theme: Theme, style: TextStyle, lang: str
+    children: n.Inlines, theme: Theme, style: TextStyle, lang: str, words: Words | None = None
 ) -> tuple[float, float]:
     """(narrowest, widest) width ``children`` can be set in, in points, as both writers
     break lines: the widest piece of a word between two hyphenation points (with its
     hyphen), and the longest line when nothing wraps."""
+    words = words or Words(theme)
+    lang = lang if style.hyphenate else ""
     narrowest = widest = line = 0.0
     for run in _runs(children):
         if run is None:
             widest, line = max(widest, line), 0.0
             continue
         text, bold, italic = run
-        face = face_path(theme, style, bold, italic)
-        line += text_width(text, face, style.size)
+        face = words.face(style, bold, italic)
+        space = words.word(" ", face, style.size, "")[0]
+        line += space * len(_SPACE.findall(text))
         for word in _SPACE.split(text):
             if word:
-                piece = _widest_piece(word, face, style.size, lang if style.hyphenate else "")
+                whole, piece = words.word(word, face, style.size, lang)
+                line += whole
                 narrowest = max(narrowest, piece)
     return narrowest, max(widest, line)
-
-
-@memo.cached(1 << 16)
-def _widest_piece(word: str, face: str, size: float, lang: str) -> float:
-    """The widest piece of ``word`` between hyphenation points (with its hyphen, where
-    one is set at its end), in points; words repeat, so each is measured once."""
-    pieces = (soft_hyphens(word, lang) if lang else word).split(SOFT_HYPHEN)
-    hyphen = text_width("-", face, size)
-    return max(
-        text_width(p, face, size) + (hyphen if i < len(pieces) - 1 else 0.0)
-        for i, p in enumerate(pieces)
-    )
 
 
 # Room added to every measured width: the writers' own measures (reportlab's, Word's,
@@ -123,10 +144,10 @@ def _widest_piece(word: str, face: str, size: float, lang: str) -> float:
 SLACK = 1.02
 
 
-def column_widths(
-    table: n.Table, look: TableLook, sheet: Sheet, theme: Theme, width: float, lang: str
-) -> list[float]:
-    """The widths of a table's columns, in points, adding up to ``width``.
+@memo.cached(4)
+def column_widths(table: n.Table, theme: Theme, width: float, lang: str) -> tuple[float, ...]:
+    """The widths of a table's columns, in points, adding up to ``width`` (kept: the
+    PDF and the DOCX of a document are written one after the other).
 
     The template's ``widths`` are the shares each column asks for; the content bounds
     them: no column is narrower than its widest unbreakable piece (so a word breaks
@@ -134,17 +155,20 @@ def column_widths(
     column takes the width of its longest word). What one column gives up goes to the
     others by their shares. Only when the pieces cannot all fit is a column
     narrower than its widest piece (then held to its share)."""
+    sh = sheet(theme)
+    look = sh.tables[table.role]
     ncols = len(table.header) or max(len(r.cells) for r in table.rows)
     weights = list(table.widths) if len(table.widths) == ncols else [1.0] * ncols
     pad = look.padding[1] + look.padding[3]
     low, high = [pad] * ncols, [pad] * ncols
-    rows = [(table.header, sheet.text[look.head])] if table.header else []
-    rows += [(r.cells, sheet.text[look.text]) for r in table.rows if r.role != "group"]
+    rows = [(table.header, sh.text[look.head])] if table.header else []
+    rows += [(r.cells, sh.text[look.text]) for r in table.rows if r.role != "group"]
+    words = Words(theme)
     for cells, style in rows:
         for c, cell in enumerate(cells[:ncols]):
-            a, b = text_extent(cell.children, theme, style, lang)
+            a, b = text_extent(cell.children, theme, style, lang, words)
             low[c], high[c] = max(low[c], a * SLACK + pad), max(high[c], b * SLACK + pad)
-    return distribute(width, weights, low, high)
+    return tuple(distribute(width, weights, low, high))
 
 
 def distribute(
@@ -184,11 +208,15 @@ def distribute(
     return out
 
 
+SLACK = 1.0  # points a measured column is given beyond its text (Word rounds to twips)
+
+
 def label_width(labels: Sequence[str], look: FieldLook, sheet: Sheet, theme: Theme) -> float:
     """The label column of a field list: its widest label in capitals and the padding,
     at least ``look.label_min``, at most two fifths of the text width."""
     style = sheet.text[look.label]
     face = face_path(theme, style)
     widest = max((text_width(label.upper(), face, style.size) for label in labels), default=0)
+    widest += SLACK  # a label exactly as wide as its column is broken by rounding
     room = theme.text_width_mm * 72 / 25.4 * 0.4
     return min(max(widest + look.padding[1] + look.padding[3], look.label_min), room)

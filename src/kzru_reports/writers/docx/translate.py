@@ -318,9 +318,7 @@ class Translator:
     def _table(self, t: n.Table) -> None:
         look = self.sheet.tables[t.role]
         ncols = len(t.header) or max(len(r.cells) for r in t.rows)
-        widths_pt = column_widths(
-            t, look, self.sheet, self.theme, self.theme.text_width_mm * MM, self.lang
-        )
+        widths_pt = column_widths(t, self.theme, self.theme.text_width_mm * MM, self.lang)
         table, widths = self._table_shell(
             TABLE_STYLES[t.role], [w / MM for w in widths_pt], header=bool(t.header)
         )

@@ -288,7 +288,7 @@ class Translator:
     def _table(self, t: n.Table) -> Iterator[Flowable]:
         look = self.sheet.tables[t.role]
         ncols = len(t.header) or max(len(r.cells) for r in t.rows)
-        col_widths = column_widths(t, look, self.sheet, self.theme, self.width, self.lang)
+        col_widths = list(column_widths(t, self.theme, self.width, self.lang))
         commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             *_padding(look.padding),
