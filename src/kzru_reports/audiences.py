@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kzru_reports.data.schema import LEVELS, Visit
+from kzru_reports.data.fields import LEVELS
+from kzru_reports.data.schema import Visit
 from kzru_reports.documents import DOCUMENTS
 
 DETAILS = ("full", "brief")

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from kzru_reports.data.schema import LEVELS
+from kzru_reports.data.fields import LEVELS
 from kzru_reports.model import levels as lv
 from kzru_reports.model import nodes as n
 

@@ -15,8 +15,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from kzru_reports import limits
+from kzru_reports.data.fields import SCHEMA_TAGS
 from kzru_reports.data.lang import is_language, localize, text_values
-from kzru_reports.data.schema import SCHEMA_TAGS, Visit
+from kzru_reports.data.schema import Visit
 from kzru_reports.data.tree import (
     MAX_BYTES,
     FieldPath,

@@ -16,7 +16,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from kzru_reports.data.schema import SLUG_RE, json_schema
+from kzru_reports.data.fields import SLUG_RE
+from kzru_reports.data.schema import json_schema
 
 _EXAMPLE = re.compile(r"\s*Example: (.*)$", re.S)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kzru_reports.audiences import BUILTIN, Audience
-from kzru_reports.data.schema import DEVICE_NAMES
+from kzru_reports.data.fields import DEVICE_NAMES
 from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import Problem, RenderError, UsageError
 from kzru_reports.furniture import Furniture

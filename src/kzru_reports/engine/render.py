@@ -15,7 +15,7 @@ from typing import Any
 from kzru_reports import memo
 from kzru_reports.audiences import Audience, for_audience
 from kzru_reports.data import Visit
-from kzru_reports.data.schema import LEVELS
+from kzru_reports.data.fields import LEVELS
 from kzru_reports.documents import PACK, PARTS
 from kzru_reports.engine.caches import BoundedCache
 from kzru_reports.engine.options import BuildOptions, issue_date, stamp

@@ -208,15 +208,12 @@ def distribute(
     return out
 
 
-SLACK = 1.0  # points a measured column is given beyond its text (Word rounds to twips)
-
-
 def label_width(labels: Sequence[str], look: FieldLook, sheet: Sheet, theme: Theme) -> float:
     """The label column of a field list: its widest label in capitals and the padding,
     at least ``look.label_min``, at most two fifths of the text width."""
     style = sheet.text[look.label]
     face = face_path(theme, style)
     widest = max((text_width(label.upper(), face, style.size) for label in labels), default=0)
-    widest += SLACK  # a label exactly as wide as its column is broken by rounding
+    widest *= SLACK  # a label exactly as wide as its column is broken by rounding
     room = theme.text_width_mm * 72 / 25.4 * 0.4
     return min(max(widest + look.padding[1] + look.padding[3], look.label_min), room)
