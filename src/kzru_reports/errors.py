@@ -8,7 +8,9 @@ together in one ``DataError``.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # control characters, line and paragraph separators, lone surrogates, and the
@@ -16,6 +18,13 @@ from dataclasses import dataclass, field
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
 )
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the option nearest to ``word``, or nothing: the one
+    hint every "unknown ..." message gives."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def one_line(text: str) -> str:

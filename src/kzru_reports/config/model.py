@@ -8,9 +8,8 @@ from pathlib import Path
 
 from kzru_reports import limits
 from kzru_reports.audiences import BUILTIN, Audience
-from kzru_reports.config.reader import did_you_mean
 from kzru_reports.data.lang import LANGS
-from kzru_reports.errors import UsageError
+from kzru_reports.errors import UsageError, did_you_mean
 from kzru_reports.furniture import Furniture
 from kzru_reports.handling import MarkingScheme
 from kzru_reports.theme import Theme, default_theme

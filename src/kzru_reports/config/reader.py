@@ -4,7 +4,6 @@ range. Knows nothing of what the tables mean (``sections`` does)."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 from kzru_reports import limits
 from kzru_reports.data.lang import LANGS, did_you_mean_lang, is_language
-from kzru_reports.errors import ConfigError, DataError, Problem
+from kzru_reports.errors import ConfigError, DataError, Problem, did_you_mean
 from kzru_reports.files import in_workspace, read_regular
 
 
@@ -28,11 +27,6 @@ def read_config(path: Path) -> str:
 def toml_line(message: str) -> int | None:
     m = re.search(r"line (\d+)", message)
     return int(m.group(1)) if m else None
-
-
-def did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class TableReader:

@@ -11,10 +11,10 @@ from typing import Any
 
 from kzru_reports.audiences import BUILTIN, DETAILS, SECTIONS, Audience
 from kzru_reports.config.model import ServeSettings, TokenRule, Workspace, known_languages
-from kzru_reports.config.reader import TableReader, did_you_mean, existing, first
+from kzru_reports.config.reader import TableReader, existing, first
 from kzru_reports.data.fields import LEVELS, SLUG_RE
 from kzru_reports.documents import DOCUMENTS
-from kzru_reports.errors import DataError
+from kzru_reports.errors import DataError, did_you_mean
 from kzru_reports.files import workspace_root
 from kzru_reports.furniture import KEYS, Furniture, Lines, line_problem, scheme_problem
 from kzru_reports.handling import MarkingScheme, Words, word_problem

@@ -6,7 +6,6 @@ items name the file, the line and column, and the field path.
 
 from __future__ import annotations
 
-import difflib
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 from kzru_reports import limits
 from kzru_reports.data.fields import SCHEMA_TAGS
 from kzru_reports.data.lang import is_language, localize, text_values
+from kzru_reports.data.links import check_references
 from kzru_reports.data.schema import Visit
 from kzru_reports.data.tree import (
     MAX_BYTES,
@@ -24,12 +24,13 @@ from kzru_reports.data.tree import (
     Positions,
     decode,
     format_path,
+    locate,
     oversize,
     parse_json,
     parse_yaml,
     strings,
 )
-from kzru_reports.errors import DataError, Problem
+from kzru_reports.errors import DataError, Problem, did_you_mean
 from kzru_reports.theme import Theme
 from kzru_reports.theme.glyphs import Coverage, describe, theme_coverage
 
@@ -133,7 +134,7 @@ def parse_visit(
     problems += check_tree(  # the file's own language here; others when a document is made
         _own_language(tree, lang),
         theme_coverage(theme),
-        lambda p: _locate(p, positions),
+        lambda p: locate(p, positions),
         name,
         skip=[p.path for p in problems],
     )
@@ -143,7 +144,7 @@ def parse_visit(
     if warnings is not None:
         from kzru_reports.data import preflight
 
-        found = preflight.warnings(visit, name, lambda p: _locate(p, positions))
+        found = preflight.warnings(visit, name, lambda p: locate(p, positions))
         warnings += capped(_sorted(found), name)
     return visit
 
@@ -163,7 +164,7 @@ def visit_in(
         name, positions = visit._origin or ("", {})
         problems = []
         for m in missing:
-            line, col = _locate(m.path, positions)
+            line, col = locate(m.path, positions)
             path = format_path(m.path)
             problems.append(Problem(name, f"no {lang} text", path=path, line=line, column=col))
         raise DataError(capped(_sorted(problems), name))
@@ -285,7 +286,7 @@ def _from_pydantic(
         if key in seen:
             continue
         seen.add(key)
-        line, col = _locate(path, positions)
+        line, col = locate(path, positions)
         yield Problem(name, message, path=format_path(path), line=line, column=col)
 
 
@@ -309,26 +310,19 @@ def _data_path(loc: Iterable[Any], tree: Any) -> FieldPath:
     return tuple(out)
 
 
-def _locate(path: FieldPath, positions: Positions) -> tuple[int | None, int | None]:
-    for n in range(len(path), -1, -1):
-        if path[:n] in positions:
-            return positions[path[:n]]
-    return None, None
-
-
 def _message(err: Any, tree: Any, path: FieldPath) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "extra_forbidden":
         field = str(path[-1]) if path else "?"
         allowed = _allowed_fields(path[:-1], tree)
-        return f"unknown field {field!r}{_did_you_mean(field, allowed)}"
+        return f"unknown field {field!r}{did_you_mean(field, allowed)}"
     if kind == "missing":
         return "required field is missing"
     if kind in ("literal_error", "enum"):
         value = err.get("input")
         expected = ctx.get("expected", "")
         options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
-        return f"{value!r} is not one of {', '.join(options)}{_did_you_mean(str(value), options)}"
+        return f"{value!r} is not one of {', '.join(options)}{did_you_mean(str(value), options)}"
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} entries"
     if kind == "too_long":
@@ -371,169 +365,6 @@ def _inner_model(annotation: Any, schema: Any) -> Any:
         if found is not None:
             return found
     return None
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-# ----------------------------------------------------------------- references
-# Checked on the parsed tree, not the typed model, so that broken references are
-# reported together with type errors in the same run.
-
-Tree = dict[str, Any]
-
-
-def _items(tree: Tree, *path: str) -> Iterator[tuple[FieldPath, Tree]]:
-    """Every mapping in a list under ``path`` (``topics``, or ``topics/*/points``)."""
-    head, *rest = path
-    for i, item in enumerate(tree.get(head) or [] if isinstance(tree, dict) else []):
-        if not isinstance(item, dict):
-            continue
-        if rest:
-            for sub, found in _items(item, *rest):
-                yield (head, i, *sub), found
-        else:
-            yield (head, i), item
-
-
-def _single(tree: Tree, *paths: tuple[str, ...]) -> Iterator[tuple[FieldPath, str]]:
-    """The references made outside lists of items (``agreements_total.source``),
-    each as (field path, id), where the file gives one."""
-    for path in paths:
-        node: Any = tree
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, str):
-            yield path, node
-
-
-def _id(item: Tree, key: str = "id") -> str | None:
-    value = item.get(key)
-    return str(value) if isinstance(value, str) else None
-
-
-def check_references(tree: Tree, positions: Positions, name: str) -> Iterator[Problem]:
-    """Unique ids within each list; every event, topic, source, speaker and party resolves."""
-
-    def problem(path: FieldPath, message: str) -> Problem:
-        line, col = _locate(path, positions)
-        return Problem(name, message, path=format_path(path), line=line, column=col)
-
-    ids: dict[str, list[str]] = {}
-    for list_path in (
-        "parties",
-        "events",
-        "figures",
-        "topics",
-        "agreements",
-        "sources",
-        "topics/projects",
-    ):
-        seen: dict[str, FieldPath] = {}
-        for path, item in _items(tree, *list_path.split("/")):
-            ident = _id(item)
-            if ident is None:
-                continue
-            if ident in seen:
-                yield problem(
-                    (*path, "id"), f"duplicate id {ident!r} (first at {format_path(seen[ident])})"
-                )
-            seen.setdefault(ident, path)
-        ids[list_path] = list(seen)
-
-    speakers = _speaker_names(tree)
-    for path, kind, value in _references(tree):
-        if kind == "speaker":
-            if value not in speakers:
-                yield problem(
-                    path,
-                    f"unknown speaker {value!r}{_did_you_mean(value, speakers)}: give a "
-                    f"party id or the exact name of a leader or delegation member"
-                    f"{_known('speakers', speakers)}",
-                )
-        elif value not in ids[kind]:
-            noun = {"sources": "source", "events": "event", "topics": "topic", "parties": "party"}[
-                kind
-            ]
-            yield problem(
-                path,
-                f"unknown {noun} {value!r}{_did_you_mean(value, ids[kind])}"
-                f"{_known(kind, ids[kind])}",
-            )
-
-
-KNOWN_LISTED = 12  # a message lists the valid ids when there are no more than this
-
-
-def _known(plural: str, ids: list[str]) -> str:
-    """``; events are: a, b`` when the file has few, so the right one can be picked."""
-    if not ids:
-        return f"; the file has no {plural}"
-    if len(ids) > KNOWN_LISTED:
-        return ""
-    return f"; {plural} are: {', '.join(ids)}"
-
-
-def _speaker_names(tree: Tree) -> list[str]:
-    names: list[str] = []
-    for _, party in _items(tree, "parties"):
-        names += [n for n in [_id(party)] if n]
-        people = [party.get("leader"), *(party.get("delegation") or [])]
-        for person in people:
-            if isinstance(person, dict):
-                names += _texts(person.get("name"))
-    return names
-
-
-def _texts(value: Any) -> list[str]:
-    """A text field's text in every language it gives (a plain string: itself)."""
-    if isinstance(value, str):
-        return [str(value)]
-    if isinstance(value, dict):
-        return [str(v) for v in value.values() if isinstance(v, str)]
-    return []
-
-
-_REFERENCES = (
-    ("events", "source", "sources"),
-    ("statements", "source", "sources"),
-    ("figures", "source", "sources"),
-    ("agreements", "source", "sources"),
-    ("follow_ups", "source", "sources"),
-    ("points_to_raise", "source", "sources"),
-    ("points_to_raise", "topic", "topics"),
-    ("topics/points", "source", "sources"),
-    ("topics/projects", "source", "sources"),
-    ("statements", "speaker", "speaker"),
-    ("statements", "event", "events"),
-    ("figures", "topic", "topics"),
-    ("agreements", "topic", "topics"),
-)
-
-
-def _references(tree: Tree) -> Iterator[tuple[FieldPath, str, str]]:
-    """Every reference in the visit as (field path, list it points into, id)."""
-    for list_path, key, target in _REFERENCES:
-        for path, item in _items(tree, *list_path.split("/")):
-            value = _id(item, key)
-            if value is None and key == "speaker" and isinstance(item.get(key), dict):
-                # a speaker named in several languages: its first text is checked
-                value = next(iter(_texts(item[key])), None)
-            if value is not None:
-                yield (*path, key), target, value
-    for path, item in _single(tree, ("agreements_total", "source")):
-        yield path, "sources", item
-    summary_sources = tree.get("summary_sources") if isinstance(tree, dict) else None
-    for j, source in enumerate(summary_sources if isinstance(summary_sources, list) else []):
-        if isinstance(source, str):
-            yield ("summary_sources", j), "sources", source
-    for path, agreement in _items(tree, "agreements"):
-        parties = agreement.get("parties")
-        for j, party in enumerate(parties if isinstance(parties, list) else []):
-            if isinstance(party, str):
-                yield (*path, "parties", j), "parties", party
 
 
 def find_visit_files(paths: Iterable[str | Path]) -> list[Path]:

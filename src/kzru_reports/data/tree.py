@@ -425,6 +425,14 @@ def _too_many() -> str:
     )
 
 
+def locate(path: FieldPath, positions: Positions) -> tuple[int | None, int | None]:
+    """Where ``path`` is written: its own line and column, else its nearest parent's."""
+    for n in range(len(path), -1, -1):
+        if path[:n] in positions:
+            return positions[path[:n]]
+    return None, None
+
+
 def format_path(path: FieldPath) -> str:
     """``("agreements", 2, "kind")`` -> ``agreements[2].kind``."""
     out = ""

@@ -17,7 +17,6 @@ Catalogs are read once per process.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import gettext
 import io
@@ -32,7 +31,7 @@ from typing import Any
 import yaml
 
 from kzru_reports.data.lang import LANGS, is_language
-from kzru_reports.errors import DataError, Problem
+from kzru_reports.errors import DataError, Problem, did_you_mean
 
 CATALOG_FOLDER = "locale"
 MESSAGES = "messages.pot"  # every label, to translate into a language of one's own
@@ -199,8 +198,7 @@ def read_catalog(path: Path, lang: str, complete: bool = False, lenient: bool = 
         if context and src is None:
             if lenient:
                 continue
-            close = difflib.get_close_matches(context, contexts, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(context, contexts)
             known = [e for (c, e) in source if c == context]
             what = (
                 f"no message {english!r} in context {context!r}; it has {known[0]!r}"

@@ -20,7 +20,6 @@ Every problem is reported at once, naming the file and the key.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from kzru_reports import limits
-from kzru_reports.errors import ConfigError, DataError, KzruError, Problem
+from kzru_reports.errors import ConfigError, DataError, KzruError, Problem, did_you_mean
 from kzru_reports.files import in_workspace, read_regular
 from kzru_reports.theme.fonts import font_face
 from kzru_reports.theme.model import FontFamily, Theme, default_theme
@@ -115,8 +114,7 @@ def _apply(
         if key == "file":
             continue
         if key not in KEYS:
-            close = difflib.get_close_matches(key, sorted(KEYS), n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(key, sorted(KEYS))
             fail(key, f"unknown theme setting{hint}; known: {', '.join(sorted(KEYS))}")
         elif key in _COLOURS:
             if isinstance(value, str) and _HEX.match(value):
