@@ -140,6 +140,7 @@ def sheet(theme: Theme) -> Sheet:
         return style(name, HEADING, size, leading=size * 1.22, before=before, after=after, **kw)
 
     quiet = {"colour": muted, "bold": True}  # labels: muted capitals
+    kept, bar = {"keep_with_next": True}, (accent, 2.2, 11.0)
     strong = {"colour": accent, "bold": True}  # group rows, key figures
     cover, group, figure, toc = small + 3, small + 1, theme.figure_size, body + 0.5
     styles = [
@@ -156,7 +157,8 @@ def sheet(theme: Theme) -> Sheet:
         style("dateline", HEADING, colour=muted, after=8),
         style("list", left=14, marker=2, after=3),
         style("sources", size=note, left=16, marker=0, after=2),
-        style("quote", italic=True, left=16, right=10, after=2, rule_left=(accent, 2.2, 11)),
+        # a quotation keeps with who said it: an attribution never starts a page alone
+        style("quote", italic=True, left=16, right=10, after=2, rule_left=bar, **kept),
         style("attribution", HEADING, note, colour=muted, left=16, after=9),
         style("field-label", HEADING, note, leading=body * lead, **quiet),
         style("field-value"),

@@ -353,10 +353,13 @@ class PagedTable(Flowable):
 class QuoteBar(Flowable):
     """Paragraphs with an accent bar on their left; splits across pages like text."""
 
-    def __init__(self, parts: list[Flowable], color: str, weight: float, x: float) -> None:
+    def __init__(
+        self, parts: list[Flowable], color: str, weight: float, x: float, keep: bool = False
+    ) -> None:
         super().__init__()
         self.parts, self.color = parts, color
         self.weight, self.x = weight, x  # the bar's width, and where its middle stands
+        self.keep = keep  # the last part (who said it) never starts a page alone
         self._heights: list[float] = []
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
@@ -373,6 +376,8 @@ class QuoteBar(Flowable):
                 head.append(part)
                 used += h
                 continue
+            if self.keep and head and i == len(self.parts) - 1:
+                return self._carry(head, used, aw)
             # the space after a piece counts too, or the head overflows the frame
             pieces = part.split(aw, ah - used - part.getSpaceAfter())
             if len(pieces) > 1:
@@ -385,8 +390,24 @@ class QuoteBar(Flowable):
             return [self._again(head), self._again(tail)]
         return [self]
 
+    def _carry(self, head: list[Flowable], used: float, aw: float) -> list[Flowable]:
+        """The attribution does not fit under the quotation: the quotation's last lines
+        go on with it (two at least, as no paragraph leaves one line alone)."""
+        last = head.pop()
+        h = last.wrap(aw, 1e6)[1]
+        used -= h + last.getSpaceAfter()
+        pieces = last.split(aw, h - last.style.leading) if isinstance(last, Paragraph) else []
+        if len(pieces) > 1:
+            head.append(pieces[0])
+            tail = [*pieces[1:], self.parts[-1]]
+        else:
+            tail = [last, self.parts[-1]]
+        if not head:
+            return []
+        return [self._again(head), self._again(tail)]
+
     def _again(self, parts: list[Flowable]) -> QuoteBar:
-        return QuoteBar(parts, self.color, self.weight, self.x)
+        return QuoteBar(parts, self.color, self.weight, self.x, self.keep)
 
     def draw(self) -> None:
         y = sum(self._heights)

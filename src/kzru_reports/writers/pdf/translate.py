@@ -189,7 +189,9 @@ class Translator:
             parts += self.paras(q.attribution, self.st["attribution"])
         bar = self.sheet.text["quote"].rule_left
         assert bar is not None
-        yield QuoteBar(parts, bar[0], bar[1], self.st["quote"].leftIndent - bar[2] - bar[1] / 2)
+        x = self.st["quote"].leftIndent - bar[2] - bar[1] / 2
+        keep = bool(q.attribution) and self.sheet.text["quote"].keep_with_next
+        yield QuoteBar(parts, bar[0], bar[1], x, keep)
 
     def _fieldlist(self, fl: n.FieldList) -> Iterator[Flowable]:
         look = self.sheet.fields[fl.role]
