@@ -153,3 +153,29 @@ def test_a_one_letter_russian_word_never_ends_a_line(lang: str, expected: str) -
     (para,) = doc.body
     assert isinstance(para, n.Paragraph)
     assert "".join(t.text for t in para.children if isinstance(t, n.Text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "ru-RU",
+            "175\u00a0проектов, 20\u00a0млрд, 60\u202f000\u00a0студентов, 2,5\u00a0тонны, "
+            "2025\u00a0г., Союз-5",
+        ),
+        (
+            "kk-KZ",
+            "175\u00a0жоба, 20\u00a0млрд, 60\u202f000\u00a0студент, 2,5\u00a0тонна, "
+            "2025\u00a0жылғы, Союз-5",
+        ),
+        ("en-GB", "175 проектов, 20 млрд, 60\u202f000 студентов, 2,5 тонны, 2025 г., Союз-5"),
+    ],
+)
+def test_a_number_and_the_word_after_it_stay_on_one_line(lang: str, expected: str) -> None:
+    """Russian and Kazakh typography keeps a number with the word it counts or
+    measures: no line ends in '175' with 'проектов' on the next."""
+    words = expected.replace("\u00a0", " ")
+    doc = parse_document(f'<document title="t" lang="{lang}"><p>{words}</p></document>', "t.xml.j2")
+    (para,) = doc.body
+    assert isinstance(para, n.Paragraph)
+    assert "".join(t.text for t in para.children if isinstance(t, n.Text)) == expected

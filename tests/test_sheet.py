@@ -126,3 +126,13 @@ def test_word_styles_say_what_the_sheet_says() -> None:
         keep = st.find(f"{W}pPr/{W}keepNext")
         assert (keep is not None and keep.get(f"{W}val") != "0") == s.keep_with_next, word
     assert by_name["list bullet"].find(f"{W}pPr/{W}contextualSpacing") is None
+
+
+def test_no_break_spaces_hold_their_words_together_when_measured() -> None:
+    """A number held to its unit ("20\u00a0млрд") is one piece a line cannot break, so a
+    column is as wide as the whole of it, not as its widest word."""
+    style = SHEET.text["td"]
+    tied, _ = text_extent((n.Text("60\u202f000\u00a0студентов"),), THEME, style, "")
+    loose, _ = text_extent((n.Text("60 000 студентов"),), THEME, style, "")
+    whole = text_extent((n.Text("студентов"),), THEME, style, "")[0]
+    assert loose == whole < tied

@@ -53,6 +53,8 @@ class Patterns:
     # one-letter words held to the word after them by a no-break space, so that none
     # ends a line ("в | Россию" is what Russian typography does not allow)
     tied: frozenset[str] = frozenset()
+    # a number held to the word after it: "175 | проектов", "20 | млрд" never part
+    tie_numbers: bool = False
 
 
 PATTERNS: dict[str, Patterns] = {
@@ -80,6 +82,7 @@ PATTERNS: dict[str, Patterns] = {
         spaced_dash=" – ",
         period_after_quote=True,
         tied=frozenset("авиксоуяАВИКСОУЯ"),
+        tie_numbers=True,
         attribution="— ",
         compact="short",  # 20 млрд
         qualifier_first=True,
@@ -100,6 +103,7 @@ PATTERNS: dict[str, Patterns] = {
         compact="short",  # 20 млрд
         qualifier_first=False,
         money="{amount} {currency}",  # 20 млрд АҚШ доллары (as in Russian)
+        tie_numbers=True,
     ),
 }
 

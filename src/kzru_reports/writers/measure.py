@@ -65,7 +65,9 @@ def face_path(theme: Theme, style: TextStyle, bold: bool = False, italic: bool =
     return str(theme.font_path(file))
 
 
-_SPACE = re.compile(r"\s+")
+# where a line may break: white space, but not the no-break spaces that hold a number
+# to its unit or a one-letter word to the next ("20\u00a0млрд", "в\u00a0Россию")
+_SPACE = re.compile(r"[^\S\u00a0\u202f\u2007]+")
 
 
 def _runs(children: n.Inlines, bold: bool = False, italic: bool = False) -> Iterator[Any]:
