@@ -17,6 +17,7 @@ from kzru_reports import api
 from kzru_reports.audiences import BUILTIN
 from kzru_reports.config import load_config
 from kzru_reports.writers.docx import fonts as docx_fonts
+from kzru_reports.writers.docx import subsets
 from kzru_reports.writers.docx.fonts import deobfuscate, embedded, font_key, obfuscate
 
 from .readers import SHIPPED, docx_text, libreoffice_pdf, system_has_noto
@@ -148,11 +149,11 @@ def test_embedding_gives_the_same_bytes_with_or_without_kept_subsets(
     build with an empty cache folder writes the same bytes as one with a warm one."""
     path = str(FONTS / "NotoSerif-Regular.ttf")
     chars = frozenset("Қазақстан Republic — 2025 №5 «quoted» ÄÖ")
-    base, _ = docx_fonts._base(path)
-    assert docx_fonts._cut(base, chars) == docx_fonts._cut(FONTS.joinpath(path).read_bytes(), chars)
+    base, _ = subsets.base_subset(path)
+    assert subsets.cut(base, chars) == subsets.cut(FONTS.joinpath(path).read_bytes(), chars)
 
     def build(out: Path) -> bytes:
-        for cached in (docx_fonts._base, docx_fonts.subset_face, docx_fonts._font_bytes):
+        for cached in (subsets.base_subset, subsets.subset_face, subsets.font_bytes):
             cached.cache_clear()
         options = api.BuildOptions(out=str(out), documents=("memo",), formats=("docx",))
         assert api.build([SHIPPED], options).ok
@@ -174,18 +175,17 @@ def test_a_face_cut_once_is_read_back_from_the_cache_folder(
     monkeypatch.setenv("KZRU_CACHE_DIR", str(tmp_path / "cache"))
     path = str(FONTS / "NotoSerif-Regular.ttf")
     chars = frozenset("Қазақстан Republic 2025")
-    first = docx_fonts.subset_face(path, chars)
+    first = subsets.subset_face(path, chars)
     assert list((tmp_path / "cache" / "font-subsets").iterdir())
-    docx_fonts.subset_face.cache_clear()  # as a new process starts
+    subsets.subset_face.cache_clear()  # as a new process starts
 
     def no_cut(data: bytes, chars: object) -> bytes:
         raise AssertionError("cut again")
 
-    monkeypatch.setattr(docx_fonts, "_cut", no_cut)
-    assert docx_fonts.subset_face(path, chars) == first
+    monkeypatch.setattr(subsets, "cut", no_cut)
+    assert subsets.subset_face(path, chars) == first
     with pytest.raises(AssertionError, match="cut again"):
-        docx_fonts.subset_face(path, chars | {"Ж"})
-
+        subsets.subset_face(path, chars | {"Ж"})
 
 
 @pytest.mark.client
