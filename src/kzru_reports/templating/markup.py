@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from kzru_reports import limits
 from kzru_reports.errors import TemplateError
 from kzru_reports.model import nodes as n
+from kzru_reports.templating.typography import tie
 
 # Runs of the template's own layout whitespace become one space; no-break spaces (the
 # formatter's: "20\u00a0млрд\u00a0долл.\u00a0США", "60\u202f000") stay, so a number
@@ -69,40 +70,12 @@ def parse_document(markup: str, template: str, name: str = "") -> n.Document:
             page_label=root.get("page-label", "Page {page} of {pages}"),
             handling=_handling(root),
         )
-        _tie(root, meta.lang)
+        tie(root, meta.lang)
         # data is escaped, so only the template can have written a page reference
         refers = "<pageref" in markup
         return n.Document(meta=meta, body=tuple(_blocks(root)), name=name, refers=refers)
     except _Fail as exc:
         raise TemplateError(f"document markup: {exc}", template) from None
-
-
-# a number (digits, perhaps grouped by no-break spaces or with a decimal part) and the
-# word after it: "175 проектов", "20 млрд"
-_NUMBER_WORD = re.compile(r"(?<![\w.,])(\d[\d\u00a0\u202f]*(?:[.,]\d+)?)[ \t\n\r]+(?=[^\W\d_])")
-
-
-def _tie(root: ET.Element, tag: str) -> None:
-    """Hold each one-letter word of the document's language (``locale.PATTERNS``:
-    Russian в, с, к, и...), and in Russian and Kazakh each number, to the word after
-    it with a no-break space."""
-    from kzru_reports.templating.locale import PATTERNS
-
-    style = PATTERNS.get(tag.split("-")[0].lower())
-    if style is None or not (style.tied or style.tie_numbers):
-        return
-    rules: list[re.Pattern[str]] = []
-    if style.tied:
-        letters = "".join(sorted(style.tied))
-        rules.append(re.compile(r"(?:^|(?<=[\s(«„“]))([" + letters + r"])[ \t\n\r]+(?=\S)"))
-    if style.tie_numbers:
-        rules.append(_NUMBER_WORD)
-    for el in root.iter():
-        for rule in rules:
-            if el.text:
-                el.text = rule.sub("\\1\u00a0", el.text)
-            if el.tail:
-                el.tail = rule.sub("\\1\u00a0", el.tail)
 
 
 def parse_blocks(markup: str, template: str) -> tuple[n.Block, ...]:
