@@ -133,3 +133,18 @@ def test_no_space_is_lost_before_markup() -> None:
     )
     shown = " ".join(pdf_text_lines(render("pdf", default_theme(), doc)))
     assert "The Middle Corridor & more, and cooperation x" in shown
+
+
+def test_long_and_kept_texts_are_hyphenated_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short texts are kept between calls, long ones hyphenated each time: both the same."""
+    from kzru_reports import hyphenate
+
+    sentence = "Intergovernmental cooperation & partnership <b> memoranda  \n"
+    long_text = sentence * (hyphenate._KEPT_TEXT // len(sentence) + 1)
+    assert len(long_text) > hyphenate._KEPT_TEXT
+    each_time = soft_hyphens(long_text, "en")
+    assert each_time.count("In\xadter\xadgov") == long_text.count("Intergov")
+    monkeypatch.setattr(hyphenate, "_KEPT_TEXT", len(long_text))
+    assert soft_hyphens(long_text, "en") == each_time  # now kept
+    assert soft_hyphens(long_text, "en") == each_time  # and given back
+    assert hyphenate._soft_hyphens.cache_info().hits >= 1

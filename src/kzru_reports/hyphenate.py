@@ -28,6 +28,8 @@ import functools
 import itertools
 import re
 
+from kzru_reports import memo
+
 SOFT_HYPHEN = "\u00ad"
 MIN_WORD = 5  # letters; shorter words are never broken
 # Lines are set ragged: a word shorter than this goes whole to the next line, which
@@ -137,8 +139,22 @@ def soft_hyphens(text: str, lang: str) -> str:
     """``text`` with a soft hyphen at each break point of every word of at least
     ``MIN_HYPHENATED`` letters. Addresses,
     e-mails and runs longer than a line (``https://...``) are left to reportlab,
-    which breaks them at slashes or, failing that, anywhere."""
+    which breaks them at slashes or, failing that, anywhere.
 
+    Both writers ask for the same texts (and a resident engine for the same texts
+    again at each render), so results are kept, per text and language."""
+    return _soft_hyphens(text, lang) if len(text) <= _KEPT_TEXT else _hyphenate(text, lang)
+
+
+_KEPT_TEXT = 1000  # characters: longer texts are hyphenated each time, never kept
+
+
+@memo.cached(1 << 11)
+def _soft_hyphens(text: str, lang: str) -> str:
+    return _hyphenate(text, lang)
+
+
+def _hyphenate(text: str, lang: str) -> str:
     def token(m: re.Match[str]) -> str:
         run = m.group()
         if len(run) > _LONGEST or _NOT_PROSE.search(run) or _before_markup(text, m.end()):
@@ -149,13 +165,21 @@ def soft_hyphens(text: str, lang: str) -> str:
         word = m.group()
         if len(word) < MIN_HYPHENATED:
             return word
-        cuts = positions(word, lang)
-        if not cuts:
-            return word
-        pieces = [word[i:j] for i, j in zip((0, *cuts), (*cuts, len(word)), strict=True)]
-        return SOFT_HYPHEN.join(pieces)
+        return _marked(word, lang)
 
     return _RUN.sub(token, text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _marked(word: str, lang: str) -> str:
+    cuts = positions(word, lang)
+    if not cuts:
+        return word
+    pieces = [word[i:j] for i, j in zip((0, *cuts), (*cuts, len(word)), strict=True)]
+    return SOFT_HYPHEN.join(pieces)
+
+
+_AFTER_SPACE = re.compile(r"\s+(.?)", re.DOTALL)
 
 
 def _before_markup(text: str, end: int) -> bool:
@@ -163,9 +187,8 @@ def _before_markup(text: str, end: int) -> bool:
     escapes, follow ``text[:end]``: reportlab (4.x) drops the space after a word with
     soft hyphens when the next word starts a new run of markup ("Corridor &amp;"
     came out "Corridor&"), so such a word keeps no soft hyphens."""
-    rest = text[end:]
-    after = rest.lstrip()
-    return rest != after and (not after or after[0] in "&<>")
+    m = _AFTER_SPACE.match(text, end)  # matched in place: no copy of the rest
+    return m is not None and (not m.group(1) or m.group(1) in "&<>")
 
 
 def hyphenated(word: str, lang: str) -> str:
