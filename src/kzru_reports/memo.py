@@ -48,6 +48,10 @@ def cached(
 
         outer.cache_info = inner.cache_info  # type: ignore[attr-defined]
         outer.cache_clear = inner.cache_clear  # type: ignore[attr-defined]
+        # the same cache for a caller that has just looked at the files itself (a
+        # loop asking thousands of times about one file stats it once): ``stamped(
+        # tuple(file_key(f) for f in files(*args)), *args)``
+        outer.stamped = inner  # type: ignore[attr-defined]
         return outer  # type: ignore[return-value]
 
     return wrap

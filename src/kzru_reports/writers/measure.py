@@ -95,6 +95,14 @@ class Words:
         self.theme = theme
         self._faces: dict[tuple[str, bool, bool, bool, str], str] = {}
         self._words: dict[tuple[str, str, float, str], tuple[float, float]] = {}
+        self._stamps: dict[str, tuple[Any, ...]] = {}  # font file -> its identity, looked at once
+
+    def _width(self, text: str, face: str, size: float) -> float:
+        """``text_width``, the font file looked at once for the whole measurement."""
+        stamp = self._stamps.get(face)
+        if stamp is None:
+            stamp = self._stamps[face] = (memo.file_key(face),)
+        return text_width.stamped(stamp, text, face, size)  # type: ignore[attr-defined,no-any-return]
 
     def face(self, style: TextStyle, bold: bool, italic: bool) -> str:
         key = (style.font, style.bold, bold, italic, str(style.italic))
@@ -107,10 +115,10 @@ class Words:
         key = (word, face, size, lang)
         if key not in self._words:
             pieces = (soft_hyphens(word, lang) if lang else word).split(SOFT_HYPHEN)
-            hyphen = text_width("-", face, size) if len(pieces) > 1 else 0.0
-            widths = [text_width(p, face, size) for p in pieces]
+            hyphen = self._width("-", face, size) if len(pieces) > 1 else 0.0
+            widths = [self._width(p, face, size) for p in pieces]
             widest = max(w + (hyphen if i < len(widths) - 1 else 0.0) for i, w in enumerate(widths))
-            whole = widths[0] if len(widths) == 1 else text_width(word, face, size)
+            whole = widths[0] if len(widths) == 1 else self._width(word, face, size)
             self._words[key] = (whole, widest)
         return self._words[key]
 

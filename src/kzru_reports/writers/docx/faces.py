@@ -126,33 +126,60 @@ def used_faces(package: Any) -> dict[tuple[str, bool, bool], set[str]]:
             )
         return got
 
-    used: dict[tuple[str, bool, bool], set[str]] = {}
-    w_p, w_r, w_t = _W["p"], _W["r"], _W["t"]
+    # the text of each (paragraph style, run formatting) gathered first, each run
+    # visited once (in document order); faces worked out once per combination
+    texts: dict[tuple[str | None, Any, Any], list[str]] = {}
+    paragraph_ids: dict[Any, str | None] = {}
+    w_r, w_t, w_ppr, w_pstyle, w_rpr, w_val = (
+        _W["r"],
+        _W["t"],
+        _W["pPr"],
+        _W["pStyle"],
+        _W["rPr"],
+        _W["val"],
+    )
     for part in package.parts:
         if part.content_type not in TEXT_PARTS:
             continue
         element = getattr(part, "element", None)
         if element is None:
             element = etree.fromstring(part.blob)
-        for p in element.iter(w_p):
-            ppr = p.find(_W["pPr"])
-            pstyle = None if ppr is None else ppr.find(_W["pStyle"])
-            pid = default_para if pstyle is None else pstyle.get(_W["val"])
-            for r in p.iter(w_r):
-                text = "".join(t.text or "" for t in r.iter(w_t))
-                if not text or _paragraph_of(r) is not p:
-                    continue
-                rpr = r.find(_W["rPr"])
-                rstyle = None if rpr is None else rpr.find(_W["rStyle"])
-                rid = None if rstyle is None else rstyle.get(_W["val"])
-                font, bold, italic = _rpr_props(rpr)
-                sfont, sbold, sitalic = style_props(pid, rid)
-                face = (
-                    font or sfont or "",
-                    bool(bold if bold is not None else sbold),
-                    bool(italic if italic is not None else sitalic),
-                )
-                used.setdefault(face, set()).update(text)
+        for r in element.iter(w_r):
+            text = "".join([t.text or "" for t in r.iter(w_t)])
+            if not text:
+                continue
+            p = _paragraph_of(r)
+            if p is None:
+                continue
+            if p in paragraph_ids:
+                pid = paragraph_ids[p]
+            else:
+                ppr = p.find(w_ppr)
+                pstyle = None if ppr is None else ppr.find(w_pstyle)
+                pid = paragraph_ids[p] = default_para if pstyle is None else pstyle.get(w_val)
+            rpr = r.find(w_rpr)
+            if rpr is None:
+                key: tuple[str | None, Any, Any] = (pid, None, None)
+            else:
+                rstyle = rpr.find(_W["rStyle"])
+                rid = None if rstyle is None else rstyle.get(w_val)
+                key = (pid, rid, _rpr_props(rpr))
+            got = texts.get(key)
+            if got is None:
+                texts[key] = [text]
+            else:
+                got.append(text)
+
+    used: dict[tuple[str, bool, bool], set[str]] = {}
+    for (pid, rid, props), pieces in texts.items():
+        font, bold, italic = props or (None, None, None)
+        sfont, sbold, sitalic = style_props(pid, rid)
+        face = (
+            font or sfont or "",
+            bool(bold if bold is not None else sbold),
+            bool(italic if italic is not None else sitalic),
+        )
+        used.setdefault(face, set()).update("".join(pieces))
     return used
 
 
