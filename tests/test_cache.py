@@ -163,6 +163,24 @@ def test_the_docx_blank_of_a_theme_is_read_back_and_a_damaged_one_made_again(
     writer.blank_for.cache_clear()
 
 
+def test_the_blank_a_process_keeps_is_stored_and_the_cached_one_compressed(folder: Path) -> None:
+    """Each document opens the blank again: the process keeps its parts uncompressed
+    (the same parts, in the same order), while the cache folder holds it compressed."""
+    from kzru_reports.theme import default_theme
+    from kzru_reports.writers.docx import blank as writer
+
+    writer.blank_for.cache_clear()
+    kept = writer.blank_for(default_theme(), None)
+    [entry] = (folder / "docx").iterdir()
+    on_disk = entry.read_bytes().partition(b"\n")[2]
+    with zipfile.ZipFile(io.BytesIO(kept.data)) as a, zipfile.ZipFile(io.BytesIO(on_disk)) as b:
+        assert {i.compress_type for i in a.infolist()} == {zipfile.ZIP_STORED}
+        assert zipfile.ZIP_DEFLATED in {i.compress_type for i in b.infolist()}
+        assert a.namelist() == b.namelist()
+        assert all(a.read(name) == b.read(name) for name in a.namelist())
+    assert len(on_disk) < len(kept.data)
+
+
 def test_a_template_analysis_is_read_back_and_gives_the_same_lines(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

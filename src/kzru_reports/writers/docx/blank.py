@@ -8,7 +8,7 @@ import json
 import os
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -48,11 +48,23 @@ def blank_for(
 
     key = _blank_key(theme, lang)
     kept = _decode_blank(cache.read("docx", key))
-    if kept is not None:
-        return kept
-    blank = _make_blank(theme, lang)
-    cache.write("docx", key, _encode_blank(blank))
-    return blank
+    if kept is None:
+        kept = _make_blank(theme, lang)
+        cache.write("docx", key, _encode_blank(kept))
+    return replace(kept, data=_stored(kept.data))
+
+
+def _stored(package: bytes) -> bytes:
+    """The package with its parts stored uncompressed (the same parts, in the same
+    order): every document opens the blank again, and reading a part then costs a
+    copy rather than inflating (the styles alone are some 800 kB of XML). Only the
+    copy this process keeps: the cache folder holds it compressed, and each document
+    is compressed when it is written."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as src, zipfile.ZipFile(out, "w") as dest:
+        for info in src.infolist():
+            dest.writestr(info.filename, src.read(info), zipfile.ZIP_STORED)
+    return out.getvalue()
 
 
 def _blank_key(theme: Theme, lang: str) -> str:
