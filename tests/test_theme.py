@@ -309,3 +309,18 @@ def test_a_pack_has_the_letterhead_on_its_cover_only(tmp_path: Path) -> None:
         and "Ministry of Examples" in s.first_page_header._element.xml
     ]
     assert with_letterhead == [0] and len(doc.sections) == 4
+
+
+def test_a_kept_font_subset_is_the_one_reportlab_makes() -> None:
+    """The PDF writer's subsets of a face are kept per list of characters: a kept one
+    is byte for byte what reportlab makes afresh, and another list gets its own."""
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    from kzru_reports.theme.fonts import truetype
+
+    path = str(FONTS / "NotoSans-Regular.ttf")
+    face, fresh = truetype(path), TTFontFace(path)
+    words = [ord(c) for c in "Қазақстан Republic"], [ord(c) for c in "Россия ӘҒҚ"]
+    for codes in (*words, *words):
+        assert face.makeSubset(codes) == fresh.makeSubset(codes)
+    assert face.makeSubset(words[0]) != face.makeSubset(words[1])

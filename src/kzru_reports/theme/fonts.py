@@ -7,6 +7,7 @@ the characters each text needs.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,23 @@ def truetype(path: str) -> Any:
         raise ConfigError(
             f"the font {Path(path).name} is damaged: unitsPerEm is {face.unitsPerEm} (16 to 16384)"
         )
+    face.makeSubset = _kept_subsets(face.makeSubset)
     return face
+
+
+SUBSETS_KEPT = 16  # per face: the last few subsets a PDF embedded (tens of kB each)
+
+
+def _kept_subsets(make: Any) -> Any:
+    """reportlab's ``makeSubset`` of one face, its last few results kept: a subset is
+    the face's glyphs for a list of characters, the same whenever the list is, and
+    a resident engine embeds the same lists again at each render."""
+    kept = functools.lru_cache(maxsize=SUBSETS_KEPT)(lambda codes: make(list(codes)))
+
+    def make_subset(subset: Any) -> bytes:
+        return kept(tuple(subset))  # type: ignore[no-any-return]
+
+    return make_subset
 
 
 @memo.cached(64, files=lambda path: (path,))
