@@ -324,3 +324,24 @@ def test_a_kept_font_subset_is_the_one_reportlab_makes() -> None:
     for codes in (*words, *words):
         assert face.makeSubset(codes) == fresh.makeSubset(codes)
     assert face.makeSubset(words[0]) != face.makeSubset(words[1])
+
+
+def test_a_pdf_embeds_its_font_subsets_compressed_as_reportlab_does() -> None:
+    """The kept compression of a subset is reportlab's own: the font file streams of
+    a PDF decompress to the subsets, and a second PDF reuses what the first made."""
+    import zlib
+
+    from reportlab.pdfbase.pdfdoc import PDFZCompress
+
+    from kzru_reports.theme.fonts import KEPT_FLATE
+
+    data = b"a subset's bytes " * 500
+    assert KEPT_FLATE.encode(data) == PDFZCompress.encode(data) == zlib.compress(data)
+    assert KEPT_FLATE.decode(KEPT_FLATE.encode(data)) == data
+    before = KEPT_FLATE.encode.cache_info().hits
+    from kzru_reports.engine import Engine, Settings
+
+    with Engine(Settings(), workers=0) as engine:
+        made = [engine.render(SHIPPED, "press", ["memo"], ["pdf"])[0].data for _ in range(2)]
+    assert made[0] == made[1] and b"/FontFile2" in made[0]
+    assert KEPT_FLATE.encode.cache_info().hits > before

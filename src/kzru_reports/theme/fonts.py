@@ -43,6 +43,7 @@ def truetype(path: str) -> Any:
             f"the font {Path(path).name} is damaged: unitsPerEm is {face.unitsPerEm} (16 to 16384)"
         )
     face.makeSubset = _kept_subsets(face.makeSubset)
+    face.addSubsetObjects = _kept_compression(face, face.addSubsetObjects)
     return face
 
 
@@ -73,3 +74,43 @@ def coverage_note(path: str) -> str:
     if not lacks:
         return "it covers Cyrillic and Kazakh"
     return f"it lacks {len(lacks)} Cyrillic/Kazakh letters ({''.join(lacks[:12])})"
+
+
+def _kept_compression(face: Any, add: Any) -> Any:
+    """reportlab's ``addSubsetObjects`` of one face, the subset's font file then
+    compressed through ``KEPT_FLATE``: a kept subset is compressed once, not in
+    every PDF that embeds it."""
+
+    def add_subset_objects(doc: Any, fontname: str, subset: Any) -> Any:
+        ref = add(doc, fontname, subset)
+        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
+        if doc.compression and getattr(stream, "filters", None) is not None:
+            stream.filters = [KEPT_FLATE]
+        return ref
+
+    return add_subset_objects
+
+
+class _KeptFlate:
+    """reportlab's Flate filter (``zlib.compress`` at its default level), its last
+    results kept by content."""
+
+    pdfname = "FlateDecode"
+
+    def __init__(self) -> None:
+        self.encode = functools.lru_cache(maxsize=4 * SUBSETS_KEPT)(self._encode)
+
+    @staticmethod
+    def _encode(content: bytes) -> bytes:
+        import zlib
+
+        return zlib.compress(content)
+
+    @staticmethod
+    def decode(encoded: bytes) -> bytes:
+        import zlib
+
+        return zlib.decompress(encoded)
+
+
+KEPT_FLATE = _KeptFlate()
