@@ -105,17 +105,35 @@ def _processes_running(command: str) -> list[int]:
     return found
 
 
+LABELS = """\
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=utf-8\\n"
+
+msgctxt "labels.summary"
+msgid "Summary"
+msgstr "Overview"
+"""
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
 def test_watch_rebuilds_each_saved_edit_and_keeps_good_outputs(workspace: Path) -> None:
     out = workspace / "build" / VISIT / "analyst"
     pdf, docx = out / f"{VISIT}-memo.pdf", out / f"{VISIT}-memo.docx"
     data = workspace / "data" / f"{VISIT}.yaml"
     template = workspace / "templates" / "memo.xml.j2"
+    labels = workspace / "templates" / "locale" / "en.po"
+    labels.parent.mkdir()
     session = Session(workspace, "-j", "2")
     try:
         session.expect("build:", "rebuilt 2 files")
         session.expect("watching", "data/", "templates/", "kzru.toml")
         assert "Memo one" in pdf_text(pdf.read_bytes())
+
+        # a workspace catalog saved: the documents say its label
+        save_by_rename(labels, LABELS)
+        session.expect("en.po changed", "rebuilt 2 files")
+        assert "Overview" in pdf_text(pdf.read_bytes())
 
         # a template saved by rename: only what uses it is rebuilt, with the new text
         save_by_rename(template, template.read_text().replace("Memo one", "Memo two"))
@@ -215,6 +233,7 @@ def test_what_a_change_is_to_the_build(workspace: Path, monkeypatch: pytest.Monk
     with (workspace / "kzru.toml").open("a") as fh:
         fh.write('[theme]\nlogo = "assets/logo.png"\n')
     (workspace / "templates" / "press").mkdir()
+    (workspace / "templates" / "locale").mkdir()
     monkeypatch.chdir(workspace)
     watcher = Watcher([], BuildArgs(jobs=1), False, print, print)
     try:
@@ -233,6 +252,9 @@ def test_what_a_change_is_to_the_build(workspace: Path, monkeypatch: pytest.Monk
         assert kind("templates/memo.xml.j2") == "templates"
         assert kind("templates/press/factsheet.xml.j2") == "templates"
         assert kind("templates/README.md") is None
+        assert kind("templates/locale/ru.po") == "config"  # labels; a new one: a language
+        assert kind("templates/locale/messages.pot") is None
+        assert kind("templates/press/ru.po") is None
         assert kind("kzru.toml") == "config"
         assert kind("assets/logo.png") == "theme"
         assert kind("assets/other.png") is None

@@ -26,6 +26,7 @@ from kzru_reports.data.load import SUFFIXES
 from kzru_reports.engine import BuildOptions, Engine, Report
 from kzru_reports.errors import KzruError, one_line
 from kzru_reports.memo import theme_files
+from kzru_reports.templating.catalog import CATALOG_FOLDER
 from kzru_reports.templating.env import TEMPLATE_SUFFIX
 
 Echo = Callable[[str], None]
@@ -142,6 +143,10 @@ class Watcher:
             for sub in _subfolders(root):
                 interest[sub + os.sep] = "templates"
                 folders.add(sub)
+                labels = os.path.join(sub, CATALOG_FOLDER)  # an audience's own catalogs
+                if os.path.isdir(labels) and os.path.basename(sub) != CATALOG_FOLDER:
+                    interest[labels + os.sep] = "templates"
+                    folders.add(labels)
         config = [self.ws.root / "kzru.toml", *self.ws.files]
         for file in config:
             interest[os.path.abspath(file)] = "config"
@@ -166,6 +171,10 @@ class Watcher:
         if kind == "templates":
             if name.endswith(TEMPLATE_SUFFIX) and not name.startswith("."):
                 return "templates"
+            if name.endswith(".po") and os.path.basename(folder) == CATALOG_FOLDER:
+                # a workspace's labels: a new catalog is a new language, so the config
+                # (which lists the languages it may build) is read again too
+                return "config"
             if os.path.isdir(path) or path + os.sep in interest:
                 return "templates"  # an audience's folder made or removed
         return None

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from kzru_reports.data import Visit
 
 
-
 @dataclass(frozen=True)
 class Output:
     path: str

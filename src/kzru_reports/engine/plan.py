@@ -65,10 +65,7 @@ def inputs(
     from kzru_reports.templating.catalog import labels_digest
 
     lang = lang or options.lang
-    names = [
-        template_name(d, audience)
-        for d in (DOCUMENTS if document == PACK else (document,))
-    ]
+    names = [template_name(d, audience) for d in (DOCUMENTS if document == PACK else (document,))]
     found: dict[str, Any] = {
         "data_file": file,
         "data": data_sha,
