@@ -5,6 +5,7 @@ python-docx's internals (its package reader and writer), which is why
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 import zlib
 from datetime import UTC, datetime
@@ -81,8 +82,14 @@ def save_package(word: Any, stamp: datetime | None) -> bytes:
     return buf.getvalue()
 
 
-_REUSE_FROM = 32 * 1024  # parts this large are kept compressed between documents
-_DEFLATED: dict[bytes, bytes] = {}  # part bytes -> their raw deflate stream (last few)
+_REUSE_FROM = 4 * 1024  # parts this large are kept compressed between documents
+_LARGE = 32 * 1024  # ... in a pool of their own, of the last few
+# part bytes -> their raw deflate stream, least recently used first: the large parts
+# (the styles, a long body), and the smaller ones every document of a theme repeats
+# (its theme and numbering parts, the font subsets a document embeds)
+_DEFLATED: dict[bytes, bytes] = {}
+_DEFLATED_SMALL: dict[bytes, bytes] = {}  # at most 64 of under 32 kB each
+_DEFLATED_LOCK = threading.Lock()
 
 
 class _Replay:
@@ -115,15 +122,19 @@ class _StampedZip:
         if len(blob) < _REUSE_FROM:
             self.zip.writestr(entry, blob)
             return
-        # The style parts (some 800 kB of XML) are the same in every document of a
-        # theme: they are compressed once, and the same bytes written again after.
-        deflated = _DEFLATED.pop(blob, None)
+        # The style parts (some 800 kB of XML), the theme and numbering parts and the
+        # font subsets are the same in many documents of a theme: they are compressed
+        # once, and the same bytes written again after.
+        kept, bound = (_DEFLATED, 8) if len(blob) >= _LARGE else (_DEFLATED_SMALL, 64)
+        with _DEFLATED_LOCK:
+            deflated = kept.pop(blob, None)
         if deflated is None:
             packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
             deflated = packer.compress(blob) + packer.flush()
-        _DEFLATED[blob] = deflated
-        while len(_DEFLATED) > 8:
-            del _DEFLATED[next(iter(_DEFLATED))]
+        with _DEFLATED_LOCK:
+            kept[blob] = deflated
+            while len(kept) > bound:
+                del kept[next(iter(kept))]
         entry.file_size = len(blob)
         with self.zip.open(entry, "w") as dest:
             if getattr(dest, "_compressor", None) is not None:
