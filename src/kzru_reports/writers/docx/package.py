@@ -4,8 +4,8 @@ python-docx's internals (its package reader and writer), which is why
 
 from __future__ import annotations
 
+import contextlib
 import io
-import threading
 import zipfile
 import zlib
 from datetime import UTC, datetime
@@ -89,7 +89,6 @@ _LARGE = 32 * 1024  # ... in a pool of their own, of the last few
 # (its theme and numbering parts, the font subsets a document embeds)
 _DEFLATED: dict[bytes, bytes] = {}
 _DEFLATED_SMALL: dict[bytes, bytes] = {}  # at most 64 of under 32 kB each
-_DEFLATED_LOCK = threading.Lock()
 
 
 class _Replay:
@@ -126,14 +125,15 @@ class _StampedZip:
         # font subsets are the same in many documents of a theme: they are compressed
         # once, and the same bytes written again after.
         kept, bound = (_DEFLATED, 8) if len(blob) >= _LARGE else (_DEFLATED_SMALL, 64)
-        with _DEFLATED_LOCK:
-            deflated = kept.pop(blob, None)
+        deflated = kept.pop(blob, None)
         if deflated is None:
             packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
             deflated = packer.compress(blob) + packer.flush()
-        with _DEFLATED_LOCK:
-            kept[blob] = deflated
-            while len(kept) > bound:
+        kept[blob] = deflated
+        # no lock (a lock held by one thread when a worker is forked stays held in
+        # the worker): another thread may take the oldest entry first
+        while len(kept) > bound:
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
                 del kept[next(iter(kept))]
         entry.file_size = len(blob)
         with self.zip.open(entry, "w") as dest:
