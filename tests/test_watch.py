@@ -23,6 +23,10 @@ WAIT = 120.0  # seconds; a bound for a loaded machine, never a measurement
 VISIT = "kz-ru-state-visit-2025"
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Session:
     """A ``kzru watch`` process and the lines it prints (stdout and stderr)."""
 
@@ -35,6 +39,9 @@ class Session:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            # Ctrl-C reaches it even when the suite runs as a background job, whose
+            # children start with SIGINT ignored (Python then installs no handler)
+            preexec_fn=_interruptible,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
