@@ -218,7 +218,6 @@ class PagedTable(Flowable):
         self._table: Table | None = None
         self._count = 0
         self._deferred = False
-        self._next_page = False  # the part of a table split by reportlab: next page
 
     def _make(self, count: int) -> Table:
         window = self.rows[self.start : self.start + count]
@@ -243,9 +242,6 @@ class PagedTable(Flowable):
         return table
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
-        if self._next_page:  # asked on the page the part before it ended: it does not fit
-            self.width, self.height = aw, ah + 1
-            return aw, ah + 1
         count = self.window
         while True:
             table = self._make(count)
@@ -269,9 +265,6 @@ class PagedTable(Flowable):
         return float(self._make(min(1, len(self.rows) - self.start)).wrap(aw, ah)[1])
 
     def split(self, aw: float, ah: float) -> list[Flowable]:
-        if self._next_page:
-            self._next_page = False
-            return []  # reportlab moves it to the next page and asks again
         if self._table is None:
             self.wrap(aw, ah)
         assert self._table is not None
@@ -323,10 +316,6 @@ class PagedTable(Flowable):
             lead,
             max(8, 2 * done),
         )
-        # What reportlab left below this page's rows is less than the next row needs:
-        # the rest starts on the next page, never again under its own header here.
-        rest._deferred = True
-        rest._next_page = True
         self._release(done)
         return [self._levelled(head, done + 1), rest]  # and the row carried over
 
