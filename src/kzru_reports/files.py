@@ -15,6 +15,16 @@ from contextvars import ContextVar
 from pathlib import Path
 
 
+def short_path(path: str | os.PathLike[str]) -> str:
+    """A path as short as it can be said from the current folder: relative inside it,
+    whole outside it (or on another drive), as messages name files."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)

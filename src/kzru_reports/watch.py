@@ -25,6 +25,7 @@ from kzru_reports.config import load_workspace
 from kzru_reports.data.load import SUFFIXES
 from kzru_reports.engine import BuildOptions, Engine, Report
 from kzru_reports.errors import KzruError, one_line
+from kzru_reports.files import short_path
 from kzru_reports.memo import theme_files
 from kzru_reports.templating.catalog import CATALOG_FOLDER
 from kzru_reports.templating.env import TEMPLATE_SUFFIX
@@ -117,7 +118,7 @@ class Watcher:
     def targets(self) -> list[str]:
         if self.given:
             return self.given
-        return [_short(str(self.ws.data))] if self.ws.data else []
+        return [short_path(str(self.ws.data))] if self.ws.data else []
 
     def watched(self) -> tuple[dict[str, str], set[str]]:
         """Files of interest (absolute path -> kind) and the folders holding them.
@@ -236,7 +237,7 @@ class Watcher:
     def _where(self) -> str:
         interest, _ = self.watched()
         shown = [
-            _short(p.rstrip(os.sep)) + ("/" if p.endswith(os.sep) else "")
+            short_path(p.rstrip(os.sep)) + ("/" if p.endswith(os.sep) else "")
             for p in interest
             if os.path.exists(p) and not _shipped(p)
         ]
@@ -268,17 +269,9 @@ def _line(cause: str, report: Report, seconds: float) -> str:
 def _names(changed: list[str], gone: set[str]) -> str:
     if not changed:
         return "build"
-    shown = [_short(p) + (" (removed)" if p in gone else "") for p in changed[:3]]
+    shown = [short_path(p) + (" (removed)" if p in gone else "") for p in changed[:3]]
     more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
     return f"{', '.join(shown)}{more} changed"
-
-
-def _short(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return rel if not rel.startswith("..") else path
 
 
 def _clock() -> str:

@@ -88,15 +88,9 @@ def echo_out(text: str) -> None:
 
 def relative(path: Any) -> str:
     """A workspace path as short as it can be said from the current folder."""
-    import os
+    from kzru_reports.files import short_path
 
-    if path is None:
-        return ""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive
-        return str(path)
-    return rel if not rel.startswith("..") else str(path)
+    return "" if path is None else short_path(path)
 
 
 def finish(report: Any, as_json: bool) -> int:

@@ -13,7 +13,6 @@ combining marks, which attach to the letter before them.
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from kzru_reports import memo
 from kzru_reports.errors import RenderError
+from kzru_reports.files import short_path
 from kzru_reports.model import nodes as n
 from kzru_reports.model.dump import dump
 from kzru_reports.theme.fonts import coverage_note, font_face
@@ -142,15 +142,6 @@ def check_glyphs(
     )
 
 
-def _shown(path: Path) -> str:
-    """A path as short as it can be said from the current folder."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
-
-
 def _first_use(chars: list[str], files: Iterable[Path]) -> str:
     """``file:line: `` of the first line of ``files`` holding one of ``chars``, or ""."""
     for path in files:
@@ -160,5 +151,5 @@ def _first_use(chars: list[str], files: Iterable[Path]) -> str:
             continue
         for number, line in enumerate(lines, 1):
             if any(c in line for c in chars):
-                return f"{_shown(path)}:{number}: "
+                return f"{short_path(path)}:{number}: "
     return ""
