@@ -67,3 +67,26 @@ def test_memo_header_labels_stand_whole_on_their_line(
     lines = [line.strip() for line in text.splitlines()]
     for label in labels:
         assert any(line.startswith(f"{label} ") for line in lines), (label, lines[:14])
+
+
+def test_a_closing_line_after_a_table_takes_the_last_row_with_it(tmp_path: Path) -> None:
+    """The Russian analyst pack ends with its agreement table and "Источники: см. …":
+    when the line does not fit under the table, the table's last row goes on with it
+    rather than the line standing alone on the last page."""
+    from kzru_reports import api
+    from kzru_reports.audiences import BUILTIN
+
+    from .readers import SHIPPED
+
+    options = api.BuildOptions(
+        out=str(tmp_path),
+        documents=("pack",),
+        formats=("pdf",),
+        audiences=(BUILTIN["analyst"],),
+        lang="ru",
+    )
+    report = api.build([SHIPPED], options)
+    assert report.ok, report.errors
+    last = _pages(next(tmp_path.rglob("*-pack*.pdf")))[-1]
+    assert "Источники: см." in last
+    assert "Письмо о намерениях" in last, last[:300]  # the table's last row beside it

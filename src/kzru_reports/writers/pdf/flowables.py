@@ -218,6 +218,10 @@ class PagedTable(Flowable):
         self._table: Table | None = None
         self._count = 0
         self._deferred = False
+        # a short closing section after the table (a sources line), which goes on the
+        # page of the table's last row: it is never left alone on a page of its own
+        self.closing: list[Flowable] = []
+        self._after = 0.0
 
     def _make(self, count: int) -> Table:
         window = self.rows[self.start : self.start + count]
@@ -256,6 +260,12 @@ class PagedTable(Flowable):
                 break
             count *= 2
         self._table, self._count = table, min(count, len(self.rows) - self.start)
+        self._after = 0.0
+        if self.closing and self.start + self._count >= len(self.rows) and h <= ah:
+            after = sum(f.wrap(aw, ah)[1] + f.getSpaceBefore() for f in self.closing)
+            if h + after > ah:  # the last rows fit, the closing section not: split
+                self._after = after
+                h = ah + 1
         self.width, self.height = w, h
         return w, h
 
@@ -268,6 +278,11 @@ class PagedTable(Flowable):
         if self._table is None:
             self.wrap(aw, ah)
         assert self._table is not None
+        if self._after:  # leave the closing section room beside the last rows moved on
+            frame = getattr(self, "_frame", None)
+            if self._count <= 1 and (frame is None or frame._atTop):
+                return [self._levelled(self._table, self._count)]  # no better page
+            ah -= self._after
         if self._table.wrap(aw, ah)[1] <= ah:  # the whole window fits: the rest follows
             count, table = self._count, self._table
             last = self.start + count - 1
@@ -276,6 +291,7 @@ class PagedTable(Flowable):
                 table = self._make(count)
                 table.wrap(aw, ah)
             rest = PagedTable(self.widths, self.header, self.rows, self.style, self.start + count)
+            rest.closing = self.closing
             self._release(count)
             return [self._levelled(table, count), rest]
         # a row goes whole onto the next page (as a DOCX row that cannot split); only
@@ -316,6 +332,7 @@ class PagedTable(Flowable):
             lead,
             max(8, 2 * done),
         )
+        rest.closing = self.closing
         self._release(done)
         return [self._levelled(head, done + 1), rest]  # and the row carried over
 

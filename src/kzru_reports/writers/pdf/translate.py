@@ -117,6 +117,8 @@ class Translator:
                 # over it too when it is their only paragraph
                 keep = len(before) - 1 if len(before) - opened > 1 else min(opened, 1)
                 tail = before[keep:] if before and _carried(before[-1]) else []
+                if not tail:  # after a table: it keeps its last row for the section
+                    _close_table(before, [f for f in out if not isinstance(f, KeepWithNext)])
                 yield from before[: len(before) - len(tail)]
                 yield KeepTogether(
                     [f for f in (*tail, *heads, *out) if not isinstance(f, KeepWithNext)]
@@ -376,6 +378,17 @@ def _padding(padding: tuple[float, float, float, float]) -> list[tuple[Any, ...]
     """Cell padding (top, right, bottom, left) as table style commands."""
     names = ("TOPPADDING", "RIGHTPADDING", "BOTTOMPADDING", "LEFTPADDING")
     return [(name, (0, 0), (-1, -1), pts) for name, pts in zip(names, padding, strict=True)]
+
+
+def _close_table(before: list[Flowable], closing: list[Flowable]) -> None:
+    """Give the table that ends ``before`` (spacers after it aside) the closing section
+    that follows, so that its last row shares a page with it."""
+    for i in range(len(before) - 1, -1, -1):
+        if isinstance(before[i], PagedTable):
+            before[i].closing = [*before[i + 1 :], *closing]
+            return
+        if not isinstance(before[i], Spacer):
+            return
 
 
 def _carried(f: Flowable) -> bool:
