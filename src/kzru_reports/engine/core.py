@@ -24,7 +24,6 @@ from kzru_reports import limits
 from kzru_reports.data import Visit, find_visit_files
 from kzru_reports.data.load import is_json, parse_visit, read_limited
 from kzru_reports.documents import DOCUMENTS, PACK
-from kzru_reports.engine.caches import BoundedCache
 from kzru_reports.engine.options import (
     BuildOptions,
     Job,
@@ -42,6 +41,7 @@ from kzru_reports.engine.render import Shipment, attempt
 from kzru_reports.engine.write import locked, refuse_unsafe_paths, write
 from kzru_reports.errors import DataError, KzruError, Problem, RenderTimeout, UsageError
 from kzru_reports.manifest import Manifest, remove_partial_files
+from kzru_reports.memo import BoundedCache
 from kzru_reports.shards import select as select_shard
 from kzru_reports.versions import baseline, check_revision, is_revision
 from kzru_reports.writers import DEFAULT_FORMATS, extension

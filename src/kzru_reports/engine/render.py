@@ -17,9 +17,9 @@ from kzru_reports.audiences import Audience, for_audience
 from kzru_reports.data import Visit
 from kzru_reports.data.fields import LEVELS
 from kzru_reports.documents import PACK, PARTS
-from kzru_reports.engine.caches import BoundedCache
 from kzru_reports.engine.options import BuildOptions, issue_date, stamp
 from kzru_reports.errors import KzruError, RenderError
+from kzru_reports.memo import BoundedCache
 from kzru_reports.versions import Version
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,9 @@ from reportlab.platypus import (
     Paragraph,
 )
 
+from kzru_reports import memo
 from kzru_reports.hyphenate import soft_hyphens
+from kzru_reports.memo import BoundedCache
 from kzru_reports.model import nodes as n
 from kzru_reports.model.dump import inline_text
 
@@ -52,22 +54,95 @@ def _text(text: str, lang: str) -> str:
     return escape(soft_hyphens(text, lang) if lang else text)
 
 
+# A document repeats its paragraphs (a pack holds its parts' text, which the parts
+# alone hold too, and a pack is laid out twice; audiences share most of a visit's
+# text): each paragraph's parse and its lines at a width are made once per process
+# and shared by every paragraph with the same markup and style. Reportlab reads
+# both when it measures or draws a paragraph; only splitting one changes them, so a
+# paragraph that is split gets its own first (``Para.split``).
+PARSED_PARAGRAPHS = 2048
+LAID_PARAGRAPHS = 2048
+_PARSED: BoundedCache[dict[str, Any]] = BoundedCache("parsed paragraphs", PARSED_PARAGRAPHS)
+_LAID: BoundedCache[tuple[dict[str, Any], tuple[float, float]]] = BoundedCache(
+    "laid-out paragraphs", LAID_PARAGRAPHS
+)
+memo.register("writers.pdf.text.parsed", _PARSED)
+memo.register("writers.pdf.text.laid", _LAID)
+_ABSENT = object()
+
+
 class Para(Paragraph):
-    """A paragraph that remembers its last layout: reportlab asks a table cell's
-    paragraphs for their size several times per page at the same width."""
+    """A paragraph whose parse and layout are shared with every other of the same
+    markup and style (see above), and which remembers its last layout: reportlab asks
+    a table cell's paragraphs for their size several times per page at one width."""
 
     _wrapped: tuple[float, tuple[float, float]] | None = None
+    _key: tuple[str, ParagraphStyle, str | None] | None = None  # when shared
+    _parse: dict[str, Any]  # the shared parse: reportlab's attributes after it
+
+    def __init__(
+        self,
+        text: str | None,
+        style: ParagraphStyle | None = None,
+        bulletText: str | None = None,  # reportlab's name
+        frags: list[Any] | None = None,
+        **kw: Any,
+    ) -> None:
+        if text is None or style is None or frags is not None or kw:
+            super().__init__(text, style, bulletText, frags, **kw)  # a piece of a split
+            return
+        # the style is keyed by identity, and the entry holds it: no other takes its id
+        key = (text, style, bulletText)
+
+        def parse() -> dict[str, Any]:
+            Paragraph.__init__(self, text, style, bulletText)
+            return dict(self.__dict__)
+
+        self._parse = _PARSED.get_or_make(key, parse)
+        self.__dict__.update(self._parse)
+        self._key = key
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         if self._wrapped is not None and self._wrapped[0] == availWidth:
             return self._wrapped[1]
-        size = super().wrap(availWidth, availHeight)
+        if self._key is None:
+            size = super().wrap(availWidth, availHeight)
+        else:
+            # lines depend on the width alone, not on the height offered; they are made
+            # from the parse (reportlab's second layout of one paragraph would start
+            # from its first one's words, so the result would depend on what else
+            # this process has laid out)
+
+            def lay_out() -> tuple[dict[str, Any], tuple[float, float]]:
+                fresh = Paragraph.__new__(Para)
+                fresh.__dict__.update(self._parse)
+                size = Paragraph.wrap(fresh, availWidth, availHeight)
+                parse = self._parse
+                made = {k: v for k, v in fresh.__dict__.items() if parse.get(k, _ABSENT) is not v}
+                return made, size
+
+            made, size = _LAID.get_or_make((self._key, availWidth), lay_out)
+            self.__dict__.update(made)
         self._wrapped = (availWidth, size)
         return size
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        if self._key is not None:
+            # reportlab's split changes the parse and lines it splits: this paragraph
+            # gets its own, the same as the shared ones (its lines at the width it was
+            # last laid out at, which are the ones reportlab splits)
+            text, style, bullet = self._key
+            width = self.width if hasattr(self, "blPara") else None
+            self._key = None
+            self.__dict__.pop("blPara", None)
+            Paragraph.__init__(self, text, style, bullet)
+            if width is not None:
+                Paragraph.wrap(self, width, availHeight)
         self._wrapped = None  # splitting drops (or replaces) the layout
-        return super().split(availWidth, availHeight)  # type: ignore[no-any-return]
+        try:
+            return super().split(availWidth, availHeight)  # type: ignore[no-any-return]
+        finally:
+            self._wrapped = None  # and may drop it after laying it out again
 
 
 def para(text: str, style: ParagraphStyle, **kw: Any) -> Paragraph:
