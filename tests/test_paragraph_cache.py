@@ -1,7 +1,8 @@
-"""The PDF writer's shared paragraphs (``writers/pdf/text.py``): a paragraph's parse and
-its lines at a width are made once per process and shared by every paragraph of the
-same markup and style; one that is split gets its own, and leaves the shared ones as
-they were."""
+"""Paragraphs made once per process: the PDF writer's (``writers/pdf/text.py``: a
+paragraph's parse and its lines at a width, shared by every paragraph of the same
+markup and style; one that is split gets its own and leaves the shared ones as they
+were) and the DOCX writer's runs (``writers/docx/oxml.py``: each a copy of the one
+kept)."""
 
 from __future__ import annotations
 
@@ -140,3 +141,22 @@ def test_a_paragraph_is_split_as_it_was_laid_out() -> None:
     got, want = shared.split(WIDTH * 1.5, height), alone.split(WIDTH * 1.5, height)
     assert len(got) == len(want) == 2
     assert drawn(*got) == drawn(*want)
+
+
+def test_a_docx_run_is_a_copy_of_the_one_kept() -> None:
+    from lxml import etree
+
+    from kzru_reports.writers.docx.oxml import run
+
+    memo.clear()
+    text = soft_hyphens("Межправительственное соглашение\tо сотрудничестве", "ru")
+    p = etree.Element("p")
+    first = run(p, text, bold=True)
+    xml = etree.tostring(first)
+    assert b"softHyphen" in xml and b"<w:tab/>" in xml and b"<w:b/>" in xml
+    first.append(etree.Element("changed"))  # what a caller does to its run stays there
+    second = run(p, text, bold=True)
+    assert second is not first and etree.tostring(second) == xml
+    assert list(p) == [first, second]
+    assert etree.tostring(run(p, text)) != xml  # not bold: its own
+    assert memo.sizes()["writers.docx.oxml.runs"][0] == 2

@@ -5,12 +5,16 @@ make them, without its lookups by name."""
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from typing import Any
 
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
 from lxml.etree import SubElement
+
+from kzru_reports import memo
+from kzru_reports.memo import BoundedCache
 
 
 def rgb(hex_colour: str) -> RGBColor:
@@ -161,11 +165,27 @@ def style_p(p: Any, style_id: str | None, align: str = "left") -> None:
         SubElement(ppr, W_JC, {W_VAL: align})
 
 
+# Documents repeat their runs (a pack holds its parts' text, audiences share a visit's
+# text), and a hyphenated run is dozens of elements: each run is made once per process
+# and copied (six times faster than making it).
+MADE_RUNS = 4096
+_RUNS: BoundedCache[Any] = BoundedCache("docx runs", MADE_RUNS)
+memo.register("writers.docx.oxml.runs", _RUNS)
+
+
 def run(p: Any, text: str, bold: bool = False, italic: bool = False, props: bool = True) -> Any:
     """A run as python-docx's ``add_run(text)`` then ``bold``/``italic`` make it: a
     property element (empty when plain; none with ``props=False``, a bare
-    ``add_run``), then text; tabs and line ends become ``w:tab`` and ``w:br``."""
-    r = SubElement(p, W_R)
+    ``add_run``), then text; tabs and line ends become ``w:tab`` and ``w:br``. The
+    run is the caller's own (a copy of the one kept)."""
+    made = _RUNS.get_or_make((text, bold, italic, props), lambda: _run(text, bold, italic, props))
+    r = deepcopy(made)
+    p.append(r)
+    return r
+
+
+def _run(text: str, bold: bool, italic: bool, props: bool) -> Any:
+    r = OxmlElement("w:r")
     if props:
         rpr = SubElement(r, W_RPR)
         if bold:
