@@ -178,6 +178,23 @@ def test_a_worker_keeps_each_visit_it_is_sent_once_and_a_bounded_number() -> Non
         assert caches["localized"][2] <= LOCALIZED_VISITS
 
 
+def test_a_worker_runs_the_cycle_collector_as_seldom_as_a_writer() -> None:
+    """A worker only makes documents: it keeps the writers' collector thresholds for
+    its whole life (templating included), whatever the engine's process uses."""
+    import gc
+
+    from kzru_reports.writers import RENDERING_GC
+
+    assert gc.get_threshold() != RENDERING_GC
+    with Engine(Settings(build_time=WHEN), workers=1) as engine:
+        engine.start()
+        assert engine._pool is not None
+        assert engine._pool.call(gc.get_threshold, (), None) == RENDERING_GC
+        engine.render(SUMMIT, "press", ["memo"], ["pdf"])
+        assert engine._pool.call(gc.get_threshold, (), None) == RENDERING_GC
+    assert gc.get_threshold() != RENDERING_GC
+
+
 def _slow_when_flagged(flag: Path) -> Any:
     """A render that, in a worker and while ``flag`` exists, writes its pid there and
     waits (for the summit visit only)."""

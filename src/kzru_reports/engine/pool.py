@@ -292,6 +292,11 @@ def _worker_main(conn: Connection, engine: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     apply_worker_limits()  # its memory bounded before it takes a task
+    # it only makes documents: the cycle collector runs as seldom as while writing one
+    # (``writers.fewer_collections``), templating and all (a tenth of a render's CPU)
+    from kzru_reports.writers import RENDERING_GC
+
+    gc.set_threshold(*RENDERING_GC)
     _exit_with(os.getppid())
     while True:
         try:

@@ -70,8 +70,13 @@ def render(fmt: str, theme: Theme, model: Document | Pack) -> bytes:
         return writer.render(model)
 
 
+# Python's cycle collector thresholds while documents are made (see fewer_collections);
+# a worker process, which does nothing else, keeps them for its whole life
+RENDERING_GC = (50_000, 20, 100)
+
+
 @contextlib.contextmanager
-def fewer_collections(first: int = 50_000, then: tuple[int, int] = (20, 100)) -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     """Run Python's cycle collector less often for a while.
 
     Writing a document makes millions of small objects (flowables, line fragments,
@@ -85,7 +90,7 @@ def fewer_collections(first: int = 50_000, then: tuple[int, int] = (20, 100)) ->
     with _GC_LOCK:
         if _COLLECTING_LESS == 0:
             _SAVED_THRESHOLD = gc.get_threshold()
-            gc.set_threshold(first, *then)
+            gc.set_threshold(*RENDERING_GC)
         _COLLECTING_LESS += 1
     try:
         yield
