@@ -168,7 +168,7 @@ def style_p(p: Any, style_id: str | None, align: str = "left") -> None:
 # Documents repeat their runs (a pack holds its parts' text, audiences share a visit's
 # text), and a hyphenated run is dozens of elements: each run is made once per process
 # and copied (six times faster than making it).
-MADE_RUNS = 4096
+MADE_RUNS = 1024
 _RUNS: BoundedCache[Any] = BoundedCache("docx runs", MADE_RUNS)
 memo.register("writers.docx.oxml.runs", _RUNS)
 
