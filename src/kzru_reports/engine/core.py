@@ -392,8 +392,10 @@ class Engine:
             def one(args: tuple[Any, ...]) -> Any:
                 return pool.call(attempt, self._shipped(args), deadline)
 
-            futures = [self._dispatch.submit(one, args) for _, args in jobs]
-            results = [f.result() for f in futures]
+            # the heaviest first (as a build orders its jobs), answered in the order asked
+            first = sorted(range(len(jobs)), key=lambda i: jobs[i][0] != PACK)
+            futures = {i: self._dispatch.submit(one, jobs[i][1]) for i in first}
+            results = [futures[i].result() for i in range(len(jobs))]
         if deadline is not None and time.monotonic() > deadline:
             raise RenderTimeout("the render took longer than its time limit and was stopped")
         files: list[RenderedFile] = []
