@@ -53,6 +53,15 @@ def test_render_returns_bytes_named_as_a_build_names_them(tmp_path: Path) -> Non
     assert not list(tmp_path.iterdir())  # nothing written anywhere
 
 
+def test_render_answers_in_the_order_asked_whatever_the_workers_took_first() -> None:
+    """Workers take a pack first (the heaviest); the files come back as asked."""
+    with Engine(Settings(build_time=WHEN), workers=2) as engine:
+        files = engine.render(SUMMIT, "analyst", ["memo", "agreements", "pack"], ["docx", "pdf"])
+    assert [(f.document, f.format) for f in files] == [
+        (d, f) for d in ("memo", "agreements", "pack") for f in ("docx", "pdf")
+    ]
+
+
 def test_render_of_text_equals_a_build_of_the_file(tmp_path: Path) -> None:
     """YAML text, the same visit as JSON, and a build: the same bytes."""
     import json
