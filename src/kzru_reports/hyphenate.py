@@ -24,9 +24,11 @@ language, only at a break point, with a hyphen.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import re
+from pathlib import Path
 
 from kzru_reports import memo
 
@@ -89,7 +91,33 @@ def hyphenates(lang: str) -> bool:
 def _pyphen(lang: str) -> object:
     import pyphen
 
-    return pyphen.Pyphen(lang=dictionary(lang), left=LEFT, right=RIGHT)
+    name = dictionary(lang)
+    path = pyphen.LANGUAGES[pyphen.language_fallback(name)]
+    if path not in pyphen.hdcache:
+        pyphen.hdcache[path] = _patterns(path)
+    return pyphen.Pyphen(lang=name, left=LEFT, right=RIGHT)
+
+
+def _patterns(path: Path) -> object:
+    """pyphen's parsed patterns of one dictionary file, kept in the cache folder:
+    parsing the file takes some 40 ms of every build's start, reading the parsed
+    patterns back 4 (keyed by the file's bytes and pyphen's version)."""
+    import pickle
+
+    import pyphen
+
+    from kzru_reports import cache
+
+    name = cache.entry_name("pickle", "hyphenation", pyphen.__version__, path.read_bytes())
+    data = cache.read("hyphenation", name)
+    if data is not None:
+        with contextlib.suppress(Exception):  # signed by this user's engine: see cache
+            kept = pickle.loads(data)
+            if isinstance(kept, pyphen.HyphDict):
+                return kept
+    parsed = pyphen.HyphDict(path)
+    cache.write("hyphenation", name, pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL))
+    return parsed
 
 
 _IOTATED = frozenset("яюеёЯЮЕЁ")

@@ -286,16 +286,19 @@ class Engine:
         work to share (a watcher or a service: even a one-document rebuild then runs
         in a warm worker, its formats side by side)."""
         if self._pool is not None:
-            self._start(options or self.options())
+            self._start(options or self.options(), resident=True)
 
-    def _start(self, options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
-        """Warm up, then fork the workers' zygote (once; again after ``reset``)."""
+    def _start(
+        self, options: BuildOptions, jobs: Sequence[Job] = (), resident: bool = False
+    ) -> None:
+        """Warm up, then fork the workers' zygote (once; again after ``reset``);
+        ``resident``: for many requests to come (``start``, ``render``), not a build."""
         assert self._pool is not None
         if self._pool.started:
             return
         with self._warm_lock:
             if not self._pool.started:
-                warm(options, jobs)
+                warm(options, jobs, resident)
                 self._pool.start()
 
     def _shipped(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -387,7 +390,7 @@ class Engine:
         if pool is None:
             results = [attempt(*args) for _, args in jobs]
         else:
-            self._start(options)
+            self._start(options, resident=True)
 
             def one(args: tuple[Any, ...]) -> Any:
                 return pool.call(attempt, self._shipped(args), deadline)
@@ -455,16 +458,17 @@ def _parse_source(source: VisitSource, theme: Any) -> Visit:
     return parse_visit(raw, source.name, json_syntax=False, theme=theme)
 
 
-def warm(options: BuildOptions, jobs: Sequence[Job] = ()) -> None:
+def warm(options: BuildOptions, jobs: Sequence[Job] = (), resident: bool = False) -> None:
     """Import the writers, load fonts and styles and compile the templates before
-    forking, so workers start ready and none of them does it again."""
+    forking, so workers start ready and none of them does it again (``resident``: see
+    ``Writer.warm``)."""
     from kzru_reports.templating import template_name, warm_templates
     from kzru_reports.templating.locale import language_tag
     from kzru_reports.writers import get_writer
 
     tags = sorted({language_tag(j.lang) for j in jobs}) or [language_tag(options.lang)]
     for fmt in options.formats:
-        get_writer(fmt, options.theme).warm(tags)
+        get_writer(fmt, options.theme).warm(tags, resident)
     names: dict[tuple[str, str], tuple[Any, set[str]]] = {}
     for job in jobs:  # every template of every document an audience gets, per language
         names.setdefault((job.audience.name, job.lang), (job.audience, set()))[1].update(

@@ -32,10 +32,13 @@ class Writer(Protocol):
 
     def render_pack(self, pack: Pack) -> bytes: ...
 
-    def warm(self, langs: Sequence[str] = ()) -> None:
+    def warm(self, langs: Sequence[str] = (), resident: bool = False) -> None:
         """Load now what the first document would load on the way (a build does this
         before forking its workers, so that none of them loads it again); ``langs``:
-        the language tags (``ru-RU``) of the documents to come."""
+        the language tags (``ru-RU``) of the documents to come. ``resident``: the
+        process lives on to make many documents (a service, a watcher), so also load
+        what only some documents need; a build leaves that to the worker that needs
+        it, which loads it while the other works."""
 
 
 class PagedWriter(Writer, Protocol):

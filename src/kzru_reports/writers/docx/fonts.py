@@ -151,9 +151,12 @@ def _face(path: str, chars: frozenset[str]) -> EmbeddedFace | None:
     return EmbeddedFace(path, data, font_key(data), subset=not whole)
 
 
-def warm(theme: Theme) -> None:
-    """Load now what embedding will need (a build forks its workers after this): the
-    subsetter and its table modules, each face's base subset and description."""
+def warm(theme: Theme, resident: bool = False) -> None:
+    """Load now what embedding will need (a build forks its workers after this): each
+    face's base subset and description; for a ``resident`` process, the subsetter and
+    its table modules too. A build's documents mostly find their faces' subsets in the
+    cache folder, and a worker that meets characters none holds loads the subsetter
+    itself (45 ms, in parallel with the other worker, not before either starts)."""
     for fam in _families(theme).values():
         for file in dict.fromkeys(fam.files):
             path = str(theme.font_path(file))
@@ -163,8 +166,8 @@ def warm(theme: Theme) -> None:
     # cut once here, not through the cache: a cached cut would leave the subsetter
     # unloaded, and a worker meeting characters no cached subset holds would load it
     body = str(theme.font_path(theme.body_font.regular))
-    if not fs_type(body) & (FSTYPE_RESTRICTED | FSTYPE_BITMAP_ONLY):
-        cut(base_subset(body)[0], ASCII)
+    if resident and not fs_type(body) & (FSTYPE_RESTRICTED | FSTYPE_BITMAP_ONLY):
+        cut(base_subset(body), ASCII)
 
 
 def embed_fonts(document: Any, theme: Theme) -> None:

@@ -84,11 +84,9 @@ def cut(data: bytes, chars: Iterable[str]) -> bytes:
 
 
 @memo.cached(16, files=lambda path: (path,))
-def base_subset(path: str) -> tuple[bytes, frozenset[int]]:
-    """The font cut down to ``BASE_RANGES`` (kept in the cache folder between runs),
-    with the code points it maps."""
+def base_subset(path: str) -> bytes:
+    """The font cut down to ``BASE_RANGES`` (kept in the cache folder between runs)."""
     import fontTools
-    from fontTools.ttLib import TTFont
 
     from kzru_reports import cache
 
@@ -98,9 +96,16 @@ def base_subset(path: str) -> tuple[bytes, frozenset[int]]:
     if data is None or not data.startswith(b"\x00\x01\x00\x00"):
         data = cut(original, _base_chars())
         cache.write("fonts", name, data)
-    with TTFont(io.BytesIO(data), lazy=True) as font:
-        mapped = frozenset(font.getBestCmap())
-    return data, mapped
+    return data
+
+
+@memo.cached(16, files=lambda path: (path,))
+def base_mapped(path: str) -> frozenset[int]:
+    """The code points the base subset maps (read when a face is cut, not before)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(io.BytesIO(base_subset(path)), lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 @memo.cached(16, files=lambda path: (path,))
@@ -123,8 +128,8 @@ def subset_face(path: str, chars: frozenset[str]) -> bytes:
     data = cache.read("font-subsets", name)
     if data is not None and data.startswith(b"\x00\x01\x00\x00"):
         return data
-    base, mapped = base_subset(path)
-    data = cut(base if all(ord(c) in mapped for c in chars) else font_bytes(path), chars)
+    whole = not all(ord(c) in base_mapped(path) for c in chars)
+    data = cut(font_bytes(path) if whole else base_subset(path), chars)
     cache.write("font-subsets", name, data)
     return data
 

@@ -30,9 +30,9 @@ class DocxWriter:
         with contextlib.suppress(Exception):
             blank_for(theme, file_state(theme.reference_docx), DEFAULT_TAG)
 
-    def warm(self, langs: Sequence[str] = ()) -> None:
+    def warm(self, langs: Sequence[str] = (), resident: bool = False) -> None:
         Image.preinit()  # Pillow's image formats, loaded at the first chart otherwise
-        fonts.warm(self.theme)
+        fonts.warm(self.theme, resident)
         for tag in langs:  # one blank per language: its styles say the language
             with contextlib.suppress(Exception):  # reported when rendering
                 blank_for(self.theme, file_state(self.theme.reference_docx), tag)

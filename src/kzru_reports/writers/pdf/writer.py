@@ -48,7 +48,7 @@ class PdfWriter:
         self.theme = theme
         register_fonts(theme)
 
-    def warm(self, langs: Sequence[str] = ()) -> None:
+    def warm(self, langs: Sequence[str] = (), resident: bool = False) -> None:
         import reportlab.graphics.renderPDF  # noqa: F401  (drawn charts need it)
 
         for tag in langs:  # the hyphenation patterns of each language
