@@ -345,3 +345,43 @@ def test_a_pdf_embeds_its_font_subsets_compressed_as_reportlab_does() -> None:
         made = [engine.render(SHIPPED, "press", ["memo"], ["pdf"])[0].data for _ in range(2)]
     assert made[0] == made[1] and b"/FontFile2" in made[0]
     assert KEPT_FLATE.encode.cache_info().hits > before
+
+
+def test_a_parsed_font_is_kept_in_the_cache_folder_and_read_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """reportlab's parse of a font file is kept (keyed by the file's bytes) and read
+    back by the next process: the same face, and the same PDF bytes as a parse."""
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    from kzru_reports import cache, memo
+    from kzru_reports.theme import default_theme
+    from kzru_reports.theme import fonts as theme_fonts
+
+    theme = default_theme()
+    path = str(theme.font_path(theme.body_font.regular))
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    parsed = theme_fonts._parsed(path)
+    monkeypatch.setattr(TTFontFace, "__init__", lambda *a, **k: pytest.fail("parsed again"))
+    kept = theme_fonts._parsed(path)
+    monkeypatch.undo()
+    assert kept is not parsed and vars(kept).keys() == vars(parsed).keys()
+    for name, value in vars(parsed).items():
+        if name != "_pdfScale":
+            assert getattr(kept, name) == value, name
+    assert [kept._pdfScale(v) for v in (1, 733, -211)] == [
+        parsed._pdfScale(v) for v in (1, 733, -211)
+    ]
+
+    def memo_pdf(out: Path, folder: str) -> bytes:
+        monkeypatch.setenv(cache.ENV, folder)
+        memo.clear()  # as a new process
+        options = api.BuildOptions(out=str(out), documents=("memo",), formats=("pdf",))
+        assert api.build([SHIPPED], options).ok
+        return next(out.rglob("*-memo.pdf")).read_bytes()
+
+    kept_folder = str(tmp_path / "cache-b")
+    first = memo_pdf(tmp_path / "a", kept_folder)  # parsed and kept
+    again = memo_pdf(tmp_path / "b", kept_folder)  # read back
+    none = memo_pdf(tmp_path / "c", "")  # nothing kept: parsed
+    assert first == again == none

@@ -7,6 +7,7 @@ the characters each text needs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,10 @@ def truetype(path: str) -> Any:
     """A TrueType file as reportlab's parsed face, read once per process: the glyph
     check reads its character map and the PDF writer embeds it from the same object.
     ``ConfigError`` if it cannot be used (not TrueType, PostScript outlines, damaged)."""
-    from reportlab.pdfbase.ttfonts import TTFError, TTFontFace
+    from reportlab.pdfbase.ttfonts import TTFError
 
     try:
-        face = TTFontFace(path, validate=1)
+        face = _parsed(path)
     except TTFError as exc:
         raise ConfigError(
             f"the font {Path(path).name} cannot be used: {exc} "
@@ -45,6 +46,46 @@ def truetype(path: str) -> Any:
     face.makeSubset = _kept_subsets(face.makeSubset)
     face.addSubsetObjects = _kept_compression(face, face.addSubsetObjects)
     return face
+
+
+def _parsed(path: str) -> Any:
+    """reportlab's parse of a TrueType file (its tables, character map and widths),
+    kept in the cache folder keyed by the file's bytes: parsing the theme's seven
+    faces took some 60 ms of every process's start, reading them back a few."""
+    import pickle
+
+    import reportlab
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    from kzru_reports import cache
+
+    data = Path(path).read_bytes()
+    name = cache.entry_name("pickle", "pdf-font-face", reportlab.Version, data)
+    kept = cache.read("fonts", name)
+    if kept is not None:
+        with contextlib.suppress(Exception):  # signed by this user's engine: see cache
+            state = pickle.loads(kept)
+            face = TTFontFace.__new__(TTFontFace)
+            face.__dict__.update(state)
+            face.filename, face._ttf_data = path, data
+            face._pdfScale = _scale(face.unitsPerEm)
+            return face
+    face = TTFontFace(path, validate=1)
+    state = {k: v for k, v in vars(face).items() if k not in _NOT_KEPT}
+    cache.write("fonts", name, pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
+    return face
+
+
+_NOT_KEPT = frozenset({"filename", "_ttf_data", "_pdfScale"})  # the file, and a function
+
+
+def _scale(units_per_em: int) -> Any:
+    """reportlab's scale of a face's font units to thousandths of an em (as its
+    parser makes it)."""
+    if units_per_em == 1000:
+        return lambda x: x
+    factor = 1000 / units_per_em
+    return lambda x: x * factor
 
 
 SUBSETS_KEPT = 16  # per face: the last few subsets a PDF embedded (tens of kB each)
