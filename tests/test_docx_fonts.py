@@ -213,3 +213,39 @@ def test_libreoffice_sets_the_docx_in_its_embedded_noto_fonts(
         names = {line.split()[0].split("+")[-1] for line in listed.splitlines()[2:]}
         assert {"NotoSerif-Regular", "NotoSerif-Bold", "NotoSans-Bold"} <= names, listed
         assert not [n for n in names if "DejaVu" in n], listed
+
+
+def test_faces_hold_whole_alphabets_so_documents_share_their_cuts(tmp_path: Path) -> None:
+    """A face holds ASCII, common punctuation and the whole alphabet of any letter the
+    text uses: a reader editing the DOCX types any letter of its alphabet in the
+    embedded face, and documents whose text differs within one alphabet embed the
+    same faces (a build of many visits cuts each face once)."""
+    import json
+
+    assert subsets.rounded_up("Trade") == subsets.ALWAYS
+    cyrillic = subsets.ALPHABETS[0]
+    assert cyrillic <= subsets.rounded_up("Переговоры")
+
+    def memo_docx(name: str, title: str) -> bytes:
+        visit = {
+            "schema": "visit/1",
+            "id": name,
+            "title": title,
+            "parties": [{"id": "aa", "country": "A", "role": "host"}, {"id": "bb", "country": "B"}],
+        }
+        (tmp_path / f"{name}.json").write_text(json.dumps(visit, ensure_ascii=False))
+        options = api.BuildOptions(
+            out=str(tmp_path / "out"), documents=("memo",), formats=("docx",)
+        )
+        assert api.build([tmp_path / f"{name}.json"], options).ok
+        return next((tmp_path / "out" / name).rglob("*-memo.docx")).read_bytes()
+
+    def faces(data: bytes) -> dict[tuple[str, str], bytes]:
+        return {(family, slot): face for family, slot, face in embedded(data)}
+
+    trade = faces(memo_docx("trade", "Trade № 5 ± 2 × 3"))
+    assert trade == faces(memo_docx("energy", "Qxz"))  # other letters of one alphabet
+    russian = faces(memo_docx("ru", "Переговоры"))
+    for key, face in russian.items():
+        assert {ord(c) for c in cyrillic} <= _cmap(face), key  # Ё, Қ ... though unused
+    assert all(not {ord(c) for c in cyrillic} & _cmap(face) for face in trade.values())

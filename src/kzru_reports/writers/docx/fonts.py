@@ -13,8 +13,9 @@ ECMA-376 Part 1 §17.8.1 describes:
   when the faces hold only the characters the document uses).
 
 Only the faces the document's text is set in are embedded, each subset (fontTools) to
-the characters set in that family plus printable ASCII (page numbers and contents
-entries a word processor recomputes, and small corrections). A font whose licence
+the characters set in that family plus printable ASCII and common punctuation (page
+numbers and contents entries a word processor recomputes, and corrections), and the
+whole alphabet of any letter the text uses (``subsets.rounded_up``). A font whose licence
 forbids embedding (OS/2 ``fsType`` restricted or bitmap-only) is left out; one that
 forbids subsetting is embedded whole. Everything is derived from content (the key is
 a hash of the face's bytes), so equal documents give equal packages.
@@ -46,6 +47,7 @@ from kzru_reports.writers.docx.subsets import (
     description,
     font_bytes,
     fs_type,
+    rounded_up,
     subset_face,
 )
 
@@ -113,7 +115,7 @@ def plan(package: Any, theme: Theme) -> dict[str, dict[str, EmbeddedFace]]:
     used = used_faces(package)
     out: dict[str, dict[str, EmbeddedFace]] = {}
     for name, fam in families.items():
-        chars = set(ASCII)
+        chars: set[str] = set()
         faces = set()
         for (font, bold, italic), text in used.items():
             if font == name:
@@ -121,6 +123,7 @@ def plan(package: Any, theme: Theme) -> dict[str, dict[str, EmbeddedFace]]:
                 faces.add((bold, italic))
         if not faces:
             continue
+        whole = rounded_up(chars)
         faces |= {(False, False), (True, False)}
         styles = ((False, False), (True, False), (False, True), (True, True))
         files = dict(zip(styles, fam.files, strict=True))
@@ -132,7 +135,7 @@ def plan(package: Any, theme: Theme) -> dict[str, dict[str, EmbeddedFace]]:
             path = str(theme.font_path(files[(bold, italic)]))
             face = made.get(path)
             if face is None:
-                face = _face(path, frozenset(chars))
+                face = _face(path, whole)
                 if face is None:
                     continue
                 made[path] = face
