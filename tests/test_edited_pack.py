@@ -417,7 +417,9 @@ def test_validate_warns_of_a_total_without_a_source_not_of_a_point_to_raise(
     assert "points_to_raise" not in result.stderr
 
 
-def test_the_first_layout_stops_at_the_last_heading_referred_to() -> None:
+def test_the_first_layout_stops_at_the_last_heading_referred_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Finding the pages references point at costs the layout up to them, not more."""
     from kzru_reports.engine.options import BuildOptions
     from kzru_reports.engine.render import render_models
@@ -433,12 +435,19 @@ def test_the_first_layout_stops_at_the_last_heading_referred_to() -> None:
         "memo-sources",
         "memo-topic-energy",
     }
+    from reportlab.platypus import Paragraph
+
     writer = get_writer("pdf", options.theme)
+    drawn: list[str] = []
+    real = Paragraph.drawPara
+    monkeypatch.setattr(Paragraph, "drawPara", lambda p, *a: drawn.append(p.text) or real(p, *a))
     data, pages = _layout_once(writer, pack, until=frozenset(pack.refs))
     assert data == b"" and set(pack.refs) <= set(pages)
     assert list(pages)[-1] == "agreements-all"  # the last one laid out: nothing after it
+    assert not drawn  # it only measures: no paragraph's text is set
     full = _layout_once(writer, pack)[1]
     assert {a: full[a] for a in pages} == pages  # the same pages as the whole layout
+    assert drawn
 
 
 @pytest.mark.client

@@ -86,12 +86,15 @@ class DocTemplate(BaseDocTemplate):
         self.canv.addOutlineEntry(title, key, level=level, closed=level > 0)
 
 
-def canvas_class(meta: n.Meta, theme: Theme) -> type[Canvas]:
+def canvas_class(meta: n.Meta, theme: Theme, measuring: bool = False) -> type[Canvas]:
     """A canvas that holds pages back until the end, so every footer knows the total
-    and every page reference knows its page."""
+    and every page reference knows its page. ``measuring``: for a layout that only
+    finds where headings land (see ``Found``); its paragraphs draw no text."""
     head = font_names(theme.heading_font)
 
     class _Canvas(Canvas):
+        kz_measuring = measuring
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []

@@ -129,6 +129,12 @@ class Para(Paragraph):
         self._wrapped = (availWidth, size)
         return size
 
+    def draw(self) -> None:
+        # a layout that only finds where headings land draws no text: setting it is
+        # most of a paragraph's cost, and nothing of that layout is kept
+        if not getattr(self.canv, "kz_measuring", False):
+            super().draw()
+
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         if self._key is not None:
             # reportlab's split changes the parse and lines it splits: this paragraph

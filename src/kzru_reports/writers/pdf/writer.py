@@ -168,7 +168,7 @@ class PdfWriter:
         template.addPageTemplates(pages)
         template.until = until
         try:
-            template.build(story, canvasmaker=canvas_class(meta, theme))
+            template.build(story, canvasmaker=canvas_class(meta, theme, bool(until)))
         except Found:  # every anchor asked for has its page: the rest is not laid out
             return b"", template.page_map
         return buf.getvalue(), template.page_map
