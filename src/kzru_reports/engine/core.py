@@ -264,7 +264,18 @@ class Engine:
             for i, (job, _) in enumerate(planned)
             for fmts in ([(f,) for f in job.formats] if split else [job.formats])
         ]
-        tasks.sort(key=lambda t: planned[t[0]][0].document != PACK)  # heaviest first
+        # each visit's documents together, its pack (the heaviest) first: a worker that
+        # takes several of them finds their paragraphs already laid out (see
+        # writers.pdf.text), and no pack is left to run alone at the end
+        groups: dict[tuple[str, str, str], int] = {}
+        for job, _ in planned:
+            groups.setdefault((job.display, job.audience.name, job.lang), len(groups))
+
+        def order(task: tuple[int, Any]) -> tuple[int, bool]:
+            job = planned[task[0]][0]
+            return groups[(job.display, job.audience.name, job.lang)], job.document != PACK
+
+        tasks.sort(key=order)
         futures = [(i, self._dispatch.submit(one, *planned[i], fmts)) for i, fmts in tasks]
         results: dict[int, Any] = {}
         for i, future in futures:
