@@ -137,6 +137,36 @@ def test_a_failing_visit_leaves_earlier_outputs_and_the_manifest_true(tmp_path: 
     assert files(out) == good
 
 
+def test_a_build_stopped_midway_keeps_and_records_the_visits_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each visit is written as soon as its documents are made: a build stopped while
+    rendering the second visit has written the first whole, and its manifest says so
+    (the next build finds it unchanged), and nothing of the second."""
+    from kzru_reports.engine import Engine, Settings
+    from kzru_reports.manifest import Manifest
+
+    real = render.render_formats
+
+    def stop_at_the_summit(visit: Any, *args: Any, **kw: Any) -> Any:
+        if visit.id == "astana-summit-2026":
+            raise KeyboardInterrupt
+        return real(visit, *args, **kw)
+
+    monkeypatch.setattr(render, "render_formats", stop_at_the_summit)
+    out = tmp_path / "out"
+    with Engine(Settings(), workers=0) as engine, pytest.raises(KeyboardInterrupt):
+        engine.build([SHIPPED, SUMMIT], engine.options(out=str(out), documents=("memo",)))
+    written = {p.parts[0] for p in (Path(k) for k in files(out)) if len(p.parts) > 1}
+    assert written == {"kz-ru-state-visit-2025"}
+    listed = Manifest.load(str(out)).entries
+    assert listed and all(k.startswith("kz-ru-state-visit-2025/") for k in listed)
+    monkeypatch.undo()
+    report = build(out, SHIPPED, SUMMIT, documents=("memo",))
+    statuses = {(o.visit, o.status) for o in report.outputs}
+    assert statuses == {("kz-ru-state-visit-2025", "unchanged"), ("astana-summit-2026", "built")}
+
+
 def test_killed_build_leaves_good_outputs_and_no_partial_files(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

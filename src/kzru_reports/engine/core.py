@@ -13,8 +13,8 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -38,7 +38,7 @@ from kzru_reports.engine.options import (
 from kzru_reports.engine.plan import depends_on, plan
 from kzru_reports.engine.pool import WorkerPool
 from kzru_reports.engine.render import Shipment, attempt
-from kzru_reports.engine.write import locked, refuse_unsafe_paths, write
+from kzru_reports.engine.write import locked, write_as_done
 from kzru_reports.errors import DataError, KzruError, Problem, RenderTimeout, UsageError
 from kzru_reports.manifest import Manifest, remove_partial_files
 from kzru_reports.memo import BoundedCache
@@ -198,27 +198,16 @@ class Engine:
                 for o in report.outputs:
                     progress.output(o)
                 progress.start(len(planned))
-            # a visit in one language is written whole or not at all
-            by_visit: dict[tuple[str, str], list[tuple[Job, list[tuple[str, bytes]]]]] = {}
-            failed: set[tuple[str, str]] = set()
-            for job, result in self._run(planned, options):
-                if progress:
-                    progress.job_done(job)
-                if isinstance(result, KzruError):
-                    report.errors += [in_file(p, job.display) for p in result.problems()]
-                    failed.add(job.unit)
-                else:
-                    by_visit.setdefault(job.unit, []).append((job, result))
-            ready = {v: r for v, r in by_visit.items() if v not in failed}
-            refuse_unsafe_paths(ready, options, report)
-            write(ready, options, manifest, report, progress)
+            jobs = [job for job, _ in planned]
+            write_as_done(self._run(planned, options), jobs, options, manifest, report, progress)
         return report
 
     def _run(
         self, planned: list[tuple[Job, Visit]], options: BuildOptions
-    ) -> list[tuple[Job, Any]]:
+    ) -> Iterator[tuple[Job, Any]]:
         """Render the jobs: in this process when there is no pool or nothing to share
-        out, else in the workers, the heaviest (packs) first; results in job order."""
+        out, else in the workers, each visit's pack first; each job's result given
+        (in job order) as soon as it is done."""
         pool = self._pool
 
         def args_of(
@@ -239,11 +228,10 @@ class Engine:
             )
 
         if pool is None or (len(planned) <= 1 and not pool.started):
-            out: list[tuple[Job, Any]] = []
             for job, visit in planned:
                 args = args_of(job, visit)
-                out.append((job, args if isinstance(args, KzruError) else attempt(*args)))
-            return out
+                yield job, args if isinstance(args, KzruError) else attempt(*args)
+            return
         self._start(options, [job for job, _ in planned])
 
         def one(job: Job, visit: Visit, formats: tuple[str, ...]) -> Any:
@@ -276,21 +264,19 @@ class Engine:
             return groups[(job.display, job.audience.name, job.lang)], job.document != PACK
 
         tasks.sort(key=order)
-        futures = [(i, self._dispatch.submit(one, *planned[i], fmts)) for i, fmts in tasks]
-        results: dict[int, Any] = {}
-        for i, future in futures:
-            result, so_far = future.result(), results.get(i, [])
-            if isinstance(so_far, KzruError):
-                continue
-            results[i] = result if isinstance(result, KzruError) else [*so_far, *result]
-        done = []
-        for i, (job, _) in enumerate(planned):
-            result = results[i]
+        futures: dict[int, list[Future[Any]]] = {}
+        for i, fmts in tasks:
+            futures.setdefault(i, []).append(self._dispatch.submit(one, *planned[i], fmts))
+        for i, (job, _) in enumerate(planned):  # each job once all its formats are done
+            result: Any = []
+            for future in futures.pop(i):
+                part = future.result()
+                if not isinstance(result, KzruError):
+                    result = part if isinstance(part, KzruError) else [*result, *part]
             if not isinstance(result, KzruError):
-                order = {fmt: n for n, fmt in enumerate(job.formats)}
-                result = sorted(result, key=lambda r: order[r[0]])
-            done.append((job, result))
-        return done
+                place = {fmt: n for n, fmt in enumerate(job.formats)}
+                result = sorted(result, key=lambda r: place[r[0]])
+            yield job, result
 
     def start(self, options: BuildOptions | None = None) -> None:
         """Warm up and start the workers now, rather than at the first build that has

@@ -7,8 +7,10 @@ import contextlib
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from kzru_reports.engine.options import (
     BuildOptions,
@@ -19,7 +21,7 @@ from kzru_reports.engine.options import (
     in_file,
     output_path,
 )
-from kzru_reports.errors import RenderError
+from kzru_reports.errors import KzruError, RenderError
 from kzru_reports.files import write_atomic
 from kzru_reports.manifest import Entry, Manifest
 from kzru_reports.writers import count_pages
@@ -40,19 +42,64 @@ def refuse_unsafe_paths(ready: Results, options: BuildOptions, report: Report) -
             del ready[visit]
 
 
+def write_as_done(
+    results: Iterable[tuple[Job, Any]],
+    jobs: Sequence[Job],
+    options: BuildOptions,
+    manifest: Manifest,
+    report: Report,
+    progress: Progress | None,
+) -> None:
+    """Each visit (in one language) written whole as soon as its last job's result
+    comes, while the workers render the next; not at all if one of its jobs failed.
+    The manifest is saved once, at the end (or when stopped, with what was written)."""
+    left = Counter(job.unit for job in jobs)
+    by_visit: Results = {}
+    failed: set[tuple[str, str]] = set()
+    wrote = False
+    try:
+        for job, result in results:
+            if progress:
+                progress.job_done(job)
+            if isinstance(result, KzruError):
+                report.errors += [in_file(p, job.display) for p in result.problems()]
+                failed.add(job.unit)
+            else:
+                by_visit.setdefault(job.unit, []).append((job, result))
+            left[job.unit] -= 1
+            done = by_visit.pop(job.unit, []) if not left[job.unit] else []
+            if done and job.unit not in failed:
+                ready = {job.unit: done}
+                refuse_unsafe_paths(ready, options, report)
+                write(ready, options, manifest, report, progress, save=False)
+                wrote = wrote or bool(ready)
+    except BaseException:
+        if wrote:  # the visits written so far stay recorded
+            with contextlib.suppress(OSError):
+                manifest.save()
+        raise
+    if wrote or not manifest.file.exists():
+        manifest.save()
+
+
 def write(
     ready: Results,
     options: BuildOptions,
     manifest: Manifest,
     report: Report,
     progress: Progress | None,
+    save: bool = True,
 ) -> None:
+    """Write the files of ``ready`` and record them in the manifest, saved at the end
+    unless ``save`` is false (a build writing visit after visit saves it once, when
+    done: a manifest that lacks a file it holds only makes the next build make it
+    again)."""
     planned = [
         job.path(fmt) for results in ready.values() for job, files in results for fmt, _ in files
     ]
     # first forget what is about to be replaced: the manifest stays true if killed
     replaced = {p: manifest.entries.pop(p) for p in planned if p in manifest.entries}
-    if planned:
+    if replaced:
         manifest.save()
     try:
         _write_files(ready, options, manifest, report, progress, replaced)
@@ -63,7 +110,7 @@ def write(
         with contextlib.suppress(OSError):
             manifest.save()
         raise
-    if planned or not manifest.file.exists():
+    if save and (planned or not manifest.file.exists()):
         manifest.save()
 
 
