@@ -22,13 +22,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .readers import SUMMIT
 from .test_service import (
     CONFIG,
     DESK,
     PRESS,
     RESTRICTED,
     SHIPPED_ID,
+    SUMMIT_BODY,
     SUMMIT_ID,
     make_workspace,
 )
@@ -118,7 +118,7 @@ def test_the_api_end_to_end(server: Served) -> None:
         pdf = client.get(f"/v1/visits/{SHIPPED_ID}/leadership/memo.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         url = "/v1/build?audience=analyst&document=memo&format=pdf&format=docx"
-        packed = client.post(url, content=SUMMIT.read_bytes())
+        packed = client.post(url, content=SUMMIT_BODY)
         assert packed.status_code == 200
         with zipfile.ZipFile(io.BytesIO(packed.content)) as z:
             assert len(z.namelist()) == 3 and "manifest.json" in z.namelist()
@@ -133,7 +133,7 @@ def test_the_api_end_to_end(server: Served) -> None:
 @pytest.mark.slow
 def test_a_slow_client_holds_up_no_one_and_is_cut_off_at_the_deadline(server: Served) -> None:
     host, port = server.url.removeprefix("http://").split(":")
-    body = SUMMIT.read_bytes()
+    body = SUMMIT_BODY
     slow = socket.create_connection((host, int(port)), timeout=20)
     head = (
         f"POST /v1/validate HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {DESK}\r\n"
@@ -204,6 +204,7 @@ parties:
   - {id: bb, country: Country B, role: guest}
 agreements:
   - {id: one, title: An agreement, kind: treaty, parties: [aa, bb]}
+classification: public
 """
 
 

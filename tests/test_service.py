@@ -41,6 +41,14 @@ from kzru_reports.service.tokens import SERVE_TOKEN_ENV, Tokens
 from .readers import SHIPPED, SUMMIT, pdf_text
 
 CORPUS = Path(__file__).parent / "corpus"
+# The summit with a public default, so that the press sees most of it (its official
+# items and restricted point stay withheld): as it ships, official throughout, the
+# press may see nothing of it and is given no document of it (as kzru build writes none)
+SUMMIT_BODY = (
+    SUMMIT.read_text("utf-8")
+    .replace("classification: official", "classification: public", 1)
+    .encode("utf-8")
+)
 PRESS = "press-secret-0123456789"
 DESK = "desk-secret-9876543210"
 ALL = "all-audiences-secret-5555"  # KZRU_SERVE_TOKEN: every audience
@@ -109,7 +117,7 @@ def make_workspace(root: Path, config: str = CONFIG) -> Path:
     (root / "data").mkdir(parents=True)
     (root / "templates").mkdir()
     (root / "data" / SHIPPED.name).write_bytes(SHIPPED.read_bytes())
-    (root / "data" / SUMMIT.name).write_bytes(SUMMIT.read_bytes())
+    (root / "data" / SUMMIT.name).write_bytes(SUMMIT_BODY)
     secret = SUMMIT.read_text("utf-8").replace(f"id: {SUMMIT_ID}", f"id: {SECRET_ID}")
     secret = secret.replace("classification: official", "classification: restricted", 1)
     (root / "data" / "closed-talks.yaml").write_text(secret, "utf-8")
@@ -241,7 +249,7 @@ def test_a_press_token_gets_nothing_beyond_press(client: Client) -> None:
         r = client.get(f"/v1/visits/{SUMMIT_ID}/{audience}/memo.pdf", headers=PRESS_H)
         message = error_of(r, 403)
         assert "known" not in message and "analyst" not in message.replace(audience, "")
-    body = SUMMIT.read_bytes()
+    body = SUMMIT_BODY
     r = client.post("/v1/build?audience=analyst", content=body, headers=PRESS_H)
     error_of(r, 403)
     # the two answers of a refused audience look alike whether or not it exists
@@ -266,6 +274,42 @@ def test_the_classification_filter_runs_per_request(client: Client) -> None:
     assert desk[SECRET_ID]["title"] == desk[SUMMIT_ID]["title"]
     assert listed[SECRET_ID]["title"] != desk[SECRET_ID]["title"]
     assert "Қазақстан" in listed[SECRET_ID]["title"]
+
+
+def test_an_audience_that_may_see_nothing_of_a_visit_gets_no_document(client: Client) -> None:
+    """As ``kzru build`` writes nothing for an audience that may see nothing of a
+    visit, the service makes no empty document that would look like a real one: 404
+    for a workspace visit, 422 for an upload, saying nothing of what is withheld."""
+    from kzru_reports.audiences import BUILTIN
+    from kzru_reports.engine import VisitSource
+    from kzru_reports.handling import nothing_to_show
+
+    summit = SUMMIT.read_text("utf-8")
+    secret = summit.replace("classification: official", "classification: restricted", 1)
+    with Engine(workers=0) as engine:  # the press may see nothing of it
+        assert nothing_to_show(engine.load(VisitSource(secret)), BUILTIN["press"]) is not None
+    for headers in (PRESS_H, DESK_H):
+        r = client.get(f"/v1/visits/{SECRET_ID}/press/memo.pdf", headers=headers)
+        message = error_of(r, 404)
+        assert "press" in message and not re.search(r"\d", message)  # no count of what is held back
+        assert RESTRICTED not in message
+    r = client.post("/v1/build?audience=press", content=secret.encode(), headers=PRESS_H)
+    error_of(r, 422)
+    # what the audience may see of it is made as before
+    assert client.get(f"/v1/visits/{SECRET_ID}/analyst/memo.pdf", headers=DESK_H).status_code == 200
+    assert client.get(f"/v1/visits/{SUMMIT_ID}/press/memo.pdf", headers=PRESS_H).status_code == 200
+
+
+def test_a_value_given_twice_is_refused_not_one_picked(client: Client) -> None:
+    url = f"/v1/visits/{SHIPPED_ID}/press/memo.pdf"
+    assert "'lang' is given more than once" in error_of(
+        client.get(f"{url}?lang=ru&lang=kk", headers=PRESS_H), 400
+    )
+    twice = "/v1/build?audience=press&audience=analyst"
+    r = client.post(twice, content=SUMMIT_BODY, headers=DESK_H)
+    assert "'audience'" in error_of(r, 400)
+    assert client.get(f"{url}?lang=kk", headers=PRESS_H).status_code == 200
+    assert client.get(f"{url}?lang=", headers=PRESS_H).status_code == 200  # empty: the default
 
 
 def test_tokens_come_from_the_environment_and_are_checked_at_start() -> None:
@@ -372,7 +416,7 @@ def test_a_document_the_audience_does_not_get_is_not_found(client: Client) -> No
 
 
 def test_a_good_upload_validates_and_builds(client: Client) -> None:
-    body = SUMMIT.read_bytes()
+    body = SUMMIT_BODY
     ok = client.post(
         "/v1/validate", content=body, headers={**PRESS_H, "Content-Type": "application/yaml"}
     )
@@ -388,7 +432,7 @@ def test_a_good_upload_validates_and_builds(client: Client) -> None:
 
 
 def test_several_outputs_come_as_a_reproducible_zip_with_a_manifest(client: Client) -> None:
-    body = SUMMIT.read_bytes()
+    body = SUMMIT_BODY
     url = "/v1/build?audience=analyst&document=memo&document=factsheet&format=pdf&format=docx"
     first = client.post(url, content=body, headers=DESK_H)
     second = client.post(url, content=body, headers=DESK_H)
@@ -411,7 +455,7 @@ def test_several_outputs_come_as_a_reproducible_zip_with_a_manifest(client: Clie
 def test_a_json_upload_is_read_as_json(client: Client) -> None:
     import yaml
 
-    data = yaml.safe_load(SUMMIT.read_text("utf-8"))
+    data = yaml.safe_load(SUMMIT_BODY)
     body = json.dumps(data, default=str).encode()
     r = client.post(
         "/v1/build?audience=press&document=memo&format=pdf",
@@ -459,7 +503,7 @@ def _messages(problems: list[dict[str, object]]) -> list[tuple[object, ...]]:
 
 
 def test_bad_requests_to_build_are_answered_in_json(client: Client) -> None:
-    body = SUMMIT.read_bytes()
+    body = SUMMIT_BODY
     error_of(client.post("/v1/build", content=body, headers=DESK_H), 400)  # no audience
     error_of(
         client.post("/v1/build?audience=press&document=minutes", content=body, headers=DESK_H), 400

@@ -188,6 +188,7 @@ def create_app(
         responses={200: FILE, **errors(400, 401, 403, 404, 429, 504)},
     )
     async def output(
+        request: Request,
         visit: str,
         audience: str,
         filename: str,
@@ -195,6 +196,7 @@ def create_app(
         arrived: Arrived,
         lang: Lang = None,
     ) -> Response:
+        once(request, "lang")
         profile = service.audience(grant, audience, 404)
         entries = await anyio.to_thread.run_sync(service.catalog.visits)
         entry = entries.get(visit)
@@ -235,6 +237,7 @@ def create_app(
     ) -> Response:
         from kzru_reports.engine import VisitSource
 
+        once(request, "audience", "lang")
         profile = service.audience(grant, audience, 400)
         documents = chosen(document, [d for d in DOCUMENTS if profile.gets(d)], "document")
         formats = chosen(
@@ -262,3 +265,11 @@ def create_app(
         app.add_middleware(LoopbackHost)
     app.add_middleware(Observe, metrics=service.metrics)
     return app
+
+
+def once(request: Request, *names: str) -> None:
+    """A query value that is one thing (an audience, a language), given more than
+    once, is refused rather than one of its values picked."""
+    for name in names:
+        if len(request.query_params.getlist(name)) > 1:
+            raise ApiError(400, f"{name!r} is given more than once; give it once")

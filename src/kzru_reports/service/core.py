@@ -20,6 +20,7 @@ from kzru_reports.audiences import LEVELS, Audience, rank
 from kzru_reports.config import Workspace
 from kzru_reports.data import find_visit_files
 from kzru_reports.errors import DataError, KzruError, Problem, one_line
+from kzru_reports.handling import nothing_to_show
 from kzru_reports.service.admission import Admission, DeadlinePassed, QueueFull
 from kzru_reports.service.answers import ApiError, Scrubber
 from kzru_reports.service.bounds import Limits, read_body
@@ -29,6 +30,10 @@ from kzru_reports.service.tokens import OPEN, Grant, Tokens
 from kzru_reports.writers import DEFAULT_FORMATS
 
 log = logging.getLogger(__name__)
+
+
+class NothingToShow(Exception):
+    """The audience may see nothing of substance of the visit (``nothing_to_show``)."""
 
 
 class Engine(Protocol):
@@ -45,6 +50,8 @@ class Engine(Protocol):
     ) -> list[Any]: ...
 
     def validate(self, source: Any) -> list[Problem]: ...
+
+    def load(self, source: Any) -> Any: ...
 
     @property
     def worker_pids(self) -> list[int]: ...
@@ -175,6 +182,8 @@ class Service:
         from kzru_reports.errors import RenderTimeout, WorkerLost
 
         def call(left: float) -> list[Any]:
+            if nothing_to_show(self.engine.load(source), audience) is not None:
+                raise NothingToShow  # as a build writes nothing for it (--allow-empty)
             args = (source, audience.name, list(documents), list(formats))
             for _ in range(self.limits.workers):
                 try:
@@ -189,6 +198,13 @@ class Service:
 
         try:
             return await self.run(deadline, call)  # type: ignore[no-any-return]
+        except NothingToShow:
+            # said without what was withheld, or how much: only that there is nothing
+            raise ApiError(
+                422 if upload else 404,
+                f"audience {audience.name!r} may see nothing of this visit: "
+                "there is no document of it for this audience",
+            ) from None
         except RenderTimeout:
             raise self.late() from None
         except WorkerLost:
