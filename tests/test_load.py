@@ -105,6 +105,15 @@ def test_bad_values_are_refused_with_reasons(snippet: str, expected: str) -> Non
     assert any(expected in p for p in problems(text)), problems(text)
 
 
+def test_characters_a_document_cannot_carry_are_one_problem_naming_each() -> None:
+    """Two control characters in one text: one problem naming both (not a second one
+    from the font check for the same field, in its language)."""
+    snippet = 'title:\n  en: "bell \\a and \\e here"\n  ru: "\\a"\n'
+    found = problems(MINIMAL.replace("title: Working visit\n", snippet))
+    assert len(found) == 1, found
+    assert "control characters U+0007, U+001B (the first at position 6)" in found[0]
+
+
 def test_yaml_syntax_error_names_line() -> None:
     found = problems(MINIMAL + "events: [unclosed\n")
     assert found[0].startswith("v.yaml:") and "YAML syntax" in found[0]

@@ -46,19 +46,30 @@ def _text(v: Any) -> str:
         raise ValueError(f"expected text, got {_kind(v)}")
     bad = _BAD_CHARS.search(v)
     if bad:
-        code = ord(bad.group())
-        what = (
-            "a lone surrogate"
-            if 0xD800 <= code <= 0xDFFF
-            else "a noncharacter"
-            if code >= 0xFFFE
-            else "the control character"
-        )
+        found = list(dict.fromkeys(m.group() for m in _BAD_CHARS.finditer(v)))
+        codes = ", ".join(f"U+{ord(c):04X}" for c in found)
+        kinds = {_unshowable(c) for c in found}
+        if len(found) == 1:
+            raise ValueError(
+                f"contains {_unshowable(found[0])[0]} {codes} at position {bad.start() + 1}; "
+                "documents cannot carry it (remove it from the text)"
+            )
+        plural = next(iter(kinds))[1] if len(kinds) == 1 else "characters"
         raise ValueError(
-            f"contains {what} U+{code:04X} at position {bad.start() + 1}; "
-            "documents cannot carry it (remove it from the text)"
+            f"contains the {plural} {codes} (the first at position {bad.start() + 1}); "
+            "documents cannot carry them (remove them from the text)"
         )
     return str(v)
+
+
+def _unshowable(char: str) -> tuple[str, str]:
+    """What a character documents cannot carry is, said of one and of several."""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return "a lone surrogate", "lone surrogates"
+    if code >= 0xFFFE:
+        return "a noncharacter", "noncharacters"
+    return "the control character", "control characters"
 
 
 def _slug(v: Any) -> str:

@@ -235,8 +235,8 @@ def check_tree(
         if not chars:
             continue
         shown = format_path(path)
-        if shown in skipped:
-            continue
+        if any(shown == s or shown.startswith((s + ".", s + "[")) for s in skipped):
+            continue  # the field, or the one it is part of, is reported already
         line, column = locate(path)
         yield Problem(name, describe(chars, cov), path=shown, line=line, column=column)
 
