@@ -38,6 +38,20 @@ SECTIONS = (
 )
 
 
+def find(audiences: Mapping[str, Audience], name: str) -> Audience:
+    """The audience ``name`` among ``audiences``; ``UsageError`` saying which are
+    known (and the likely one meant) otherwise."""
+    from kzru_reports.errors import UsageError, did_you_mean
+
+    try:
+        return audiences[name]
+    except KeyError:
+        raise UsageError(
+            f"unknown audience {name!r}{did_you_mean(name, audiences)}; "
+            f"known audiences: {', '.join(audiences)}"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Audience:
     name: str

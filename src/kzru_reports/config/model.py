@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kzru_reports import limits
-from kzru_reports.audiences import BUILTIN, Audience
+from kzru_reports.audiences import BUILTIN, Audience, find
 from kzru_reports.data.lang import LANGS
-from kzru_reports.errors import UsageError, did_you_mean
+from kzru_reports.errors import UsageError
 from kzru_reports.furniture import Furniture
 from kzru_reports.handling import MarkingScheme
 from kzru_reports.theme import Theme, default_theme
@@ -69,13 +69,7 @@ class Workspace:
         return tuple(f for f in (self.file, self.theme_file) if f is not None)
 
     def audience(self, name: str) -> Audience:
-        try:
-            return self.audiences[name]
-        except KeyError:
-            raise UsageError(
-                f"unknown audience {name!r}{did_you_mean(name, self.audiences)}; "
-                f"known audiences: {', '.join(self.audiences)}"
-            ) from None
+        return find(self.audiences, name)
 
     def check_langs(self, langs: Iterable[str]) -> tuple[str, ...]:
         """``langs``, each a language the workspace can make documents in (built in, or

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kzru_reports.audiences import BUILTIN, Audience
+from kzru_reports.audiences import BUILTIN, Audience, find
 from kzru_reports.data.fields import DEVICE_NAMES
 from kzru_reports.documents import DOCUMENTS
 from kzru_reports.errors import Problem, RenderError, UsageError
@@ -149,12 +149,7 @@ class Settings:
     files: tuple[str, ...] = ()
 
     def audience(self, name: str) -> Audience:
-        try:
-            return self.audiences[name]
-        except KeyError:
-            raise UsageError(
-                f"unknown audience {name!r}; known audiences: {', '.join(self.audiences)}"
-            ) from None
+        return find(self.audiences, name)
 
 
 def workspace_settings(
