@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kzru_reports import memo
+from kzru_reports.theme.fonts import CYRILLIC, KAZAKH
 
 ASCII = frozenset(chr(c) for c in range(0x20, 0x7F))
 # What every embedded face holds beside the document's own characters: printable
@@ -24,11 +25,7 @@ ALWAYS = ASCII | frozenset("\u00a0\u2011\u2013\u2014\u2019\u2026«»„“”‘
 # letters). So a reader who edits the DOCX types any letter of the document's
 # alphabet in its own face, and documents share their faces' cuts: a build of many
 # visits cuts each face once per alphabet, not once per document (6 ms a face).
-ALPHABETS = (
-    frozenset(
-        "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюяӘәҒғҚқҢңӨөҰұҮүҺһІі"
-    ),
-)
+ALPHABETS = (frozenset(CYRILLIC + KAZAKH),)
 
 
 def rounded_up(chars: Iterable[str]) -> frozenset[str]:
