@@ -4,6 +4,7 @@ only in a folder nobody else can write to."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -333,3 +334,26 @@ def test_a_part_written_again_gives_the_bytes_zipfile_gives(size: int) -> None:
         entry.external_attr = 0o600 << 16
         z.writestr(entry, blob)
     assert made[0] == made[1] == plain.getvalue()
+
+
+def test_a_kept_value_is_made_once_and_made_again_when_unreadable(folder: Path) -> None:
+    made: list[int] = []
+
+    def make() -> dict[str, int]:
+        made.append(1)
+        return {"n": len(made)}
+
+    def keep(value: dict[str, int]) -> bytes:
+        return json.dumps(value).encode()
+
+    def read_back(data: bytes) -> dict[str, int] | None:
+        value = json.loads(data)
+        return value if value.get("n") else None
+
+    assert cache.kept("test", "one", make, keep, read_back) == {"n": 1}
+    assert cache.kept("test", "one", make, keep, read_back) == {"n": 1} and len(made) == 1
+    cache.write("test", "one", b"{not json")  # another layout: made again
+    assert cache.kept("test", "one", make, keep, read_back) == {"n": 2}
+    cache.write("test", "one", b'{"n": 0}')  # read back, but not usable
+    assert cache.kept("test", "one", make, keep, read_back) == {"n": 3}
+    assert cache.kept("test", "one", make, keep, read_back) == {"n": 3}

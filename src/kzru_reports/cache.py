@@ -26,11 +26,14 @@ import secrets
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from kzru_reports import limits
 
 ENV = "KZRU_CACHE_DIR"
+T = TypeVar("T")
 MAX_ENTRIES = limits.CACHE_ENTRIES  # per kind; the oldest go first
 
 
@@ -183,6 +186,30 @@ def read(kind: str, name: str) -> bytes | None:
     if not hmac.compare_digest(raw[head:size], _signature(key, kind, name, data)):
         return None
     return data
+
+
+def kept(
+    kind: str,
+    name: str,
+    make: Callable[[], T],
+    encode: Callable[[T], bytes],
+    decode: Callable[[bytes], T | None],
+) -> T:
+    """The value kept under ``name``, as ``decode`` reads it back, or made now and
+    kept. ``decode`` answers None (or fails) for an entry it cannot use, which is then
+    made again: entries are signed by this user's engine, so such an entry is one of
+    another layout or damaged, never someone else's."""
+    data = read(kind, name)
+    if data is not None:
+        try:
+            value = decode(data)
+        except Exception:
+            value = None
+        if value is not None:
+            return value
+    value = make()
+    write(kind, name, encode(value))
+    return value
 
 
 def write(kind: str, name: str, data: bytes) -> None:

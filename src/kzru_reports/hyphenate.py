@@ -24,7 +24,6 @@ language, only at a break point, with a hyphen.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import re
@@ -108,16 +107,18 @@ def _patterns(path: Path) -> object:
 
     from kzru_reports import cache
 
+    def read_back(data: bytes) -> object | None:
+        kept = pickle.loads(data)
+        return kept if isinstance(kept, pyphen.HyphDict) else None
+
     name = cache.entry_name("pickle", "hyphenation", pyphen.__version__, path.read_bytes())
-    data = cache.read("hyphenation", name)
-    if data is not None:
-        with contextlib.suppress(Exception):  # signed by this user's engine: see cache
-            kept = pickle.loads(data)
-            if isinstance(kept, pyphen.HyphDict):
-                return kept
-    parsed = pyphen.HyphDict(path)
-    cache.write("hyphenation", name, pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL))
-    return parsed
+    return cache.kept(
+        "hyphenation",
+        name,
+        lambda: pyphen.HyphDict(path),
+        lambda parsed: pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL),
+        read_back,
+    )
 
 
 _IOTATED = frozenset("яюеёЯЮЕЁ")

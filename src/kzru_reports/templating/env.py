@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import weakref
@@ -280,31 +279,34 @@ _ANALYSES: dict[str, Analysis] = {}  # source -> analysis, for the process
 def _analyse(text: str, filename: str | None) -> Analysis:
     from kzru_reports import cache
 
+    def make() -> Analysis:
+        # every environment here has the same syntax settings, so one parser serves all
+        tree = _SYNTAX.parse(text, filename, filename)
+        extends = tree.find(jinja2.nodes.Extends)
+        return Analysis(
+            str(extends.template.value)
+            if extends is not None and isinstance(extends.template, jinja2.nodes.Const)
+            else None,
+            tuple((b.name, b.lineno) for b in tree.body if isinstance(b, jinja2.nodes.Block)),
+            tuple(r for r in jinja2.meta.find_referenced_templates(tree) if r),
+        )
+
+    def keep(found: Analysis) -> bytes:
+        record = {"extends": found.extends, "blocks": found.blocks, "references": found.references}
+        return json.dumps(record).encode()
+
+    def read_back(kept: bytes) -> Analysis:
+        data = json.loads(kept)
+        if not isinstance(data["extends"], str | None):
+            raise TypeError("extends")
+        return Analysis(
+            data["extends"],
+            tuple((str(b), int(line)) for b, line in data["blocks"]),
+            tuple(str(r) for r in data["references"]),
+        )
+
     entry = cache.entry_name("analysis", jinja2.__version__, text)
-    kept = cache.read(_BytecodeCache.KIND, entry)
-    if kept is not None:
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            data = json.loads(kept)
-            if not isinstance(data["extends"], str | None):
-                raise TypeError("extends")
-            return Analysis(
-                data["extends"],
-                tuple((str(b), int(line)) for b, line in data["blocks"]),
-                tuple(str(r) for r in data["references"]),
-            )
-    # every environment here has the same syntax settings, so one parser serves all
-    tree = _SYNTAX.parse(text, filename, filename)
-    extends = tree.find(jinja2.nodes.Extends)
-    found = Analysis(
-        str(extends.template.value)
-        if extends is not None and isinstance(extends.template, jinja2.nodes.Const)
-        else None,
-        tuple((b.name, b.lineno) for b in tree.body if isinstance(b, jinja2.nodes.Block)),
-        tuple(r for r in jinja2.meta.find_referenced_templates(tree) if r),
-    )
-    record = {"extends": found.extends, "blocks": found.blocks, "references": found.references}
-    cache.write(_BytecodeCache.KIND, entry, json.dumps(record).encode())
-    return found
+    return cache.kept(_BytecodeCache.KIND, entry, make, keep, read_back)
 
 
 def _analysis(env: jinja2.Environment, name: str) -> tuple[Analysis, str]:

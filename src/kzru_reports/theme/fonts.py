@@ -7,7 +7,6 @@ the characters each text needs.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from pathlib import Path
 from typing import Any
@@ -60,20 +59,20 @@ def _parsed(path: str) -> Any:
     from kzru_reports import cache
 
     data = Path(path).read_bytes()
+
+    def keep(face: Any) -> bytes:
+        state = {k: v for k, v in vars(face).items() if k not in _NOT_KEPT}
+        return pickle.dumps(state, pickle.HIGHEST_PROTOCOL)
+
+    def read_back(kept: bytes) -> Any:
+        face = TTFontFace.__new__(TTFontFace)
+        face.__dict__.update(pickle.loads(kept))
+        face.filename, face._ttf_data = path, data
+        face._pdfScale = _scale(face.unitsPerEm)
+        return face
+
     name = cache.entry_name("pickle", "pdf-font-face", reportlab.Version, data)
-    kept = cache.read("fonts", name)
-    if kept is not None:
-        with contextlib.suppress(Exception):  # signed by this user's engine: see cache
-            state = pickle.loads(kept)
-            face = TTFontFace.__new__(TTFontFace)
-            face.__dict__.update(state)
-            face.filename, face._ttf_data = path, data
-            face._pdfScale = _scale(face.unitsPerEm)
-            return face
-    face = TTFontFace(path, validate=1)
-    state = {k: v for k, v in vars(face).items() if k not in _NOT_KEPT}
-    cache.write("fonts", name, pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
-    return face
+    return cache.kept("fonts", name, lambda: TTFontFace(path, validate=1), keep, read_back)
 
 
 _NOT_KEPT = frozenset({"filename", "_ttf_data", "_pdfScale"})  # the file, and a function

@@ -47,10 +47,7 @@ def blank_for(
     from kzru_reports import cache
 
     key = _blank_key(theme, lang)
-    kept = _decode_blank(cache.read("docx", key))
-    if kept is None:
-        kept = _make_blank(theme, lang)
-        cache.write("docx", key, _encode_blank(kept))
+    kept = cache.kept("docx", key, lambda: _make_blank(theme, lang), _encode_blank, _decode_blank)
     return replace(kept, data=_stored(kept.data))
 
 
@@ -86,10 +83,8 @@ def _encode_blank(blank: Blank) -> bytes:
     return head.encode() + b"\n" + blank.data
 
 
-def _decode_blank(data: bytes | None) -> Blank | None:
-    """A blank read back from the cache, or None if absent or not whole."""
-    if data is None:
-        return None
+def _decode_blank(data: bytes) -> Blank | None:
+    """A blank read back from the cache, or None if not whole."""
     head, _, package = data.partition(b"\n")
     try:
         meta = json.loads(head)

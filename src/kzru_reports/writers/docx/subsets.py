@@ -112,11 +112,11 @@ def base_subset(path: str) -> bytes:
 
     original = font_bytes(path)
     name = cache.entry_name("ttf", "docx-font-base", fontTools.version, original)
-    data = cache.read("fonts", name)
-    if data is None or not data.startswith(b"\x00\x01\x00\x00"):
-        data = cut(original, _base_chars())
-        cache.write("fonts", name, data)
-    return data
+    return cache.kept("fonts", name, lambda: cut(original, _base_chars()), bytes, _truetype)
+
+
+def _truetype(data: bytes) -> bytes | None:
+    return data if data.startswith(b"\x00\x01\x00\x00") else None
 
 
 @memo.cached(16, files=lambda path: (path,))
@@ -145,13 +145,12 @@ def subset_face(path: str, chars: frozenset[str]) -> bytes:
 
     text = "".join(sorted(chars))
     name = cache.entry_name("ttf", "docx-font-subset", fontTools.version, _digest(path), text)
-    data = cache.read("font-subsets", name)
-    if data is not None and data.startswith(b"\x00\x01\x00\x00"):
-        return data
-    whole = not all(ord(c) in base_mapped(path) for c in chars)
-    data = cut(font_bytes(path) if whole else base_subset(path), chars)
-    cache.write("font-subsets", name, data)
-    return data
+
+    def make() -> bytes:
+        whole = not all(ord(c) in base_mapped(path) for c in chars)
+        return cut(font_bytes(path) if whole else base_subset(path), chars)
+
+    return cache.kept("font-subsets", name, make, bytes, _truetype)
 
 
 @memo.cached(16, files=lambda path: (path,))
