@@ -77,9 +77,13 @@ class TableReader:
 
     # -- typed values
     def text(self, table: Mapping[str, Any], key: str, where: str) -> str | None:
+        return self.typed(table, key, where, str, "text")  # type: ignore[no-any-return]
+
+    def typed(self, table: Mapping[str, Any], key: str, where: str, kind: type, what: str) -> Any:
+        """The value at ``key`` if it is a ``kind`` (``what`` says what was expected)."""
         value = table.get(key)
-        if value is not None and not isinstance(value, str):
-            self.fail(join(where, key), f"expected text, got {type(value).__name__}")
+        if value is not None and not isinstance(value, kind):
+            self.fail(join(where, key), f"expected {what}, got {type(value).__name__}")
             return None
         return value
 
@@ -138,11 +142,7 @@ class TableReader:
 
     # -- the file
     def flag(self, table: Mapping[str, Any], key: str, where: str) -> bool | None:
-        value = table.get(key)
-        if value is not None and not isinstance(value, bool):
-            self.fail(join(where, key), f"expected true or false, got {type(value).__name__}")
-            return None
-        return value
+        return self.typed(table, key, where, bool, "true or false")  # type: ignore[no-any-return]
 
     def number(
         self,
