@@ -36,7 +36,7 @@ WHEN = build_time_from_env({"SOURCE_DATE_EPOCH": "1767225600"})
 
 def test_render_returns_bytes_named_as_a_build_names_them(tmp_path: Path) -> None:
     with Engine(Settings(build_time=WHEN), workers=0) as engine:
-        files = engine.render(SUMMIT, "press", ["memo"], ["pdf", "docx"])
+        files = engine.render(SUMMIT, "analyst", ["memo"], ["pdf", "docx"])
     assert [(f.name, f.format) for f in files] == [
         ("astana-summit-2026-memo.pdf", "pdf"),
         ("astana-summit-2026-memo.docx", "docx"),
@@ -46,7 +46,7 @@ def test_render_returns_bytes_named_as_a_build_names_them(tmp_path: Path) -> Non
     assert pdf.sha256 == hashlib.sha256(pdf.data).hexdigest()
     assert (pdf.visit, pdf.audience, pdf.document, pdf.lang) == (
         "astana-summit-2026",
-        "press",
+        "analyst",
         "memo",
         "en",
     )
@@ -60,6 +60,20 @@ def test_render_answers_in_the_order_asked_whatever_the_workers_took_first() -> 
     assert [(f.document, f.format) for f in files] == [
         (d, f) for d in ("memo", "agreements", "pack") for f in ("docx", "pdf")
     ]
+
+
+def test_render_makes_nothing_for_an_audience_that_may_see_nothing() -> None:
+    """As a build writes no document for an audience that may see nothing of a visit,
+    ``render`` makes none (it would be an empty document that looks real), unless
+    ``allow_empty``."""
+    from kzru_reports.errors import NothingToShow
+
+    with Engine(Settings(build_time=WHEN), workers=0) as engine:
+        with pytest.raises(NothingToShow, match="press may see nothing of the visit"):
+            engine.render(SUMMIT, "press", ["memo"], ["pdf"])  # official throughout
+        [pdf] = engine.render(SUMMIT, "press", ["memo"], ["pdf"], allow_empty=True)
+        assert pdf.data.startswith(b"%PDF")
+        assert engine.render(SHIPPED, "press", ["memo"], ["pdf"])  # public: made
 
 
 def test_render_of_text_equals_a_build_of_the_file(tmp_path: Path) -> None:
@@ -92,7 +106,7 @@ def test_bad_data_raises_every_problem_with_its_place() -> None:
         with pytest.raises(UsageError):
             engine.render(SUMMIT, "nobody", ["memo"], ["pdf"])
         with pytest.raises(UsageError):
-            engine.render(SUMMIT, "press", ["memo"], ["odt"])
+            engine.render(SUMMIT, "analyst", ["memo"], ["odt"])
 
 
 def test_two_engines_in_two_threads_never_see_each_others_theme_or_visit() -> None:
@@ -118,11 +132,13 @@ def test_two_engines_in_two_threads_never_see_each_others_theme_or_visit() -> No
 
 def test_one_engine_from_two_threads_with_workers() -> None:
     with Engine(Settings(build_time=WHEN), workers=2) as engine:
-        alone = {v: engine.render(v, "press", ["memo"], ["pdf"])[0].data for v in (SUMMIT, SHIPPED)}
+        alone = {
+            v: engine.render(v, "analyst", ["memo"], ["pdf"])[0].data for v in (SUMMIT, SHIPPED)
+        }
         with ThreadPoolExecutor(4) as threads:
             got = list(
                 threads.map(
-                    lambda v: (v, engine.render(v, "press", ["memo"], ["pdf"])[0].data),
+                    lambda v: (v, engine.render(v, "analyst", ["memo"], ["pdf"])[0].data),
                     [SUMMIT, SHIPPED] * 3,
                 )
             )
@@ -142,7 +158,7 @@ def test_memo_caches_are_bounded_and_cleared() -> None:
     from kzru_reports import memo
 
     with Engine(workers=0) as engine:
-        engine.render(SUMMIT, "press", ["memo"], ["pdf", "docx"])
+        engine.render(SUMMIT, "analyst", ["memo"], ["pdf", "docx"])
         sizes = memo.sizes()
         assert sizes and all(bound is not None and n <= bound for n, bound in sizes.values())
         engine.reset()
@@ -174,13 +190,13 @@ def test_a_worker_keeps_each_visit_it_is_sent_once_and_a_bounded_number() -> Non
         assert engine._pool is not None
         before = engine._pool.call(_worker_caches, (), None)
         for _ in range(3):
-            engine.render(SUMMIT, "press", ["memo"], ["pdf"])
+            engine.render(SUMMIT, "analyst", ["memo"], ["pdf"])
         after = engine._pool.call(_worker_caches, (), None)
         for name in ("received", "localized"):  # (hits, misses): the first was a miss
             assert (after[name][0] - before[name][0], after[name][1] - before[name][1]) == (2, 1)
         for i in range(RECEIVED_VISITS + 3):
             engine.render(
-                VisitSource(text + f"\n# {i}\n", f"v{i}.yaml"), "press", ["memo"], ["pdf"]
+                VisitSource(text + f"\n# {i}\n", f"v{i}.yaml"), "analyst", ["memo"], ["pdf"]
             )
         caches = engine._pool.call(_worker_caches, (), None)
         assert caches["received"][2] == RECEIVED_VISITS
@@ -199,7 +215,7 @@ def test_a_worker_runs_the_cycle_collector_as_seldom_as_a_writer() -> None:
         engine.start()
         assert engine._pool is not None
         assert engine._pool.call(gc.get_threshold, (), None) == RENDERING_GC
-        engine.render(SUMMIT, "press", ["memo"], ["pdf"])
+        engine.render(SUMMIT, "analyst", ["memo"], ["pdf"])
         assert engine._pool.call(gc.get_threshold, (), None) == RENDERING_GC
     assert gc.get_threshold() != RENDERING_GC
 
@@ -225,14 +241,14 @@ def test_a_render_past_its_timeout_is_killed_and_the_next_one_runs(
     flag = tmp_path / "slow"
     monkeypatch.setattr(render, "render_formats", _slow_when_flagged(flag))
     with Engine(workers=1) as engine:
-        good = engine.render(SUMMIT, "press", ["memo"], ["pdf"])[0].data
+        good = engine.render(SUMMIT, "analyst", ["memo"], ["pdf"])[0].data
         [before] = engine.worker_pids
         flag.write_text("")
         with pytest.raises(RenderTimeout):
-            engine.render(SUMMIT, "press", ["memo"], ["pdf"], timeout=1.0)
+            engine.render(SUMMIT, "analyst", ["memo"], ["pdf"], timeout=1.0)
         flag.unlink()
         assert _gone(before)
-        assert engine.render(SUMMIT, "press", ["memo"], ["pdf"])[0].data == good
+        assert engine.render(SUMMIT, "analyst", ["memo"], ["pdf"])[0].data == good
         assert engine.worker_pids != [before]
 
 
@@ -365,12 +381,12 @@ def test_a_font_and_a_logo_replaced_in_place_change_the_next_render(tmp_path: Pa
         return Settings(theme=load_config(tmp_path / "kzru.toml").theme, build_time=WHEN)
 
     with Engine(settings(), workers=0) as engine:
-        first = engine.render(SUMMIT, "press", ["memo"], ["pdf", "docx"])
+        first = engine.render(SUMMIT, "analyst", ["memo"], ["pdf", "docx"])
         shutil.copy(fonts / "NotoSerif-Regular.ttf", tmp_path / "Mine.ttf")
         Image.new("RGB", (200, 80), "#8B1A1A").save(tmp_path / "logo.png")
-        second = engine.render(SUMMIT, "press", ["memo"], ["pdf", "docx"])
+        second = engine.render(SUMMIT, "analyst", ["memo"], ["pdf", "docx"])
     with Engine(settings(), workers=0) as fresh:
-        expected = fresh.render(SUMMIT, "press", ["memo"], ["pdf", "docx"])
+        expected = fresh.render(SUMMIT, "analyst", ["memo"], ["pdf", "docx"])
     assert [f.data for f in second] == [f.data for f in expected]
     assert all(a.data != b.data for a, b in zip(first, second, strict=True))
     assert b"NotoSerif" in second[0].data and b"NotoSerif" not in first[0].data
@@ -379,7 +395,7 @@ def test_a_font_and_a_logo_replaced_in_place_change_the_next_render(tmp_path: Pa
 def test_workers_zero_renders_in_this_process() -> None:
     with Engine(workers=0) as engine:
         assert engine.workers == 0
-        engine.render(SUMMIT, "press", ["memo", "factsheet"], ["pdf"])
+        engine.render(SUMMIT, "analyst", ["memo", "factsheet"], ["pdf"])
         assert engine.worker_pids == []
     with Engine(workers=1) as engine:
         assert engine.workers == 1

@@ -137,6 +137,12 @@ class UsageError(KzruError):
     exit_code = 2
 
 
+class NothingToShow(RenderError):
+    """The audience may see nothing of substance of the visit, so no document of it is
+    made for it (as ``kzru build`` writes none without ``--allow-empty``); the message
+    says why, in counts and level names."""
+
+
 class RenderTimeout(RenderError):
     """A render ran past its deadline; the worker doing it was killed and replaced."""
 

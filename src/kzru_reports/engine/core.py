@@ -39,7 +39,14 @@ from kzru_reports.engine.plan import depends_on, plan
 from kzru_reports.engine.pool import WorkerPool
 from kzru_reports.engine.render import Shipment, attempt
 from kzru_reports.engine.write import locked, write_as_done
-from kzru_reports.errors import DataError, KzruError, Problem, RenderTimeout, UsageError
+from kzru_reports.errors import (
+    DataError,
+    KzruError,
+    NothingToShow,
+    Problem,
+    RenderTimeout,
+    UsageError,
+)
 from kzru_reports.manifest import Manifest, remove_partial_files
 from kzru_reports.memo import BoundedCache
 from kzru_reports.shards import select as select_shard
@@ -352,11 +359,14 @@ class Engine:
         formats: Sequence[str] = DEFAULT_FORMATS,
         lang: str | None = None,
         timeout: float | None = None,
+        allow_empty: bool = False,
     ) -> list[RenderedFile]:
         """Render documents of one visit for one audience, as bytes; no folder is read
         or written. ``timeout`` (seconds from this call) passed: the worker is killed
         and ``RenderTimeout`` raised. Bad data raises ``DataError`` (every problem,
-        with line and column); a template or writer failure a ``KzruError``."""
+        with line and column); a template or writer failure a ``KzruError``; an
+        audience that may see nothing of the visit ``NothingToShow``, unless
+        ``allow_empty`` (as a build writes nothing for it)."""
         from kzru_reports.writers import FORMATS, count_pages
 
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -377,6 +387,15 @@ class Engine:
             lang=language,
         )
         visit = self.load(source)
+        if not allow_empty:
+            from kzru_reports.handling import nothing_to_show
+
+            withheld = nothing_to_show(visit, profile)
+            if withheld is not None:
+                raise NothingToShow(
+                    f"{profile.name} may see nothing of the visit: {withheld.reason()} "
+                    "(allow_empty makes its documents anyway)"
+                )
         pool = self._pool
         split = pool is not None and len(options.documents) < pool.size  # formats side by side
         jobs = [

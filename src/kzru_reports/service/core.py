@@ -19,8 +19,7 @@ from kzru_reports import limits
 from kzru_reports.audiences import LEVELS, Audience, rank
 from kzru_reports.config import Workspace
 from kzru_reports.data import find_visit_files
-from kzru_reports.errors import DataError, KzruError, Problem, one_line
-from kzru_reports.handling import nothing_to_show
+from kzru_reports.errors import DataError, KzruError, NothingToShow, Problem, one_line
 from kzru_reports.service.admission import Admission, DeadlinePassed, QueueFull
 from kzru_reports.service.answers import ApiError, Scrubber
 from kzru_reports.service.bounds import Limits, read_body
@@ -30,10 +29,6 @@ from kzru_reports.service.tokens import OPEN, Grant, Tokens
 from kzru_reports.writers import DEFAULT_FORMATS
 
 log = logging.getLogger(__name__)
-
-
-class NothingToShow(Exception):
-    """The audience may see nothing of substance of the visit (``nothing_to_show``)."""
 
 
 class Engine(Protocol):
@@ -47,11 +42,10 @@ class Engine(Protocol):
         formats: Sequence[str],
         lang: str | None = None,
         timeout: float | None = None,
+        allow_empty: bool = False,
     ) -> list[Any]: ...
 
     def validate(self, source: Any) -> list[Problem]: ...
-
-    def load(self, source: Any) -> Any: ...
 
     @property
     def worker_pids(self) -> list[int]: ...
@@ -97,7 +91,13 @@ class Service:
             args = (file, audience.name, ["memo"], formats)
             with ThreadPoolExecutor(self.limits.workers) as pool:
                 calls = [
-                    pool.submit(self.engine.render, *args, timeout=limits.SERVE_WARM_UP_SECONDS)
+                    # a warm-up renders whatever the visit holds for the audience
+                    pool.submit(
+                        self.engine.render,
+                        *args,
+                        timeout=limits.SERVE_WARM_UP_SECONDS,
+                        allow_empty=True,
+                    )
                     for _ in range(self.limits.workers)
                 ]
                 for call in calls:
@@ -182,8 +182,6 @@ class Service:
         from kzru_reports.errors import RenderTimeout, WorkerLost
 
         def call(left: float) -> list[Any]:
-            if nothing_to_show(self.engine.load(source), audience) is not None:
-                raise NothingToShow  # as a build writes nothing for it (--allow-empty)
             args = (source, audience.name, list(documents), list(formats))
             for _ in range(self.limits.workers):
                 try:
@@ -199,7 +197,8 @@ class Service:
         try:
             return await self.run(deadline, call)  # type: ignore[no-any-return]
         except NothingToShow:
-            # said without what was withheld, or how much: only that there is nothing
+            # said without what was withheld, or how much (the engine's reason counts
+            # items by level): only that there is nothing
             raise ApiError(
                 422 if upload else 404,
                 f"audience {audience.name!r} may see nothing of this visit: "
