@@ -268,7 +268,7 @@ class Engine:
 
         def order(task: tuple[int, Any]) -> tuple[int, bool]:
             job = planned[task[0]][0]
-            return groups[(job.display, job.audience.name, job.lang)], job.document != PACK
+            return groups[(job.display, job.audience.name, job.lang)], lighter(job.document)
 
         tasks.sort(key=order)
         futures: dict[int, list[Future[Any]]] = {}
@@ -412,7 +412,7 @@ class Engine:
                 return pool.call(attempt, self._shipped(args), deadline)
 
             # the heaviest first (as a build orders its jobs), answered in the order asked
-            first = sorted(range(len(jobs)), key=lambda i: jobs[i][0] != PACK)
+            first = sorted(range(len(jobs)), key=lambda i: lighter(jobs[i][0]))
             futures = {i: self._dispatch.submit(one, jobs[i][1]) for i in first}
             results = [futures[i].result() for i in range(len(jobs))]
         if deadline is not None and time.monotonic() > deadline:
@@ -440,6 +440,12 @@ class Engine:
                     )
                 )
         return files
+
+
+def lighter(document: str) -> bool:
+    """Sorts a document after the heaviest: a pack lays out its parts again, so it goes
+    to a worker first and is not left to run alone at the end."""
+    return document != PACK
 
 
 def _without_empty(planned: list[tuple[Job, Visit]], report: Report) -> list[tuple[Job, Visit]]:
